@@ -1,0 +1,230 @@
+package io.dsha.controlplane;
+
+import io.dsha.api.event.Event;
+import io.dsha.api.event.EventType;
+import io.dsha.api.problem.Violation;
+import io.dsha.api.report.Report;
+import io.dsha.api.report.ReportReceipt;
+import io.dsha.api.topology.AdminState;
+import io.dsha.api.topology.Backend;
+import io.dsha.api.topology.Mode;
+import io.dsha.api.topology.Topology;
+import io.dsha.controlplane.decision.ControlState;
+import io.dsha.controlplane.decision.DecisionEngine;
+import io.dsha.controlplane.decision.Outcome;
+import io.dsha.controlplane.store.Published;
+import io.dsha.controlplane.store.StateStore;
+import io.dsha.controlplane.topology.TopologyFiles;
+import io.dsha.controlplane.topology.TopologyValidator;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import org.jboss.logging.Logger;
+
+/**
+ * The control plane's operations: every change an operator, a checker or a proxy can ask for,
+ * validated and applied through the {@link StateStore}. Plain Java (no CDI), so that tests can
+ * build one around a driven clock.
+ */
+public final class ControlPlane implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(ControlPlane.class);
+
+    private final StateStore store;
+    private final DecisionEngine engine;
+    private final TopologyValidator validator;
+
+    public ControlPlane(Path stateDir, DecisionEngine engine, TopologyValidator validator, int maxEvents) {
+        this.engine = Objects.requireNonNull(engine, "engine");
+        this.validator = Objects.requireNonNull(validator, "validator");
+        this.store = StateStore.open(stateDir, validator, s -> engine.tick(s).state(), maxEvents);
+    }
+
+    /** Seeds an empty state from a topology file; a file that does not validate stops here with every violation. */
+    public void seedIfEmpty(Path topologyFile) {
+        Published p = store.current();
+        if (p.revision() != 0 || p.state().topology() != null) {
+            LOG.infof("State %s is at revision %d; the topology file %s is not used", store.stateFile(), p.revision(), topologyFile);
+            return;
+        }
+        Topology t = TopologyFiles.load(topologyFile, validator);
+        replaceTopology(t, null, "topology-file " + topologyFile);
+        LOG.infof("Seeded the state from %s", topologyFile);
+    }
+
+    public StateStore store() {
+        return store;
+    }
+
+    public TopologyValidator validator() {
+        return validator;
+    }
+
+    public Published current() {
+        return store.current();
+    }
+
+    public Published replaceTopology(Topology topology, Long ifMatch, String actor) {
+        requireValid(topology, 400);
+        return store.update(ifMatch, s -> {
+            if (topology.equals(s.topology())) {
+                return unchanged(s);
+            }
+            String what = s.topology() == null ? "topology declared" : "topology replaced";
+            return withOperatorEvent(engine.applyTopology(s, topology),
+                    event(EventType.TOPOLOGY_REPLACED, actor, null, null, null,
+                            what + ": " + topology.mode() + ", " + topology.tlsMode() + ", backends " + ids(topology)));
+        });
+    }
+
+    public Published setMode(Mode mode, Long ifMatch, String actor) {
+        return store.update(ifMatch, s -> {
+            Topology t = requireTopology(s);
+            if (t.mode() == mode) {
+                return unchanged(s);
+            }
+            Topology next = t.withMode(mode);
+            requireValid(next, 400);
+            return withOperatorEvent(engine.applyTopology(s, next),
+                    event(EventType.MODE_CHANGED, actor, null, t.mode().name(), mode.name(), "mode " + t.mode() + " -> " + mode));
+        });
+    }
+
+    /** Adds or replaces a backend; {@code added} tells which. */
+    public record BackendChange(Published published, boolean added) {
+    }
+
+    public BackendChange putBackend(String id, Backend backend, Long ifMatch, String actor) {
+        Backend b = backend.id() == null ? backend.withId(id) : backend;
+        if (!id.equals(b.id())) {
+            throw new ApiProblem(400, "Invalid backend", "the body's id does not match the path",
+                    List.of(new Violation("id", "'" + b.id() + "' does not match the id in the path ('" + id + "')")));
+        }
+        boolean[] added = {false};
+        Published p = store.update(ifMatch, s -> {
+            Topology t = requireTopology(s);
+            Backend before = t.backend(id).orElse(null);
+            added[0] = before == null;
+            Topology next = t.withBackend(b);
+            if (next.equals(t)) {
+                return unchanged(s);
+            }
+            requireValid(next, 400);
+            Backend after = next.backend(id).orElseThrow();
+            String message = before == null
+                    ? "backend " + id + " added at " + after.address() + " (priority " + after.priority() + ")"
+                    : "backend " + id + " updated: " + describeChange(before, after);
+            return withOperatorEvent(engine.applyTopology(s, next),
+                    event(before == null ? EventType.BACKEND_ADDED : EventType.BACKEND_UPDATED, actor, id, null, null, message));
+        });
+        return new BackendChange(p, added[0]);
+    }
+
+    public Published deleteBackend(String id, Long ifMatch, String actor) {
+        return store.update(ifMatch, s -> {
+            Topology t = requireTopology(s);
+            Backend before = requireBackend(t, id);
+            Topology next = t.withoutBackend(id);
+            requireValid(next, 409);
+            return withOperatorEvent(engine.applyTopology(s, next),
+                    event(EventType.BACKEND_REMOVED, actor, id, null, null, "backend " + id + " at " + before.address() + " removed"));
+        });
+    }
+
+    public Published setAdminState(String id, AdminState state, Long ifMatch, String actor) {
+        return store.update(ifMatch, s -> {
+            Topology t = requireTopology(s);
+            Backend before = requireBackend(t, id);
+            if (before.adminState() == state) {
+                return unchanged(s);
+            }
+            Topology next = t.withBackend(before.withAdminState(state));
+            return withOperatorEvent(engine.applyTopology(s, next),
+                    event(EventType.ADMIN_STATE_CHANGED, actor, id, before.adminState().name(), state.name(),
+                            "backend " + id + ": " + before.adminState() + " -> " + state));
+        });
+    }
+
+    public Published failback(String actor) {
+        return store.update(null, s -> engine.failback(s, actor));
+    }
+
+    public ReportReceipt report(Report report) {
+        Published before = store.current();
+        Topology t = before.state().topology();
+        List<String> unknown = report.observations().stream()
+                .map(o -> o.backendId())
+                .filter(id -> t == null || t.backend(id).isEmpty())
+                .distinct()
+                .toList();
+        Published after = store.update(null, s -> engine.report(s, report));
+        return new ReportReceipt(report.observations().size() - (int) report.observations().stream()
+                .filter(o -> unknown.contains(o.backendId())).count(), unknown, after.revision());
+    }
+
+    /** Re-evaluates time-driven decisions; called periodically. */
+    public Published tick() {
+        return store.update(null, engine::tick);
+    }
+
+    @Override
+    public void close() {
+        store.close();
+    }
+
+    private void requireValid(Topology t, int status) {
+        List<Violation> violations = validator.validate(t);
+        if (!violations.isEmpty()) {
+            throw new ApiProblem(status, status == 409 ? "Change would leave an invalid topology" : "Invalid topology",
+                    violations.size() + (violations.size() == 1 ? " violation" : " violations") + "; nothing was changed", violations);
+        }
+    }
+
+    private static Topology requireTopology(ControlState s) {
+        if (s.topology() == null) {
+            throw new ApiProblem(409, "No topology", "no topology has been declared yet: PUT /api/v1/topology first", List.of());
+        }
+        return s.topology();
+    }
+
+    private static Backend requireBackend(Topology t, String id) {
+        return t.backend(id).orElseThrow(() -> new ApiProblem(404, "No such backend",
+                "backend '" + id + "' is not in the topology (backends: " + ids(t) + ")", List.of()));
+    }
+
+    private static Outcome unchanged(ControlState s) {
+        return new Outcome(s, List.of());
+    }
+
+    private static Outcome withOperatorEvent(Outcome o, Event operatorEvent) {
+        List<Event> events = new ArrayList<>(o.events().size() + 1);
+        events.add(operatorEvent);
+        events.addAll(o.events());
+        return new Outcome(o.state(), events);
+    }
+
+    private Event event(EventType type, String actor, String backendId, String from, String to, String message) {
+        return new Event(0, engine.now(), 0, type, actor, backendId, from, to, message);
+    }
+
+    private static String ids(Topology t) {
+        return String.join(", ", t.backends().stream().map(Backend::id).toList());
+    }
+
+    private static String describeChange(Backend before, Backend after) {
+        List<String> parts = new ArrayList<>();
+        diff(parts, "address", before.address(), after.address());
+        diff(parts, "priority", before.priority(), after.priority());
+        diff(parts, "weight", before.weight(), after.weight());
+        diff(parts, "adminState", before.adminState(), after.adminState());
+        diff(parts, "healthCheck", before.healthCheck(), after.healthCheck());
+        return String.join(", ", parts);
+    }
+
+    private static void diff(List<String> parts, String name, Object a, Object b) {
+        if (!Objects.equals(a, b)) {
+            parts.add(name + " " + a + " -> " + b);
+        }
+    }
+}

@@ -1,0 +1,59 @@
+package io.dsha.controlplane;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import java.time.Duration;
+import java.util.Optional;
+
+/** Everything the control plane reads from configuration ({@code dsha.*}); checked at start. */
+@ConfigMapping(prefix = "dsha")
+public interface ControlPlaneConfig {
+
+    /** Bearer token for changes (topology, mode, backends, failback). At least 16 characters. */
+    Optional<String> adminToken();
+
+    /** Bearer token for proxies and checkers (reports, state, watch). At least 16 characters. */
+    Optional<String> agentToken();
+
+    /** Runs without authentication, for a local experiment only; logged loudly. */
+    @WithDefault("false")
+    boolean insecureDevMode();
+
+    /** Where the state lives ({@code state.json}, its previous copy, the lock). */
+    @WithDefault("state")
+    String stateDir();
+
+    /** A topology (YAML or JSON) that seeds an empty state directory. Ignored once state exists. */
+    Optional<String> topologyFile();
+
+    /** How many events the history keeps. */
+    @WithDefault("500")
+    @Min(10)
+    @Max(100_000)
+    int maxEvents();
+
+    /** A checker's vote on a backend counts while it reported within this many of the backend's health-check intervals. */
+    @WithDefault("3")
+    @Min(1)
+    @Max(100)
+    int checkerLivenessIntervals();
+
+    /** How often time-driven decisions (silent checkers, AUTO failback delays) are re-evaluated. */
+    @WithDefault("100ms")
+    Duration tickInterval();
+
+    Watch watch();
+
+    /** Long-poll settings of {@code GET /api/v1/watch}. */
+    interface Watch {
+        /** How long a watch waits for a change when the client does not say. */
+        @WithDefault("30s")
+        Duration defaultTimeout();
+
+        /** The longest wait a client may ask for. */
+        @WithDefault("300s")
+        Duration maxTimeout();
+    }
+}

@@ -1,0 +1,24 @@
+package io.dsha.controlplane;
+
+import io.dsha.controlplane.topology.ValidateCommand;
+import io.quarkus.runtime.Quarkus;
+import io.quarkus.runtime.annotations.QuarkusMain;
+import java.util.Arrays;
+
+/**
+ * Entry point. {@code validate FILE...} checks topology files and exits without starting the
+ * service; anything else starts the control plane.
+ */
+@QuarkusMain
+public final class ControlPlaneMain {
+
+    private ControlPlaneMain() {
+    }
+
+    public static void main(String... args) {
+        if (args.length > 0 && args[0].equals("validate")) {
+            System.exit(ValidateCommand.run(Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
+        }
+        Quarkus.run(args);
+    }
+}

@@ -1,0 +1,83 @@
+package io.dsha.controlplane.api;
+
+import io.dsha.api.event.Event;
+import io.dsha.api.state.StateSnapshot;
+import io.dsha.controlplane.ApiProblem;
+import io.dsha.controlplane.ControlPlane;
+import io.dsha.controlplane.ControlPlaneConfig;
+import io.dsha.controlplane.store.Published;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+/** What proxies and operators read: the snapshot, the long-poll watch, the event history. */
+@Path("/api/v1")
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "state", description = "Verdicts, routing decision, events")
+public class StateResource {
+
+    private final ControlPlane controlPlane;
+    private final ControlPlaneConfig config;
+
+    StateResource(ControlPlane controlPlane, ControlPlaneConfig config) {
+        this.controlPlane = controlPlane;
+        this.config = config;
+    }
+
+    @GET
+    @Path("/state")
+    @Operation(summary = "Revision, topology, verdict per backend and the routing decision")
+    @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = StateSnapshot.class)))
+    public Response state() {
+        return Responses.snapshot(200, controlPlane.current());
+    }
+
+    @GET
+    @Path("/watch")
+    @Operation(summary = "Long-poll: answers with the state as soon as the revision passes `since`; 204 when `timeoutMs` passes first")
+    @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = StateSnapshot.class)))
+    @APIResponse(responseCode = "204", description = "Nothing changed within the timeout; X-Dsha-Revision says where things stand")
+    public CompletionStage<Response> watch(@QueryParam("since") @DefaultValue("-1") long since, @QueryParam("timeoutMs") Long timeoutMs) {
+        long max = config.watch().maxTimeout().toMillis();
+        long wait = timeoutMs == null ? config.watch().defaultTimeout().toMillis() : timeoutMs;
+        if (wait < 0 || wait > max) {
+            throw new ApiProblem(400, "Invalid watch", "timeoutMs must be between 0 and " + max,
+                    List.of(new io.dsha.api.problem.Violation("timeoutMs", "must be between 0 and " + max)));
+        }
+        CompletableFuture<Published> change = controlPlane.store().awaitAfter(since);
+        return change.orTimeout(wait, TimeUnit.MILLISECONDS)
+                .handle((p, error) -> {
+                    if (error != null) {
+                        change.cancel(false);
+                        Published now = controlPlane.current();
+                        return Response.noContent().header(Responses.REVISION, now.revision()).build();
+                    }
+                    return Responses.snapshot(200, p);
+                });
+    }
+
+    @GET
+    @Path("/events")
+    @Operation(summary = "What happened, newest first: operator edits, verdict changes, failovers, failbacks")
+    public List<Event> events(@QueryParam("limit") @DefaultValue("100") int limit) {
+        if (limit < 1 || limit > config.maxEvents()) {
+            throw new ApiProblem(400, "Invalid limit", "limit must be between 1 and " + config.maxEvents(),
+                    List.of(new io.dsha.api.problem.Violation("limit", "must be between 1 and " + config.maxEvents())));
+        }
+        List<Event> events = controlPlane.current().events();
+        return events.subList(0, Math.min(limit, events.size()));
+    }
+}

@@ -1,0 +1,61 @@
+package io.dsha.controlplane.decision;
+
+import io.dsha.api.state.HealthStatus;
+import io.dsha.api.state.PassiveObservation;
+import io.dsha.api.state.Verdict;
+import io.dsha.api.state.VerdictFlag;
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The observed state of one backend: its verdict, the votes behind it, the last passive failure a
+ * proxy reported, and since when it has been ENABLED (the AUTO failback delay counts from the later
+ * of that and {@code since}). Immutable.
+ */
+public record BackendHealth(
+        String backendId,
+        HealthStatus status,
+        Instant since,
+        int liveCheckers,
+        int quorum,
+        Set<VerdictFlag> flags,
+        Map<String, VoteState> votes,
+        PassiveObservation lastPassiveFailure,
+        Instant enabledSince) {
+
+    public BackendHealth {
+        flags = flags.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(flags));
+        votes = Map.copyOf(votes);
+    }
+
+    static BackendHealth unknown(String backendId, Instant now) {
+        return new BackendHealth(backendId, HealthStatus.UNKNOWN, now, 0, 0, Set.of(), Map.of(), null, now);
+    }
+
+    public Verdict view() {
+        List<io.dsha.api.state.Vote> list = votes.values().stream()
+                .sorted(java.util.Comparator.comparing(VoteState::reporterId))
+                .map(VoteState::view)
+                .toList();
+        return new Verdict(backendId, status, since, liveCheckers, quorum, flags, list, lastPassiveFailure);
+    }
+
+    /** Equal in everything a watcher must hear about (timestamps of individual reports aside). */
+    boolean sameVerdictAs(BackendHealth other) {
+        if (other == null || status != other.status || !Objects.equals(since, other.since)
+                || liveCheckers != other.liveCheckers || quorum != other.quorum || !flags.equals(other.flags)
+                || !Objects.equals(enabledSince, other.enabledSince) || votes.size() != other.votes.size()) {
+            return false;
+        }
+        for (Map.Entry<String, VoteState> e : votes.entrySet()) {
+            if (!e.getValue().sameVoteAs(other.votes.get(e.getKey()))) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

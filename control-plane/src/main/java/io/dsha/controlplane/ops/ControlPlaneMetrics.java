@@ -1,0 +1,97 @@
+package io.dsha.controlplane.ops;
+
+import io.dsha.api.event.Event;
+import io.dsha.api.event.EventType;
+import io.dsha.api.report.Report;
+import io.dsha.api.state.HealthStatus;
+import io.dsha.controlplane.ControlPlane;
+import io.dsha.controlplane.decision.BackendHealth;
+import io.dsha.controlplane.store.Published;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Prometheus metrics: {@code dsha_revision}, {@code dsha_backend_verdict{backend,status}} (1 for the
+ * current verdict, 0 for the others), {@code dsha_failovers_total}, {@code dsha_failbacks_total},
+ * {@code dsha_events_total{type}}, {@code dsha_reports_received_total{source}}, {@code dsha_watchers}.
+ */
+@Singleton
+public class ControlPlaneMetrics {
+
+    private final MeterRegistry registry;
+    private final ControlPlane controlPlane;
+    private final MultiGauge verdicts;
+    private final Map<EventType, Counter> events = new EnumMap<>(EventType.class);
+    private final Counter failovers;
+    private final Counter failbacks;
+    private long lastSeq;
+
+    ControlPlaneMetrics(MeterRegistry registry, ControlPlane controlPlane) {
+        this.registry = registry;
+        this.controlPlane = controlPlane;
+        this.verdicts = MultiGauge.builder("dsha.backend.verdict")
+                .description("1 for the backend's current verdict, 0 for the other statuses")
+                .register(registry);
+        this.failovers = Counter.builder("dsha.failovers").description("Traffic moved away from a backend that stopped serving").register(registry);
+        this.failbacks = Counter.builder("dsha.failbacks").description("Traffic moved back to a preferred backend").register(registry);
+        for (EventType type : EventType.values()) {
+            events.put(type, Counter.builder("dsha.events").tag("type", type.name()).description("Events recorded, by type").register(registry));
+        }
+        Gauge.builder("dsha.revision", controlPlane, cp -> cp.current().revision()).description("Current state revision").register(registry);
+        Gauge.builder("dsha.topology.revision", controlPlane, cp -> cp.current().topologyRevision())
+                .description("Revision at which the topology last changed").register(registry);
+        Gauge.builder("dsha.watchers", controlPlane, cp -> cp.store().watchers()).description("Watch requests waiting for a change").register(registry);
+    }
+
+    void start(@Observes StartupEvent event) {
+        Published p = controlPlane.current();
+        lastSeq = p.lastEventSeq();
+        updateVerdicts(p);
+        controlPlane.store().addListener(this::published);
+    }
+
+    public void reportReceived(Report report) {
+        registry.counter("dsha.reports.received", "source", report.source().name()).increment();
+        registry.counter("dsha.observations.received", "source", report.source().name()).increment(report.observations().size());
+    }
+
+    private synchronized void published(Published p) {
+        List<Event> fresh = new ArrayList<>();
+        for (Event e : p.events()) {
+            if (e.seq() <= lastSeq) {
+                break;
+            }
+            fresh.add(e);
+        }
+        lastSeq = Math.max(lastSeq, p.lastEventSeq());
+        for (Event e : fresh) {
+            events.get(e.type()).increment();
+            if (e.type() == EventType.FAILOVER) {
+                failovers.increment();
+            } else if (e.type() == EventType.FAILBACK) {
+                failbacks.increment();
+            }
+        }
+        updateVerdicts(p);
+    }
+
+    private void updateVerdicts(Published p) {
+        List<MultiGauge.Row<?>> rows = new ArrayList<>();
+        for (BackendHealth h : p.state().health().values()) {
+            for (HealthStatus s : HealthStatus.values()) {
+                rows.add(MultiGauge.Row.of(Tags.of("backend", h.backendId(), "status", s.name()), h.status() == s ? 1 : 0));
+            }
+        }
+        verdicts.register(rows, true);
+    }
+}

@@ -1,0 +1,156 @@
+package io.dsha.controlplane.topology;
+
+import io.dsha.api.json.DshaJson;
+import io.dsha.api.problem.Violation;
+import io.dsha.api.topology.Backend;
+import io.dsha.api.topology.HealthCheck;
+import io.dsha.api.topology.HealthCheckType;
+import io.dsha.api.topology.Hostnames;
+import io.dsha.api.topology.Mode;
+import io.dsha.api.topology.TlsMode;
+import io.dsha.api.topology.Topology;
+import jakarta.validation.ConstraintViolation;
+import jakarta.validation.Validator;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Decides whether a topology is meaningful: Hibernate Validator for each field, then the rules that
+ * span fields (unique ids and addresses, one backend per priority in ACTIVE_PASSIVE, timeout below
+ * interval, an FQDN for PASSTHROUGH, no backend pointing at the proxy's own listener). Returns every
+ * violation at once, in a stable order.
+ */
+public final class TopologyValidator {
+
+    private final Validator validator;
+
+    public TopologyValidator(Validator validator) {
+        this.validator = Objects.requireNonNull(validator, "validator");
+    }
+
+    /** Parses and validates a topology document (JSON, or YAML when {@code yaml}). */
+    public Checked<Topology> parse(String text, boolean yaml) {
+        DshaJson.Binding<Topology> binding = yaml ? DshaJson.bindYaml(text, Topology.class) : DshaJson.bind(text, Topology.class);
+        return check(binding);
+    }
+
+    /** Validates an already bound value of any API type, merging binding problems with constraint violations. */
+    public <T> Checked<T> check(DshaJson.Binding<T> binding) {
+        List<Violation> violations = new ArrayList<>(binding.violations());
+        T value = binding.value();
+        if (value != null) {
+            Set<String> reported = new java.util.HashSet<>();
+            binding.violations().forEach(v -> reported.add(v.field()));
+            for (Violation v : constraints(value)) {
+                // A field that could not be read is already reported; "must not be null" would only repeat it.
+                if (!reported.contains(v.field())) {
+                    violations.add(v);
+                }
+            }
+            if (value instanceof Topology t) {
+                violations.addAll(crossFieldRules(t));
+            }
+        }
+        return new Checked<>(violations.isEmpty() ? value : null, dedupe(violations));
+    }
+
+    public List<Violation> validate(Topology topology) {
+        return check(new DshaJson.Binding<>(topology, List.of())).violations();
+    }
+
+    /** A value that passed, or every reason it did not. */
+    public record Checked<T>(T value, List<Violation> violations) {
+        public Checked {
+            violations = List.copyOf(violations);
+        }
+
+        public boolean ok() {
+            return violations.isEmpty();
+        }
+    }
+
+    private <T> List<Violation> constraints(T value) {
+        List<Violation> list = new ArrayList<>();
+        for (ConstraintViolation<T> cv : validator.validate(value)) {
+            list.add(new Violation(cleanPath(cv.getPropertyPath().toString()), cv.getMessage()));
+        }
+        list.sort(Comparator.comparing(Violation::field).thenComparing(Violation::message));
+        return list;
+    }
+
+    // Hibernate Validator writes container elements as "backends[0].<list element>"; keep the plain path.
+    private static String cleanPath(String path) {
+        return path.replace(".<list element>", "").replace("<list element>", "");
+    }
+
+    static List<Violation> crossFieldRules(Topology t) {
+        List<Violation> v = new ArrayList<>();
+        if (t.tlsMode() == TlsMode.PASSTHROUGH && t.fqdn() == null) {
+            v.add(new Violation("fqdn", "is required when tlsMode is PASSTHROUGH: the proxy routes connections by the SNI name"));
+        }
+        List<Backend> backends = t.backends() == null ? List.of() : t.backends();
+        Map<String, Integer> ids = new HashMap<>();
+        Map<String, Integer> addresses = new HashMap<>();
+        Map<Integer, Integer> priorities = new HashMap<>();
+        for (int i = 0; i < backends.size(); i++) {
+            Backend b = backends.get(i);
+            if (b == null) {
+                continue;
+            }
+            String at = "backends[" + i + "]";
+            if (b.id() != null) {
+                Integer j = ids.putIfAbsent(b.id(), i);
+                if (j != null) {
+                    v.add(new Violation(at + ".id", "'" + b.id() + "' is also the id of backends[" + j + "]; ids must be unique"));
+                }
+            }
+            if (b.host() != null && b.port() != null) {
+                Integer j = addresses.putIfAbsent(b.host().toLowerCase(Locale.ROOT) + ":" + b.port(), i);
+                if (j != null) {
+                    v.add(new Violation(at, "address " + b.address() + " is also the address of backends[" + j + "]; each backend is a distinct instance"));
+                }
+                if (t.listener() != null && t.listener().port() != null && t.listener().port().equals(b.port())
+                        && Hostnames.listenerReaches(t.listener().host(), b.host())) {
+                    v.add(new Violation(at, "address " + b.address() + " is the proxy's own listener "
+                            + t.listener().host() + ":" + t.listener().port() + "; traffic would loop"));
+                }
+            }
+            if (t.mode() == Mode.ACTIVE_PASSIVE && b.priority() != null) {
+                Integer j = priorities.putIfAbsent(b.priority(), i);
+                if (j != null) {
+                    v.add(new Violation(at + ".priority", "priority " + b.priority() + " is also held by backends[" + j
+                            + "]; in ACTIVE_PASSIVE each backend needs its own (lower is preferred; a priority not given is the backend's position in the list)"));
+                }
+            }
+            HealthCheck hc = b.healthCheck();
+            if (hc != null) {
+                if (hc.timeoutMs() != null && hc.intervalMs() != null && hc.timeoutMs() >= hc.intervalMs()) {
+                    v.add(new Violation(at + ".healthCheck.timeoutMs", "must be less than intervalMs (" + hc.intervalMs() + ")"));
+                }
+                if (hc.type() != null && hc.type() != HealthCheckType.HTTP) {
+                    if (hc.path() != null) {
+                        v.add(new Violation(at + ".healthCheck.path", "only applies to HTTP health checks; this one is " + hc.type()));
+                    }
+                    if (hc.expectStatus() != null) {
+                        v.add(new Violation(at + ".healthCheck.expectStatus", "only applies to HTTP health checks; this one is " + hc.type()));
+                    }
+                }
+            }
+        }
+        return v;
+    }
+
+    /** Without repeats, ordered by field path so the same input always lists the same way. */
+    private static List<Violation> dedupe(List<Violation> violations) {
+        List<Violation> list = new ArrayList<>(new LinkedHashSet<>(violations));
+        list.sort(Comparator.comparing((Violation v) -> v.field() == null ? "" : v.field()));
+        return List.copyOf(list);
+    }
+}
