@@ -247,7 +247,8 @@ public final class DecisionEngine {
         String reason;
         if (!currentServing) {
             active = best;
-            failedOver = hasBetterEnabled(t, active);
+            // A first selection is not a failover; moving away from a backend that stopped serving is.
+            failedOver = current != null && hasBetter(t, active);
             if (current == null) {
                 reason = active.id() + " is the preferred backend that is " + status(s, active);
                 events.add(event(now, EventType.ACTIVE_SELECTED, ACTOR, active.id(), null, active.id(), reason));
@@ -258,20 +259,20 @@ public final class DecisionEngine {
             }
         } else if (best.equals(currentBackend)) {
             active = currentBackend;
-            failedOver = memory.failedOver() && hasBetterEnabled(t, active);
+            failedOver = memory.failedOver() && hasBetter(t, active);
             reason = failedOver
                     ? active.id() + " took over after a failover; no better backend is UP"
                     : active.id() + " is the preferred backend that is " + status(s, active);
         } else if (status(s, currentBackend) != HealthStatus.UP) {
             // The current one is serving but degraded, and a healthy one exists: that is a failover, not a failback.
             active = best;
-            failedOver = hasBetterEnabled(t, active);
+            failedOver = hasBetter(t, active);
             reason = "failover: " + current + " is " + status(s, currentBackend) + "; " + best.id() + " is UP";
             events.add(event(now, EventType.FAILOVER, ACTOR, current, current, best.id(), reason));
         } else if (!memory.failedOver()) {
             // No failover brought traffic here (start-up, a backend added): go to the best one at once.
             active = best;
-            failedOver = hasBetterEnabled(t, active);
+            failedOver = hasBetter(t, active);
             reason = best.id() + " is the preferred backend that is UP";
             events.add(event(now, EventType.ACTIVE_SELECTED, ACTOR, best.id(), current, best.id(), reason));
         } else {
@@ -281,7 +282,7 @@ public final class DecisionEngine {
                     || t.failback().policy() == FailbackPolicy.AUTO && !now.isBefore(readyAt);
             if (due) {
                 active = best;
-                failedOver = hasBetterEnabled(t, active);
+                failedOver = hasBetter(t, active);
                 reason = operatorFailback
                         ? "failback by " + actor + ": " + best.id() + " is UP"
                         : "failback: " + best.id() + " has been UP for " + t.failback().delayMs() + " ms";
@@ -375,8 +376,9 @@ public final class DecisionEngine {
         return t.backends().stream().filter(b -> b.adminState() == AdminState.DRAIN).sorted(BY_PRIORITY).map(Backend::id).toList();
     }
 
-    private static boolean hasBetterEnabled(Topology t, Backend b) {
-        return t.backends().stream().anyMatch(o -> o.adminState() == AdminState.ENABLED && BY_PRIORITY.compare(o, b) < 0);
+    /** Whether a preferred backend exists, in any admin state: traffic away from it is a failover until it returns. */
+    private static boolean hasBetter(Topology t, Backend b) {
+        return t.backends().stream().anyMatch(o -> BY_PRIORITY.compare(o, b) < 0);
     }
 
     private static HealthStatus status(ControlState s, Backend b) {

@@ -1,0 +1,474 @@
+package io.dsha.controlplane.decision;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.dsha.api.event.Event;
+import io.dsha.api.event.EventType;
+import io.dsha.api.report.Observation;
+import io.dsha.api.report.ObservedStatus;
+import io.dsha.api.report.Report;
+import io.dsha.api.report.ReportSource;
+import io.dsha.api.state.HealthStatus;
+import io.dsha.api.state.RoutingDecision;
+import io.dsha.api.state.VerdictFlag;
+import io.dsha.api.topology.AdminState;
+import io.dsha.api.topology.AllDownPolicy;
+import io.dsha.api.topology.Backend;
+import io.dsha.api.topology.Failback;
+import io.dsha.api.topology.FailbackPolicy;
+import io.dsha.api.topology.HealthCheck;
+import io.dsha.api.topology.Mode;
+import io.dsha.api.topology.TlsMode;
+import io.dsha.api.topology.Topology;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** The decision engine driven by hand: exact verdicts, routing decisions and events at exact times. */
+class DecisionEngineTest {
+
+    private static final long INTERVAL = 1000;
+    private static final long DELAY = 10_000;
+
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+    private final DecisionEngine engine = new DecisionEngine(clock, 3);
+    private final List<Event> events = new ArrayList<>();
+    private ControlState state = ControlState.EMPTY;
+
+    // ---------- helpers ----------
+
+    private static Backend backend(String id, int priority) {
+        return new Backend(id, "10.0.0." + (id.charAt(0) - 'a' + 1), 8080, priority, null, null,
+                new HealthCheck(null, null, null, (int) INTERVAL, 500, 2, 2));
+    }
+
+    private static Topology topology(Mode mode, FailbackPolicy policy, AllDownPolicy allDown, Backend... backends) {
+        return new Topology(null, null, TlsMode.TERMINATE, mode, new Failback(policy, DELAY), allDown, Arrays.asList(backends));
+    }
+
+    private void apply(Outcome o) {
+        state = o.state();
+        events.addAll(o.events());
+    }
+
+    private void declare(Topology t) {
+        apply(engine.applyTopology(state, t));
+    }
+
+    private void observe(String checker, String backend, ObservedStatus status) {
+        apply(engine.report(state, new Report(ReportSource.CHECKER, checker,
+                List.of(new Observation(backend, status, status == ObservedStatus.DOWN ? "connection refused" : null, 3L, clock.instant())))));
+    }
+
+    private void up(String checker, String... backends) {
+        for (String b : backends) {
+            observe(checker, b, ObservedStatus.UP);
+        }
+    }
+
+    private void down(String checker, String... backends) {
+        for (String b : backends) {
+            observe(checker, b, ObservedStatus.DOWN);
+        }
+    }
+
+    private void tick() {
+        apply(engine.tick(state));
+    }
+
+    private RoutingDecision routing() {
+        return state.routing();
+    }
+
+    private HealthStatus verdict(String id) {
+        return state.health().get(id).status();
+    }
+
+    private List<EventType> drainEventTypes() {
+        List<EventType> types = events.stream().map(Event::type).toList();
+        events.clear();
+        return types;
+    }
+
+    private void startActivePassive(FailbackPolicy policy) {
+        declare(topology(Mode.ACTIVE_PASSIVE, policy, AllDownPolicy.TRY_ALL, backend("a", 0), backend("b", 1)));
+        up("c1", "a", "b");
+        assertEquals(List.of("a"), routing().active());
+        events.clear();
+    }
+
+    /** a goes DOWN after fall=2 failed probes; traffic fails over to b. */
+    private void failPrimary() {
+        down("c1", "a");
+        assertEquals(List.of("a"), routing().active(), "one failure is not enough with fall 2");
+        down("c1", "a");
+        assertEquals(List.of("b"), routing().active());
+    }
+
+    // ---------- tests ----------
+
+    @Test
+    void nothingObservedYetIsAllDownWithEveryEnabledBackendToTry() {
+        declare(topology(Mode.ACTIVE_PASSIVE, FailbackPolicy.AUTO, AllDownPolicy.TRY_ALL, backend("b", 1), backend("a", 0)));
+
+        assertEquals(HealthStatus.UNKNOWN, verdict("a"));
+        assertTrue(routing().allDown());
+        assertEquals(List.of(), routing().active());
+        assertEquals(List.of("a", "b"), routing().standby(), "TRY_ALL order is priority order");
+        assertEquals(List.of(), drainEventTypes(), "start-up is not an outage");
+    }
+
+    @Test
+    void activePassivePicksTheLowestPriorityThatIsUp() {
+        declare(topology(Mode.ACTIVE_PASSIVE, FailbackPolicy.AUTO, AllDownPolicy.TRY_ALL, backend("a", 0), backend("b", 1)));
+        up("c1", "a", "b");
+
+        assertEquals(List.of("a"), routing().active());
+        assertEquals(List.of("b"), routing().standby());
+        assertFalse(routing().allDown());
+        assertEquals(List.of(EventType.VERDICT_CHANGED, EventType.ACTIVE_SELECTED, EventType.VERDICT_CHANGED), drainEventTypes());
+    }
+
+    @Test
+    void failoverWhenTheActiveGoesDown() {
+        startActivePassive(FailbackPolicy.AUTO);
+
+        failPrimary();
+
+        assertEquals(HealthStatus.DOWN, verdict("a"));
+        assertEquals(List.of(), routing().standby());
+        assertEquals(List.of(EventType.VERDICT_CHANGED, EventType.FAILOVER), drainEventTypes());
+        assertTrue(routing().reason().contains("failover: a is DOWN"), routing().reason());
+    }
+
+    @Test
+    void autoFailbackAfterTheDelayOfContinuousHealth() {
+        startActivePassive(FailbackPolicy.AUTO);
+        failPrimary();
+        events.clear();
+
+        clock.advanceMillis(INTERVAL);
+        up("c1", "a");
+        assertEquals(HealthStatus.DOWN, verdict("a"), "rise 2: one success is not enough");
+        clock.advanceMillis(INTERVAL);
+        up("c1", "a");
+        Instant upSince = clock.instant();
+        assertEquals(HealthStatus.UP, verdict("a"));
+        assertEquals(List.of("b"), routing().active(), "failback waits for the delay");
+        assertEquals("a", routing().pendingFailback());
+        assertEquals(upSince.plusMillis(DELAY), routing().failbackAt());
+        assertEquals(List.of(EventType.VERDICT_CHANGED, EventType.FAILBACK_PENDING), drainEventTypes());
+
+        clock.advanceMillis(DELAY - 1);
+        tick();
+        assertEquals(List.of("b"), routing().active());
+        assertEquals(List.of(), drainEventTypes(), "the pending failback is announced once");
+
+        clock.advanceMillis(1);
+        tick();
+        assertEquals(List.of("a"), routing().active());
+        assertEquals(List.of("b"), routing().standby());
+        assertNull(routing().pendingFailback());
+        assertEquals(List.of(EventType.FAILBACK), drainEventTypes());
+    }
+
+    @Test
+    void aFlapDuringTheFailbackDelayStartsTheDelayAgain() {
+        startActivePassive(FailbackPolicy.AUTO);
+        failPrimary();
+        up("c1", "a");
+        up("c1", "a");
+        assertEquals("a", routing().pendingFailback());
+
+        clock.advanceMillis(DELAY / 2);
+        down("c1", "a");
+        down("c1", "a");
+        assertNull(routing().pendingFailback());
+        clock.advanceMillis(INTERVAL);
+        up("c1", "a");
+        up("c1", "a");
+        Instant upAgain = clock.instant();
+        assertEquals(upAgain.plusMillis(DELAY), routing().failbackAt());
+
+        clock.advanceMillis(DELAY / 2 + 1);
+        tick();
+        assertEquals(List.of("b"), routing().active(), "the first stretch of health does not count");
+        clock.advanceMillis(DELAY);
+        tick();
+        assertEquals(List.of("a"), routing().active());
+    }
+
+    @Test
+    void manualFailbackWaitsForTheOperator() {
+        startActivePassive(FailbackPolicy.MANUAL);
+        failPrimary();
+        up("c1", "a");
+        up("c1", "a");
+        events.clear();
+
+        clock.advanceMillis(DELAY * 100);
+        tick();
+        assertEquals(List.of("b"), routing().active());
+        assertEquals("a", routing().pendingFailback());
+        assertNull(routing().failbackAt());
+
+        apply(engine.failback(state, "alice"));
+        assertEquals(List.of("a"), routing().active());
+        assertNull(routing().pendingFailback());
+        Event failback = events.get(events.size() - 1);
+        assertEquals(EventType.FAILBACK, failback.type());
+        assertEquals("alice", failback.actor());
+        assertEquals("b", failback.from());
+        assertEquals("a", failback.to());
+
+        FailbackRefused refused = assertThrows(FailbackRefused.class, () -> engine.failback(state, "alice"));
+        assertEquals("nothing to fail back: a is already the preferred backend that is UP", refused.getMessage());
+    }
+
+    @Test
+    void manualFailbackIsRefusedInActiveActive() {
+        declare(topology(Mode.ACTIVE_ACTIVE, FailbackPolicy.MANUAL, AllDownPolicy.TRY_ALL, backend("a", 0), backend("b", 1)));
+        FailbackRefused refused = assertThrows(FailbackRefused.class, () -> engine.failback(state, "alice"));
+        assertEquals("failback applies to ACTIVE_PASSIVE; the mode is ACTIVE_ACTIVE", refused.getMessage());
+    }
+
+    @Test
+    void withoutAFailoverTrafficGoesToTheBestBackendAtOnce() {
+        declare(topology(Mode.ACTIVE_PASSIVE, FailbackPolicy.MANUAL, AllDownPolicy.TRY_ALL, backend("a", 0), backend("b", 1)));
+        up("c1", "b");
+        assertEquals(List.of("b"), routing().active());
+
+        up("c1", "a");
+        assertEquals(List.of("a"), routing().active(), "a was never failed away from: no failback policy applies");
+        assertNull(routing().pendingFailback());
+    }
+
+    @Test
+    void drainingTheActiveMovesNewTrafficAndListsItAsDraining() {
+        startActivePassive(FailbackPolicy.AUTO);
+
+        declare(state.topology().withBackend(state.topology().backend("a").orElseThrow().withAdminState(AdminState.DRAIN)));
+
+        assertEquals(List.of("b"), routing().active());
+        assertEquals(List.of("a"), routing().draining());
+        assertEquals(List.of(EventType.FAILOVER), drainEventTypes());
+        assertTrue(routing().reason().contains("a is in DRAIN"), routing().reason());
+    }
+
+    @Test
+    void reEnabledBackendWaitsForTheFailbackDelayFromWhenItWasEnabled() {
+        startActivePassive(FailbackPolicy.AUTO);
+        Backend a = state.topology().backend("a").orElseThrow();
+        declare(state.topology().withBackend(a.withAdminState(AdminState.MAINTENANCE)));
+        assertEquals(List.of("b"), routing().active());
+
+        clock.advanceMillis(DELAY * 5);
+        declare(state.topology().withBackend(a.withAdminState(AdminState.ENABLED)));
+        assertEquals(List.of("b"), routing().active(), "up for long, but enabled only now");
+        assertEquals(clock.instant().plusMillis(DELAY), routing().failbackAt());
+
+        clock.advanceMillis(DELAY);
+        tick();
+        assertEquals(List.of("a"), routing().active());
+    }
+
+    @Test
+    void activeActiveSpreadsOverEnabledUpBackendsHonouringDrainAndMaintenance() {
+        declare(topology(Mode.ACTIVE_ACTIVE, FailbackPolicy.AUTO, AllDownPolicy.TRY_ALL, backend("a", 0), backend("b", 1), backend("c", 2)));
+        up("c1", "a", "b", "c");
+        assertEquals(List.of("a", "b", "c"), routing().active());
+
+        Topology t = state.topology();
+        declare(t.withBackend(t.backend("b").orElseThrow().withAdminState(AdminState.DRAIN)));
+        assertEquals(List.of("a", "c"), routing().active());
+        assertEquals(List.of("b"), routing().draining());
+
+        t = state.topology();
+        declare(t.withBackend(t.backend("c").orElseThrow().withAdminState(AdminState.MAINTENANCE)));
+        assertEquals(List.of("a"), routing().active());
+        assertEquals(List.of("b"), routing().draining(), "MAINTENANCE is out of everything, even draining");
+
+        events.clear();
+        down("c1", "a");
+        down("c1", "a");
+        assertTrue(routing().allDown());
+        assertEquals(List.of("a"), routing().standby(), "TRY_ALL tries what is ENABLED, not what drains or is in maintenance");
+        assertEquals(List.of(EventType.VERDICT_CHANGED, EventType.ALL_DOWN), drainEventTypes());
+    }
+
+    @Test
+    void activeActiveLosingOneBackendIsAFailoverToTheRest() {
+        declare(topology(Mode.ACTIVE_ACTIVE, FailbackPolicy.AUTO, AllDownPolicy.TRY_ALL, backend("a", 0), backend("b", 1)));
+        up("c1", "a", "b");
+        events.clear();
+
+        down("c1", "b");
+        down("c1", "b");
+
+        assertEquals(List.of("a"), routing().active());
+        assertEquals(List.of(EventType.VERDICT_CHANGED, EventType.FAILOVER, EventType.ROUTING_CHANGED), drainEventTypes());
+
+        up("c1", "b");
+        up("c1", "b");
+        assertEquals(List.of("a", "b"), routing().active(), "in ACTIVE_ACTIVE a backend rejoins once rise is met");
+    }
+
+    @Test
+    void flappingIsSuppressedByRiseAndFall() {
+        startActivePassive(FailbackPolicy.AUTO);
+
+        for (int i = 0; i < 10; i++) {
+            down("c1", "a");
+            up("c1", "a");
+        }
+
+        assertEquals(HealthStatus.UP, verdict("a"));
+        assertEquals(List.of("a"), routing().active());
+        assertEquals(List.of(), drainEventTypes());
+    }
+
+    @Test
+    void allDownTryAllListsEveryEnabledBackendInPriorityOrder() {
+        declare(topology(Mode.ACTIVE_PASSIVE, FailbackPolicy.AUTO, AllDownPolicy.TRY_ALL, backend("a", 0), backend("b", 1), backend("c", 2)));
+        up("c1", "a", "b", "c");
+        Topology t = state.topology();
+        declare(t.withBackend(t.backend("c").orElseThrow().withAdminState(AdminState.MAINTENANCE)));
+        events.clear();
+
+        down("c1", "a", "b", "a", "b");
+
+        assertTrue(routing().allDown());
+        assertEquals(List.of(), routing().active());
+        assertEquals(List.of("a", "b"), routing().standby());
+        assertTrue(routing().reason().contains("TRY_ALL"), routing().reason());
+        assertTrue(drainEventTypes().contains(EventType.ALL_DOWN));
+
+        up("c1", "b", "b");
+        assertEquals(List.of("b"), routing().active());
+        assertTrue(drainEventTypes().contains(EventType.ALL_DOWN_ENDED));
+    }
+
+    @Test
+    void allDownFailFastSaysSoInTheDecision() {
+        declare(topology(Mode.ACTIVE_PASSIVE, FailbackPolicy.AUTO, AllDownPolicy.FAIL_FAST, backend("a", 0), backend("b", 1)));
+        up("c1", "a", "b");
+        down("c1", "a", "b", "a", "b");
+
+        assertTrue(routing().allDown());
+        assertEquals(List.of(), routing().active());
+        assertTrue(routing().reason().contains("answer 503 (FAIL_FAST)"), routing().reason());
+    }
+
+    @Test
+    void aVerdictNeedsAMajorityOfLiveCheckers() {
+        startActivePassive(FailbackPolicy.AUTO);
+        up("c2", "a", "b");
+        up("c3", "a", "b");
+        assertEquals(3, state.health().get("a").liveCheckers());
+        assertEquals(2, state.health().get("a").quorum());
+
+        down("c1", "a", "a");
+        assertEquals(HealthStatus.UP, verdict("a"), "one checker of three is not a majority");
+        down("c2", "a", "a");
+        assertEquals(HealthStatus.DOWN, verdict("a"));
+        assertEquals(List.of("b"), routing().active());
+    }
+
+    @Test
+    void anEvenSplitKeepsTheVerdictAndFlagsItDisputed() {
+        startActivePassive(FailbackPolicy.AUTO);
+        up("c2", "a", "b");
+
+        down("c1", "a", "a");
+
+        assertEquals(HealthStatus.UP, verdict("a"));
+        assertEquals(Set.of(VerdictFlag.DISPUTED), state.health().get("a").flags());
+        assertEquals(List.of("a"), routing().active());
+    }
+
+    @Test
+    void aSilentCheckerDropsOutOfTheCount() {
+        startActivePassive(FailbackPolicy.AUTO);
+        up("c2", "a", "b");
+        assertEquals(2, state.health().get("a").liveCheckers());
+
+        // c2 goes silent; c1 keeps reporting a as DOWN: a 1:1 split until c2's vote expires.
+        down("c1", "a", "a");
+        assertEquals(HealthStatus.UP, verdict("a"));
+        for (int i = 0; i < 3; i++) {
+            clock.advanceMillis(INTERVAL);
+            down("c1", "a");
+        }
+        clock.advanceMillis(1);
+        tick();
+        assertEquals(1, state.health().get("a").liveCheckers());
+        assertEquals(HealthStatus.DOWN, verdict("a"));
+        assertEquals(List.of("b"), routing().active());
+    }
+
+    @Test
+    void noLiveCheckerKeepsTheLastVerdictAndFlagsItStale() {
+        startActivePassive(FailbackPolicy.AUTO);
+
+        clock.advanceMillis(3 * INTERVAL + 1);
+        tick();
+
+        assertEquals(HealthStatus.UP, verdict("a"));
+        assertEquals(Set.of(VerdictFlag.STALE), state.health().get("a").flags());
+        assertEquals(0, state.health().get("a").liveCheckers());
+        assertEquals(List.of("a"), routing().active(), "losing sight of a backend is no reason to move traffic");
+    }
+
+    @Test
+    void proxyObservationsAreRecordedButDoNotVote() {
+        startActivePassive(FailbackPolicy.AUTO);
+
+        apply(engine.report(state, new Report(ReportSource.PROXY, "proxy-1",
+                List.of(new Observation("a", ObservedStatus.DOWN, "connection reset", null, clock.instant())))));
+
+        assertEquals(HealthStatus.UP, verdict("a"));
+        assertEquals("proxy-1", state.health().get("a").lastPassiveFailure().reporterId());
+        assertEquals("connection reset", state.health().get("a").lastPassiveFailure().reason());
+        assertEquals(List.of("a"), routing().active());
+    }
+
+    @Test
+    void aBackendThatMovesToANewAddressStartsUnknown() {
+        startActivePassive(FailbackPolicy.AUTO);
+        Backend a = state.topology().backend("a").orElseThrow();
+
+        declare(state.topology().withBackend(new Backend("a", "10.9.9.9", 8080, 0, 1, AdminState.ENABLED, a.healthCheck())));
+
+        assertEquals(HealthStatus.UNKNOWN, verdict("a"));
+        assertEquals(List.of("b"), routing().active());
+    }
+
+    @Test
+    void reportsAboutUnknownBackendsAreIgnored() {
+        startActivePassive(FailbackPolicy.AUTO);
+        ControlState before = state;
+
+        up("c1", "zz");
+
+        assertFalse(before.differsFrom(state));
+    }
+
+    @Test
+    void switchingModeKeepsTheActiveBackendWithoutAFailover() {
+        startActivePassive(FailbackPolicy.AUTO);
+
+        declare(state.topology().withMode(Mode.ACTIVE_ACTIVE));
+        assertEquals(List.of("a", "b"), routing().active());
+        declare(state.topology().withMode(Mode.ACTIVE_PASSIVE));
+        assertEquals(List.of("a"), routing().active());
+
+        assertFalse(drainEventTypes().contains(EventType.FAILOVER));
+    }
+}
