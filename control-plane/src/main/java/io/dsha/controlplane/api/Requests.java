@@ -5,6 +5,7 @@ import io.dsha.controlplane.ApiProblem;
 import io.dsha.controlplane.topology.TopologyValidator;
 import io.vertx.core.http.HttpServerRequest;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /** Reading request parts the same way for every endpoint: bodies, If-Match, the acting operator. */
 final class Requests {
@@ -16,7 +17,16 @@ final class Requests {
 
     /** Binds and validates a JSON body of any API type; every problem becomes one 400. */
     static <T> T body(String json, Class<T> type, TopologyValidator validator) {
-        TopologyValidator.Checked<T> checked = validator.check(DshaJson.bind(json, type));
+        return body(json, type, validator, UnaryOperator.identity());
+    }
+
+    /** As {@link #body(String, Class, TopologyValidator)}, with {@code complete} filling what the path supplies before validation. */
+    static <T> T body(String json, Class<T> type, TopologyValidator validator, UnaryOperator<T> complete) {
+        DshaJson.Binding<T> bound = DshaJson.bind(json, type);
+        if (bound.value() != null) {
+            bound = new DshaJson.Binding<>(complete.apply(bound.value()), bound.violations());
+        }
+        TopologyValidator.Checked<T> checked = validator.check(bound);
         if (!checked.ok()) {
             throw invalid(type.getSimpleName(), checked);
         }

@@ -110,7 +110,8 @@ public class TopologyResource {
     @APIResponse(responseCode = "201", description = "Added", content = @Content(schema = @Schema(implementation = StateSnapshot.class)))
     public Response putBackend(@PathParam("id") String id, String body, @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch,
             @HeaderParam(Requests.ACTOR_HEADER) String actor, @Context HttpServerRequest request) {
-        Backend backend = Requests.body(body, Backend.class, validator);
+        // The id may be left out of the body: the path names the backend.
+        Backend backend = Requests.body(body, Backend.class, validator, b -> b.id() == null ? b.withId(id) : b);
         ControlPlane.BackendChange change = controlPlane.putBackend(id, backend, Requests.ifMatch(ifMatch), Requests.actor(actor, request));
         if (change.added()) {
             return Responses.revisioned(Response.created(URI.create("/api/v1/backends/" + id)).entity(change.published().snapshot()),

@@ -1,0 +1,490 @@
+package io.dsha.controlplane.api;
+
+import static io.dsha.controlplane.api.ApiFixture.admin;
+import static io.dsha.controlplane.api.ApiFixture.agent;
+import static io.dsha.controlplane.api.ApiFixture.report;
+import static io.dsha.controlplane.api.ApiFixture.settle;
+import static io.dsha.controlplane.api.ApiFixture.topologyRevision;
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.hasSize;
+import static org.hamcrest.Matchers.nullValue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.response.Response;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Every endpoint of the control plane through real HTTP, as an operator, a checker and a proxy use it. */
+@QuarkusTest
+@QuarkusTestResource(FreshStateDir.class)
+class ControlPlaneApiTest {
+
+    private static final String PROBLEM = "application/problem+json";
+
+    private ApiFixture f;
+
+    @BeforeEach
+    void declare() {
+        f = new ApiFixture();
+        f.declare();
+    }
+
+    // ---------- topology ----------
+
+    @Test
+    void getTopologyCarriesItsRevisionAsETag() {
+        long rev = topologyRevision();
+        admin().get("/api/v1/topology").then()
+                .statusCode(200)
+                .header("ETag", "\"" + rev + "\"")
+                .header("X-Dsha-Topology-Revision", String.valueOf(rev))
+                .body("mode", equalTo("ACTIVE_PASSIVE"))
+                .body("tlsMode", equalTo("TERMINATE"))
+                .body("listener.port", equalTo(8443))
+                .body("backends.id", equalTo(List.of(f.a, f.b)))
+                .body("backends[0].healthCheck.intervalMs", equalTo(1000))
+                .body("backends[0].weight", equalTo(1));
+    }
+
+    @Test
+    void anInvalidTopologyListsEveryViolationAndChangesNothing() {
+        String before = admin().get("/api/v1/topology").asString();
+        long rev = topologyRevision();
+
+        admin().contentType(ContentType.JSON)
+                .body("""
+                        {"mode": "ACTIVE_PASSIVE", "tlsMode": "PASSTHROUGH",
+                         "backends": [{"id": "x", "host": "10.0.0.1", "port": 0, "weight": 300},
+                                      {"id": "x", "host": "bad_host", "port": 80, "colour": "red"}]}
+                        """)
+                .put("/api/v1/topology")
+                .then()
+                .statusCode(400)
+                .contentType(PROBLEM)
+                .body("status", equalTo(400))
+                .body("title", equalTo("Invalid topology"))
+                .body("detail", equalTo("6 violations; nothing was changed"))
+                .body("violations", hasItem(Map.of("field", "fqdn", "message",
+                        "is required when tlsMode is PASSTHROUGH: the proxy routes connections by the SNI name")))
+                .body("violations", hasItem(Map.of("field", "backends[0].port", "message", "must be between 1 and 65535")))
+                .body("violations", hasItem(Map.of("field", "backends[0].weight", "message", "must be between 1 and 256")))
+                .body("violations", hasItem(Map.of("field", "backends[1].colour", "message", "unknown field")))
+                .body("violations", hasItem(Map.of("field", "backends[1].host", "message",
+                        "must be a host name (RFC 1123) or an IP address")))
+                .body("violations", hasItem(Map.of("field", "backends[1].id", "message",
+                        "'x' is also the id of backends[0]; ids must be unique")));
+
+        assertEquals(before, admin().get("/api/v1/topology").asString());
+        assertEquals(rev, topologyRevision());
+    }
+
+    @Test
+    void aTopologyCanBeSentAsYaml() {
+        admin().contentType("application/yaml")
+                .body("""
+                        mode: ACTIVE_ACTIVE
+                        backends:
+                          - {id: %s, host: 10.1.0.1, port: %d, weight: 3}
+                          - {id: %s, host: 10.1.0.2, port: %d}
+                        """.formatted(f.a, f.portA, f.b, f.portB).getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .put("/api/v1/topology")
+                .then().statusCode(200)
+                .body("topology.mode", equalTo("ACTIVE_ACTIVE"))
+                .body("topology.backends[0].weight", equalTo(3));
+    }
+
+    @Test
+    void ifMatchGivesOptimisticConcurrency() {
+        long rev = topologyRevision();
+
+        admin().header("If-Match", "\"" + (rev - 1) + "\"").contentType(ContentType.JSON)
+                .body(f.topology("ACTIVE_ACTIVE", "AUTO", 0))
+                .put("/api/v1/topology")
+                .then().statusCode(412).contentType(PROBLEM)
+                .header("ETag", "\"" + rev + "\"")
+                .body("detail", equalTo("If-Match names revision " + (rev - 1) + " but the topology is at revision " + rev
+                        + "; nothing was changed"));
+        admin().get("/api/v1/topology").then().body("mode", equalTo("ACTIVE_PASSIVE"));
+
+        admin().header("If-Match", "\"" + rev + "\"").contentType(ContentType.JSON)
+                .body(f.topology("ACTIVE_ACTIVE", "AUTO", 0))
+                .put("/api/v1/topology")
+                .then().statusCode(200).body("topologyRevision", greaterThan((int) rev));
+    }
+
+    @Test
+    void twoConcurrentConflictingPutsGiveExactlyOne412() throws Exception {
+        for (int round = 0; round < 5; round++) {
+            long rev = topologyRevision();
+            CountDownLatch go = new CountDownLatch(1);
+            List<CompletableFuture<Integer>> puts = List.of("ACTIVE_ACTIVE", "ACTIVE_PASSIVE").stream()
+                    .map(mode -> CompletableFuture.supplyAsync(() -> {
+                        await(go);
+                        return admin().header("If-Match", String.valueOf(rev)).contentType(ContentType.JSON)
+                                .body(f.topology(mode, "MANUAL", 1000 + rev))
+                                .put("/api/v1/topology").statusCode();
+                    }))
+                    .toList();
+            go.countDown();
+            List<Integer> codes = puts.stream().map(CompletableFuture::join).sorted().toList();
+            assertEquals(List.of(200, 412), codes, "round " + round);
+        }
+    }
+
+    @Test
+    void anUnchangedTopologyDoesNotBumpTheRevision() {
+        long rev = agent().get("/api/v1/state").jsonPath().getLong("revision");
+        admin().contentType(ContentType.JSON).body(f.topology("ACTIVE_PASSIVE", "AUTO", 30_000))
+                .put("/api/v1/topology")
+                .then().statusCode(200).body("revision", equalTo((int) rev));
+    }
+
+    @Test
+    void aBodyThatIsNotJsonIs415() {
+        admin().contentType(ContentType.TEXT).body("mode=ACTIVE_ACTIVE")
+                .put("/api/v1/mode")
+                .then().statusCode(415).contentType(PROBLEM)
+                .body("detail", containsString("Content-Type: application/json"));
+    }
+
+    @Test
+    void malformedJsonIsAProblemWithItsLocation() {
+        admin().contentType(ContentType.JSON).body("{\"mode\": ")
+                .put("/api/v1/topology")
+                .then().statusCode(400).contentType(PROBLEM)
+                .body("violations[0].message", containsString("line 1"));
+    }
+
+    // ---------- mode ----------
+
+    @Test
+    void modeSwitchMovesTheRoutingDecision() {
+        settle("c1", f.a, "UP");
+        settle("c1", f.b, "UP");
+        agent().get("/api/v1/state").then().body("routing.active", equalTo(List.of(f.a)));
+
+        admin().contentType(ContentType.JSON).body("{\"mode\": \"ACTIVE_ACTIVE\"}")
+                .put("/api/v1/mode")
+                .then().statusCode(200)
+                .body("topology.mode", equalTo("ACTIVE_ACTIVE"))
+                .body("routing.active", equalTo(List.of(f.a, f.b)));
+
+        admin().contentType(ContentType.JSON).body("{\"mode\": \"ROUND_ROBIN\"}")
+                .put("/api/v1/mode")
+                .then().statusCode(400).contentType(PROBLEM)
+                .body("violations[0].field", equalTo("mode"))
+                .body("violations[0].message", equalTo("must be one of ACTIVE_PASSIVE, ACTIVE_ACTIVE"));
+    }
+
+    @Test
+    void switchingToActivePassiveWithSharedPrioritiesIsRefused() {
+        admin().contentType(ContentType.JSON)
+                .body("""
+                        {"mode": "ACTIVE_ACTIVE", "backends": [
+                          {"id": "%s", "host": "10.1.0.1", "port": %d, "priority": 5},
+                          {"id": "%s", "host": "10.1.0.2", "port": %d, "priority": 5}]}
+                        """.formatted(f.a, f.portA, f.b, f.portB))
+                .put("/api/v1/topology").then().statusCode(200);
+
+        admin().contentType(ContentType.JSON).body("{\"mode\": \"ACTIVE_PASSIVE\"}")
+                .put("/api/v1/mode")
+                .then().statusCode(400).contentType(PROBLEM)
+                .body("violations[0].field", equalTo("backends[1].priority"));
+        admin().get("/api/v1/topology").then().body("mode", equalTo("ACTIVE_ACTIVE"));
+    }
+
+    // ---------- backends ----------
+
+    @Test
+    void putBackendAddsThenReplaces() {
+        String c = f.a + "c";
+        admin().contentType(ContentType.JSON).body("{\"host\": \"10.1.0.3\", \"port\": 9000, \"priority\": 7}")
+                .put("/api/v1/backends/" + c)
+                .then().statusCode(201)
+                .header("Location", containsString("/api/v1/backends/" + c))
+                .body("topology.backends.id", equalTo(List.of(f.a, f.b, c)));
+
+        admin().contentType(ContentType.JSON).body("{\"id\": \"" + c + "\", \"host\": \"10.1.0.3\", \"port\": 9001, \"priority\": 7, \"weight\": 9}")
+                .put("/api/v1/backends/" + c)
+                .then().statusCode(200)
+                .body("topology.backends[2].port", equalTo(9001))
+                .body("topology.backends[2].weight", equalTo(9));
+
+        admin().get("/api/v1/events?limit=2").then()
+                .body("[0].type", equalTo("BACKEND_UPDATED"))
+                .body("[0].message", containsString("address 10.1.0.3:9000 -> 10.1.0.3:9001"))
+                .body("[1].type", equalTo("BACKEND_ADDED"));
+    }
+
+    @Test
+    void putBackendRefusesABadBodyWithEveryViolation() {
+        admin().contentType(ContentType.JSON).body("{\"id\": \"other\", \"host\": \"10.1.0.3\", \"port\": 0}")
+                .put("/api/v1/backends/" + f.a)
+                .then().statusCode(400).contentType(PROBLEM)
+                .body("violations", equalTo(List.of(Map.of("field", "port", "message", "must be between 1 and 65535"))));
+
+        admin().contentType(ContentType.JSON).body("{\"id\": \"other\", \"host\": \"10.1.0.3\", \"port\": 80}")
+                .put("/api/v1/backends/" + f.a)
+                .then().statusCode(400)
+                .body("violations[0].field", equalTo("id"))
+                .body("violations[0].message", equalTo("'other' does not match the id in the path ('" + f.a + "')"));
+
+        admin().contentType(ContentType.JSON).body("{\"host\": \"10.1.0.2\", \"port\": " + f.portB + ", \"priority\": 9}")
+                .put("/api/v1/backends/" + f.a + "x")
+                .then().statusCode(400)
+                .body("violations[0].message", containsString("is also the address of backends[1]"));
+    }
+
+    @Test
+    void deleteBackend() {
+        admin().delete("/api/v1/backends/" + f.b).then().statusCode(200)
+                .body("topology.backends.id", equalTo(List.of(f.a)));
+        admin().delete("/api/v1/backends/" + f.b).then().statusCode(404).contentType(PROBLEM)
+                .body("detail", equalTo("backend '" + f.b + "' is not in the topology (backends: " + f.a + ")"));
+        admin().delete("/api/v1/backends/" + f.a).then().statusCode(409).contentType(PROBLEM)
+                .body("violations[0].field", equalTo("backends"))
+                .body("violations[0].message", equalTo("must list at least one backend"));
+    }
+
+    @Test
+    void drainAndMaintenanceMoveTraffic() {
+        settle("c1", f.a, "UP");
+        settle("c1", f.b, "UP");
+
+        admin().contentType(ContentType.JSON).body("{\"adminState\": \"DRAIN\"}")
+                .put("/api/v1/backends/" + f.a + "/admin-state")
+                .then().statusCode(200)
+                .body("routing.active", equalTo(List.of(f.b)))
+                .body("routing.draining", equalTo(List.of(f.a)));
+
+        admin().contentType(ContentType.JSON).body("{\"adminState\": \"MAINTENANCE\"}")
+                .put("/api/v1/backends/" + f.a + "/admin-state")
+                .then().statusCode(200)
+                .body("routing.active", equalTo(List.of(f.b)))
+                .body("routing.draining", equalTo(List.of()));
+
+        admin().contentType(ContentType.JSON).body("{\"adminState\": \"OFF\"}")
+                .put("/api/v1/backends/" + f.a + "/admin-state")
+                .then().statusCode(400)
+                .body("violations[0].message", equalTo("must be one of ENABLED, DRAIN, MAINTENANCE"));
+        admin().contentType(ContentType.JSON).body("{\"adminState\": \"DRAIN\"}")
+                .put("/api/v1/backends/nope/admin-state")
+                .then().statusCode(404);
+    }
+
+    // ---------- decisions through the API ----------
+
+    @Test
+    void healthReportsMoveTheRoutingDecision() {
+        agent().get("/api/v1/state").then()
+                .body("routing.allDown", equalTo(true))
+                .body("routing.standby", equalTo(List.of(f.a, f.b)))
+                .body("verdicts.status", equalTo(List.of("UNKNOWN", "UNKNOWN")));
+
+        settle("c1", f.a, "UP");
+        settle("c1", f.b, "UP");
+        agent().get("/api/v1/state").then()
+                .body("routing.active", equalTo(List.of(f.a)))
+                .body("routing.standby", equalTo(List.of(f.b)))
+                .body("verdicts[0].status", equalTo("UP"))
+                .body("verdicts[0].votes[0].reporterId", equalTo("c1"))
+                .body("verdicts[0].votes[0].live", equalTo(true))
+                .body("verdicts[0].quorum", equalTo(1));
+
+        settle("c1", f.a, "DOWN");
+        agent().get("/api/v1/state").then()
+                .body("routing.active", equalTo(List.of(f.b)))
+                .body("verdicts[0].status", equalTo("DOWN"))
+                .body("routing.reason", containsString("failover: " + f.a + " is DOWN"));
+        admin().get("/api/v1/events?limit=1").then()
+                .body("[0].type", equalTo("FAILOVER"))
+                .body("[0].from", equalTo(f.a))
+                .body("[0].to", equalTo(f.b));
+    }
+
+    @Test
+    void manualFailbackThroughTheApi() {
+        f.declare("ACTIVE_PASSIVE", "MANUAL", 0);
+        settle("c1", f.a, "UP");
+        settle("c1", f.b, "UP");
+        settle("c1", f.a, "DOWN");
+        settle("c1", f.a, "UP");
+        agent().get("/api/v1/state").then()
+                .body("routing.active", equalTo(List.of(f.b)))
+                .body("routing.pendingFailback", equalTo(f.a));
+
+        admin().header("X-Dsha-Actor", "alice").post("/api/v1/failback").then()
+                .statusCode(200)
+                .body("routing.active", equalTo(List.of(f.a)))
+                .body("routing.pendingFailback", nullValue());
+        admin().get("/api/v1/events?limit=1").then()
+                .body("[0].type", equalTo("FAILBACK"))
+                .body("[0].actor", equalTo("alice"));
+
+        admin().post("/api/v1/failback").then().statusCode(409).contentType(PROBLEM)
+                .body("detail", equalTo("nothing to fail back: " + f.a + " is already the preferred backend that is UP"));
+    }
+
+    // ---------- reports ----------
+
+    @Test
+    void reportsAreAcknowledgedWithUnknownBackendsNamed() {
+        agent().contentType(ContentType.JSON)
+                .body("""
+                        {"source": "CHECKER", "reporterId": "edge-1", "observations": [
+                          {"backendId": "%s", "status": "UP", "latencyMs": 4, "at": "2026-01-01T00:00:00Z"},
+                          {"backendId": "ghost", "status": "DOWN", "reason": "timeout"}]}
+                        """.formatted(f.a))
+                .post("/api/v1/reports")
+                .then().statusCode(202)
+                .body("accepted", equalTo(1))
+                .body("unknownBackends", equalTo(List.of("ghost")))
+                .body("revision", greaterThan(0));
+    }
+
+    @Test
+    void anInvalidReportListsEveryViolation() {
+        agent().contentType(ContentType.JSON)
+                .body("{\"source\": \"CHECKER\", \"observations\": [{\"backendId\": \"a\", \"status\": \"MAYBE\", \"latencyMs\": -1}]}")
+                .post("/api/v1/reports")
+                .then().statusCode(400).contentType(PROBLEM)
+                .body("violations", hasSize(3))
+                .body("violations", hasItem(Map.of("field", "reporterId", "message", "must not be null")))
+                .body("violations", hasItem(Map.of("field", "observations[0].status", "message", "must be one of UP, DOWN")))
+                .body("violations", hasItem(Map.of("field", "observations[0].latencyMs", "message", "must be between 0 and 3600000")));
+    }
+
+    @Test
+    void proxyReportsShowAsPassiveFailures() {
+        agent().contentType(ContentType.JSON)
+                .body("{\"source\": \"PROXY\", \"reporterId\": \"proxy-1\", \"observations\": [{\"backendId\": \"" + f.a
+                        + "\", \"status\": \"DOWN\", \"reason\": \"connection refused\"}]}")
+                .post("/api/v1/reports").then().statusCode(202);
+        agent().get("/api/v1/state").then()
+                .body("verdicts[0].lastPassiveFailure.reporterId", equalTo("proxy-1"))
+                .body("verdicts[0].lastPassiveFailure.reason", equalTo("connection refused"))
+                .body("verdicts[0].status", equalTo("UNKNOWN"));
+    }
+
+    // ---------- watch ----------
+
+    @Test
+    void watchAnswersAtOnceWhenBehind() {
+        long rev = agent().get("/api/v1/state").jsonPath().getLong("revision");
+        agent().get("/api/v1/watch?since=" + (rev - 1)).then().statusCode(200).body("revision", equalTo((int) rev));
+    }
+
+    @Test
+    void watchWakesOnChange() {
+        long rev = agent().get("/api/v1/state").jsonPath().getLong("revision");
+        CompletableFuture<Response> watch = CompletableFuture.supplyAsync(
+                () -> agent().get("/api/v1/watch?since=" + rev + "&timeoutMs=60000"));
+
+        admin().contentType(ContentType.JSON).body("{\"mode\": \"ACTIVE_ACTIVE\"}").put("/api/v1/mode").then().statusCode(200);
+
+        Response r = watch.join();
+        assertEquals(200, r.statusCode());
+        assertTrue(r.jsonPath().getLong("revision") > rev);
+        assertEquals("ACTIVE_ACTIVE", r.jsonPath().getString("topology.mode"));
+    }
+
+    @Test
+    void watchTimesOutWith204() {
+        long rev = agent().get("/api/v1/state").jsonPath().getLong("revision");
+        agent().get("/api/v1/watch?since=" + rev + "&timeoutMs=300").then()
+                .statusCode(204)
+                .header("X-Dsha-Revision", String.valueOf(rev));
+        agent().get("/api/v1/watch?since=" + rev + "&timeoutMs=999999999").then().statusCode(400).contentType(PROBLEM);
+    }
+
+    // ---------- events ----------
+
+    @Test
+    void eventsAreNewestFirstAndNameTheOperator() {
+        admin().header("X-Dsha-Actor", "bob").contentType(ContentType.JSON).body("{\"mode\": \"ACTIVE_ACTIVE\"}")
+                .put("/api/v1/mode").then().statusCode(200);
+
+        List<Map<String, Object>> events = agent().get("/api/v1/events?limit=5").then().statusCode(200)
+                .extract().jsonPath().getList("$");
+        assertEquals("MODE_CHANGED", events.get(0).get("type"));
+        assertEquals("bob", events.get(0).get("actor"));
+        assertEquals("ACTIVE_PASSIVE", events.get(0).get("from"));
+        assertEquals("ACTIVE_ACTIVE", events.get(0).get("to"));
+        for (int i = 1; i < events.size(); i++) {
+            assertTrue(((Number) events.get(i - 1).get("seq")).longValue() > ((Number) events.get(i).get("seq")).longValue());
+        }
+        agent().get("/api/v1/events?limit=0").then().statusCode(400).contentType(PROBLEM);
+    }
+
+    @Test
+    void anOperatorWithoutActorHeaderIsNamedByAddress() {
+        admin().contentType(ContentType.JSON).body("{\"mode\": \"ACTIVE_ACTIVE\"}").put("/api/v1/mode").then().statusCode(200);
+        agent().get("/api/v1/events?limit=1").then().body("[0].actor", equalTo("admin@127.0.0.1"));
+    }
+
+    // ---------- security ----------
+
+    @Test
+    void withoutATokenIs401() {
+        given().get("/api/v1/state").then()
+                .statusCode(401).contentType(PROBLEM)
+                .header("WWW-Authenticate", containsString("Bearer"))
+                .body("status", equalTo(401));
+        given().auth().oauth2("not-a-token-at-all-xxxxxx").get("/api/v1/state").then().statusCode(401);
+        given().header("Authorization", "Basic YWRtaW46YWRtaW4=").get("/api/v1/state").then().statusCode(401);
+    }
+
+    @Test
+    void theAgentTokenMayReadAndReportButNotChange() {
+        agent().get("/api/v1/state").then().statusCode(200);
+        agent().get("/api/v1/topology").then().statusCode(200);
+        agent().get("/api/v1/events").then().statusCode(200);
+        report("c1", f.a, "UP");
+
+        agent().contentType(ContentType.JSON).body("{\"mode\": \"ACTIVE_ACTIVE\"}").put("/api/v1/mode")
+                .then().statusCode(403).contentType(PROBLEM);
+        agent().contentType(ContentType.JSON).body(f.topology("ACTIVE_ACTIVE", "AUTO", 0)).put("/api/v1/topology")
+                .then().statusCode(403);
+        agent().delete("/api/v1/backends/" + f.a).then().statusCode(403);
+        agent().post("/api/v1/failback").then().statusCode(403);
+        admin().get("/api/v1/topology").then().body("mode", equalTo("ACTIVE_PASSIVE"));
+    }
+
+    // ---------- operations ----------
+
+    @Test
+    void readinessMetricsAndOpenApi() {
+        given().get("/q/health/ready").then().statusCode(200)
+                .body("checks.find { it.name == 'state' }.status", equalTo("UP"));
+        settle("c1", f.a, "UP");
+        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        for (String name : List.of("dsha_revision", "dsha_backend_verdict{backend=\"" + f.a + "\",status=\"UP\"} 1.0",
+                "dsha_failovers_total", "dsha_failbacks_total", "dsha_reports_received_total{source=\"CHECKER\"}")) {
+            assertTrue(metrics.contains(name), name + " in\n" + metrics);
+        }
+        given().get("/q/openapi").then().statusCode(200)
+                .body(containsString("/api/v1/topology"))
+                .body(containsString("/api/v1/watch"));
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
