@@ -41,9 +41,9 @@ public class AccessPolicy {
             problems.add("dsha.admin-token and dsha.agent-token must differ");
         }
         if (!problems.isEmpty()) {
-            throw new IllegalStateException("The control plane will not start without its tokens: " + String.join("; ", problems)
+            throw ControlPlaneBeans.refuse(new IllegalStateException("The control plane will not start without its tokens: " + String.join("; ", problems)
                     + ". Set them (e.g. DSHA_ADMIN_TOKEN=$(openssl rand -hex 24) and DSHA_AGENT_TOKEN=$(openssl rand -hex 24)), "
-                    + "or set dsha.insecure-dev-mode=true for a local experiment without authentication.");
+                    + "or set dsha.insecure-dev-mode=true for a local experiment without authentication."));
         }
         admin = digest(config.adminToken().get());
         agent = digest(config.agentToken().get());

@@ -43,15 +43,26 @@ public class ControlPlaneBeans {
     @Singleton
     ControlPlane controlPlane(ControlPlaneConfig config, Clock clock, TopologyValidator validator) {
         Path dir = Path.of(config.stateDir());
-        ControlPlane cp = new ControlPlane(dir, new DecisionEngine(clock, config.checkerLivenessIntervals()), validator, config.maxEvents());
+        ControlPlane cp;
+        try {
+            cp = new ControlPlane(dir, new DecisionEngine(clock, config.checkerLivenessIntervals()), validator, config.maxEvents());
+        } catch (RuntimeException e) {
+            throw refuse(e);
+        }
         try {
             config.topologyFile().map(Path::of).ifPresent(cp::seedIfEmpty);
         } catch (RuntimeException e) {
             cp.close();
-            throw e;
+            throw refuse(e);
         }
         LOG.infof("State %s at revision %d", cp.store().stateFile(), cp.current().revision());
         return cp;
+    }
+
+    /** Says why the service will not start in one plain line, ahead of Quarkus's own report and stack trace. */
+    static RuntimeException refuse(RuntimeException e) {
+        LOG.error("Not starting: " + e.getMessage());
+        return e;
     }
 
     void close(@Disposes ControlPlane cp) {

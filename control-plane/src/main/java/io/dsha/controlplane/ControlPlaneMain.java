@@ -12,7 +12,7 @@ import java.util.Arrays;
 @QuarkusMain
 public final class ControlPlaneMain {
 
-    private ControlPlaneMain() {
+    ControlPlaneMain() {
     }
 
     public static void main(String... args) {

@@ -1,6 +1,7 @@
 package io.dsha.api.json;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonStreamContext;
@@ -10,8 +11,10 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonDeserializer;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.deser.DeserializationProblemHandler;
+import com.fasterxml.jackson.databind.deser.ValueInstantiator;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -72,9 +75,21 @@ public final class DshaJson {
         if (text == null || text.isBlank()) {
             return new Binding<>(null, List.of(new Violation(null, "the document is empty")));
         }
-        try {
-            T value = mapper.readerFor(type).withHandler(collector).readValue(text);
-            if (value == null) {
+        // Trailing content is checked here rather than by FAIL_ON_TRAILING_TOKENS, which reports it as a
+        // MismatchedInputException indistinguishable from a wrong root type ("must be an object").
+        ObjectReader reader = mapper.readerFor(type).without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).withHandler(collector);
+        try (JsonParser parser = reader.createParser(text)) {
+            if (parser.nextToken() == null) {
+                // Only whitespace and comments (YAML).
+                return new Binding<>(null, List.of(new Violation(null, "the document is empty")));
+            }
+            T value = reader.readValue(parser);
+            if (parser.nextToken() != null) {
+                collector.violations.add(new Violation(null, at(parser.currentTokenLocation())
+                        + "unexpected content after the end of the document"));
+                return new Binding<>(null, collector.violations);
+            }
+            if (value == null && collector.violations.isEmpty()) {
                 collector.violations.add(new Violation(null, "the document is empty or null"));
             }
             return new Binding<>(value, collector.violations);
@@ -82,13 +97,16 @@ public final class DshaJson {
             collector.violations.add(new Violation(path(e.getPath()), mismatch(e.getTargetType())));
             return new Binding<>(null, collector.violations);
         } catch (JsonProcessingException e) {
-            String where = e.getLocation() == null ? "" : "line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ": ";
-            collector.violations.add(new Violation(null, where + e.getOriginalMessage()));
+            collector.violations.add(new Violation(null, at(e.getLocation()) + e.getOriginalMessage()));
             return new Binding<>(null, collector.violations);
         } catch (IOException e) {
             collector.violations.add(new Violation(null, String.valueOf(e.getMessage())));
             return new Binding<>(null, collector.violations);
         }
+    }
+
+    private static String at(JsonLocation location) {
+        return location == null ? "" : "line " + location.getLineNr() + ", column " + location.getColumnNr() + ": ";
     }
 
     private static ObjectMapper configure(ObjectMapper mapper) {
@@ -109,29 +127,40 @@ public final class DshaJson {
         @Override
         public boolean handleUnknownProperty(DeserializationContext ctxt, JsonParser p, JsonDeserializer<?> deserializer,
                 Object beanOrClass, String propertyName) throws IOException {
-            violations.add(new Violation(path(p.getParsingContext()), "unknown field"));
+            violations.add(new Violation(unknownPropertyPath(ctxt.getParser(), p, propertyName), "unknown field"));
             p.skipChildren();
             return true;
         }
 
         @Override
+        public Object handleMissingInstantiator(DeserializationContext ctxt, Class<?> instClass, ValueInstantiator valueInsta,
+                JsonParser p, String msg) throws IOException {
+            // A scalar where an object is expected ("backends": ["a"]): report it and go on, like any other wrong type.
+            if (p.currentToken() == null || !p.currentToken().isScalarValue()) {
+                return NOT_HANDLED;
+            }
+            violations.add(new Violation(valuePath(p), mismatch(instClass)));
+            return null;
+        }
+
+        @Override
         public Object handleWeirdStringValue(DeserializationContext ctxt, Class<?> targetType, String valueToConvert,
                 String failureMsg) {
-            violations.add(new Violation(path(ctxt.getParser().getParsingContext()), mismatch(targetType)));
+            violations.add(new Violation(valuePath(ctxt.getParser()), mismatch(targetType)));
             return null;
         }
 
         @Override
         public Object handleWeirdNumberValue(DeserializationContext ctxt, Class<?> targetType, Number valueToConvert,
                 String failureMsg) {
-            violations.add(new Violation(path(ctxt.getParser().getParsingContext()), mismatch(targetType)));
+            violations.add(new Violation(valuePath(ctxt.getParser()), mismatch(targetType)));
             return null;
         }
 
         @Override
         public Object handleUnexpectedToken(DeserializationContext ctxt, JavaType targetType, JsonToken t, JsonParser p,
                 String failureMsg) throws IOException {
-            violations.add(new Violation(path(p.getParsingContext()), mismatch(targetType.getRawClass())));
+            violations.add(new Violation(valuePath(p), mismatch(targetType.getRawClass())));
             p.skipChildren();
             return null;
         }
@@ -165,6 +194,38 @@ public final class DshaJson {
         return "has the wrong type";
     }
 
+    /**
+     * The path of the value the parser is at. On a START_OBJECT or START_ARRAY token the parser has
+     * already entered the new scope (an array scope with no element yet), which is not part of the path.
+     */
+    private static String valuePath(JsonParser p) {
+        JsonStreamContext context = p.getParsingContext();
+        if (context != null && (p.hasToken(JsonToken.START_OBJECT) || p.hasToken(JsonToken.START_ARRAY))) {
+            context = context.getParent();
+        }
+        return path(context);
+    }
+
+    /**
+     * The path of an unknown property. Usually {@code p} is the live parser, at the property's value.
+     * But a record's properties are read before its constructor can run, so Jackson buffers unknown
+     * ones and replays them from a token buffer once the object is built; the buffer's parsing
+     * context is a stale copy of the live one and gives a wrong path. The live parser is then at the
+     * next property name of that object, or past its closing brace (in the object's parent scope).
+     */
+    private static String unknownPropertyPath(JsonParser live, JsonParser p, String propertyName) {
+        if (live == null || live == p) {
+            return valuePath(p);
+        }
+        JsonStreamContext context = live.getParsingContext();
+        if (live.hasToken(JsonToken.FIELD_NAME) && context != null) {
+            context = context.getParent();
+        }
+        String owner = path(context);
+        return owner == null ? propertyName : owner + "." + propertyName;
+    }
+
+    /** The dotted path of a parsing context, or {@code null} for the document itself. */
     private static String path(JsonStreamContext context) {
         List<String> parts = new ArrayList<>();
         for (JsonStreamContext c = context; c != null && !c.inRoot(); c = c.getParent()) {
@@ -175,7 +236,7 @@ public final class DshaJson {
             }
         }
         java.util.Collections.reverse(parts);
-        return join(parts);
+        return parts.isEmpty() ? null : join(parts);
     }
 
     private static String path(List<com.fasterxml.jackson.databind.JsonMappingException.Reference> refs) {
@@ -183,7 +244,7 @@ public final class DshaJson {
         for (var ref : refs) {
             parts.add(ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]");
         }
-        return join(parts);
+        return parts.isEmpty() ? null : join(parts);
     }
 
     private static String join(List<String> parts) {

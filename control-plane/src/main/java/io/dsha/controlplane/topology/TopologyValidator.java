@@ -112,7 +112,8 @@ public final class TopologyValidator {
                 }
             }
             if (b.host() != null && b.port() != null) {
-                Integer j = addresses.putIfAbsent(b.host().toLowerCase(Locale.ROOT) + ":" + b.port(), i);
+                // By address(), which brackets an IPv6 literal: "2001:db8::1" and "[2001:db8::1]" are one address.
+                Integer j = addresses.putIfAbsent(b.address().toLowerCase(Locale.ROOT), i);
                 if (j != null) {
                     v.add(new Violation(at, "address " + b.address() + " is also the address of backends[" + j + "]; each backend is a distinct instance"));
                 }
@@ -147,10 +148,17 @@ public final class TopologyValidator {
         return v;
     }
 
+    // backends[2] before backends[10]: indexes compare as numbers.
+    private static String sortKey(Violation v) {
+        return v.field() == null ? "" : INDEX.matcher(v.field()).replaceAll(m -> "[" + "%09d".formatted(Long.parseLong(m.group(1))) + "]");
+    }
+
+    private static final java.util.regex.Pattern INDEX = java.util.regex.Pattern.compile("\\[(\\d+)\\]");
+
     /** Without repeats, ordered by field path so the same input always lists the same way. */
     private static List<Violation> dedupe(List<Violation> violations) {
         List<Violation> list = new ArrayList<>(new LinkedHashSet<>(violations));
-        list.sort(Comparator.comparing((Violation v) -> v.field() == null ? "" : v.field()));
+        list.sort(Comparator.comparing(TopologyValidator::sortKey));
         return List.copyOf(list);
     }
 }

@@ -1,0 +1,373 @@
+package io.dsha.api.json;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dsha.api.problem.Violation;
+import io.dsha.api.topology.Topology;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Strict binding of {@link DshaJson}: every problem with its path, and the writer's format. */
+class DshaJsonTest {
+
+    public enum Kind { RED, GREEN }
+
+    public record Item(String name, Integer size) {
+    }
+
+    public record Sample(String name, Integer count, Boolean flag, Instant at, List<Item> items, Kind kind) {
+    }
+
+    /** JSON written with single quotes, for readability. */
+    private static String json(String singleQuoted) {
+        return singleQuoted.replace('\'', '"');
+    }
+
+    private static Violation v(String field, String message) {
+        return new Violation(field, message);
+    }
+
+    private static <T> void assertProblems(DshaJson.Binding<T> binding, Violation... expected) {
+        assertEquals(List.of(expected), binding.violations());
+        assertFalse(binding.ok());
+    }
+
+    /** A document-level problem: no field, a message starting with the location. */
+    private static void assertLocated(DshaJson.Binding<?> binding, String location, String containing) {
+        assertEquals(1, binding.violations().size(), binding.violations()::toString);
+        Violation only = binding.violations().get(0);
+        assertNull(only.field(), only::toString);
+        assertTrue(only.message().startsWith(location + ": "), only.message());
+        assertTrue(only.message().contains(containing), only.message());
+        assertNull(binding.value());
+        assertFalse(binding.ok());
+    }
+
+    // ---------------------------------------------------------------- a good document
+
+    @Test
+    void bindsAValidDocument() {
+        DshaJson.Binding<Sample> b = DshaJson.bind(json(
+                "{'name':'n','count':3,'flag':true,'at':'2026-01-31T12:00:00Z','items':[{'name':'i','size':1}],'kind':'GREEN'}"), Sample.class);
+        assertEquals(List.of(), b.violations());
+        assertTrue(b.ok());
+        assertEquals(new Sample("n", 3, true, Instant.parse("2026-01-31T12:00:00Z"), List.of(new Item("i", 1)), Kind.GREEN), b.value());
+    }
+
+    @Test
+    void missingFieldsAreNullNotProblems() {
+        DshaJson.Binding<Sample> b = DshaJson.bind("{}", Sample.class);
+        assertTrue(b.ok());
+        assertEquals(new Sample(null, null, null, null, null, null), b.value());
+    }
+
+    @Test
+    void instantWithAnOffsetIsTheSameInstant() {
+        DshaJson.Binding<Sample> b = DshaJson.bind(json("{'at':'2026-01-31T13:00:00+01:00'}"), Sample.class);
+        assertEquals(List.of(), b.violations());
+        assertEquals(Instant.parse("2026-01-31T12:00:00Z"), b.value().at());
+    }
+
+    // ---------------------------------------------------------------- unknown fields
+
+    @Test
+    void unknownTopLevelField() {
+        DshaJson.Binding<Sample> b = DshaJson.bind(json("{'name':'n','nmae':'typo'}"), Sample.class);
+        assertProblems(b, v("nmae", "unknown field"));
+        assertEquals("n", b.value().name(), "binding goes on around the unknown field");
+    }
+
+    @Test
+    void unknownFieldsWithObjectAndListValues() {
+        // Before and after the known fields, with values of every shape: each is skipped whole.
+        DshaJson.Binding<Sample> b = DshaJson.bind(json(
+                "{'extra':{'a':{'b':[1,2]}},'name':'n','more':[1,[2],{'c':3}],'count':1,'last':null}"), Sample.class);
+        assertProblems(b, v("extra", "unknown field"), v("more", "unknown field"), v("last", "unknown field"));
+        assertEquals("n", b.value().name());
+        assertEquals(1, b.value().count());
+    }
+
+    @Test
+    void unknownFieldsInListElements() {
+        DshaJson.Binding<Sample> b = DshaJson.bind(json(
+                "{'items':[{'name':'a','size':1},{'name':'b','sise':2},{'colour':[1],'name':'c'}]}"), Sample.class);
+        assertProblems(b, v("items[1].sise", "unknown field"), v("items[2].colour", "unknown field"));
+        assertEquals(List.of(new Item("a", 1), new Item("b", null), new Item("c", null)), b.value().items());
+    }
+
+    @Test
+    void unknownFieldAfterEveryKnownOne() {
+        // All components seen: Jackson builds the record early and reads the rest live.
+        DshaJson.Binding<Sample> b = DshaJson.bind(json(
+                "{'items':[{'name':'a','size':1,'x':[1]}],'name':'n','count':1,'flag':false,'at':null,'kind':'RED','y':{'z':1}}"), Sample.class);
+        assertProblems(b, v("items[0].x", "unknown field"), v("y", "unknown field"));
+    }
+
+    @Test
+    void unknownFieldsInATopology() {
+        DshaJson.Binding<Topology> b = DshaJson.bind(json("""
+                {'backendz':[1],'listener':{'prot':1},
+                 'backends':[{'id':'a','host':'h','port':1,'healthCheck':{'typo':{'x':1},'rise':1},'prot':[2]}]}
+                """), Topology.class);
+        // A record's unknown fields are reported when its object ends, so "backendz" comes last.
+        assertProblems(b,
+                v("listener.prot", "unknown field"),
+                v("backends[0].healthCheck.typo", "unknown field"),
+                v("backends[0].prot", "unknown field"),
+                v("backendz", "unknown field"));
+    }
+
+    // ---------------------------------------------------------------- duplicate keys
+
+    @Test
+    void duplicateKeyIsReportedWithItsLocation() {
+        assertLocated(DshaJson.bind(json("{'name':'a','name':'b'}"), Sample.class), "line 1, column 19", "Duplicate field 'name'");
+    }
+
+    @Test
+    void duplicateKeyInANestedObject() {
+        String text = json("""
+                {'items': [
+                  {'name': 'a', 'size': 1, 'size': 2}
+                ]}
+                """);
+        assertLocated(DshaJson.bind(text, Sample.class), "line 2, column 34", "Duplicate field 'size'");
+    }
+
+    @Test
+    void duplicateKeyInYaml() {
+        String yaml = """
+                name: a
+                count: 1
+                name: b
+                """;
+        assertLocated(DshaJson.bindYaml(yaml, Sample.class), "line 3, column 5", "Duplicate field 'name'");
+    }
+
+    // ---------------------------------------------------------------- wrong types
+
+    @Test
+    void wrongTypeInAListElementHasItsPath() {
+        DshaJson.Binding<Topology> b = DshaJson.bind(json("{'backends':[{'id':'a','host':'h','port':'abc'}]}"), Topology.class);
+        assertProblems(b, v("backends[0].port", "must be a whole number"));
+        assertNull(b.value().backends().get(0).port(), "the unreadable field is null, the rest is bound");
+        assertEquals("a", b.value().backends().get(0).id());
+    }
+
+    @Test
+    void everyWrongTypeIsReportedInOnePass() {
+        DshaJson.Binding<Sample> b = DshaJson.bind(json("""
+                {'name':{'a':1},'count':'many','flag':'maybe','at':'yesterday',
+                 'items':[{'name':['x'],'size':[1]},'item',{'name':'ok','size':true}],'kind':'BLUE'}
+                """), Sample.class);
+        assertProblems(b,
+                v("name", "must be a string"),
+                v("count", "must be a whole number"),
+                v("flag", "must be true or false"),
+                v("at", "must be an ISO-8601 time such as 2026-01-31T12:00:00Z"),
+                v("items[0].name", "must be a string"),
+                v("items[0].size", "must be a whole number"),
+                v("items[1]", "must be an object"),
+                v("items[2].size", "must be a whole number"),
+                v("kind", "must be one of RED, GREEN"));
+        assertEquals(new Item("ok", null), b.value().items().get(2));
+    }
+
+    @Test
+    void scalarWhereAListIsExpected() {
+        assertProblems(DshaJson.bind(json("{'items':'none'}"), Sample.class), v("items", "must be a list"));
+        assertProblems(DshaJson.bind(json("{'items':{'name':'a'}}"), Sample.class), v("items", "must be a list"));
+    }
+
+    @Test
+    void numbersAreNotEnumValues() {
+        assertProblems(DshaJson.bind(json("{'kind':0}"), Sample.class), v("kind", "must be one of RED, GREEN"));
+    }
+
+    @Test
+    void fractionIsNotAWholeNumber() {
+        DshaJson.Binding<Sample> b = DshaJson.bind(json("{'items':[{'size':1.5}]}"), Sample.class);
+        assertProblems(b, v("items[0].size", "must be a whole number"));
+        assertNull(b.value());
+    }
+
+    @Test
+    void wrongTypesInYamlHaveTheSamePaths() {
+        String yaml = """
+                count: many
+                items:
+                  - name: a
+                    size: [1]
+                  - oops
+                kind: blue
+                """;
+        assertProblems(DshaJson.bindYaml(yaml, Sample.class),
+                v("count", "must be a whole number"),
+                v("items[0].size", "must be a whole number"),
+                v("items[1]", "must be an object"),
+                v("kind", "must be one of RED, GREEN"));
+    }
+
+    @Test
+    void documentOfTheWrongType() {
+        assertProblems(DshaJson.bind("[1]", Sample.class), v(null, "must be an object"));
+        assertProblems(DshaJson.bind("\"text\"", Sample.class), v(null, "must be an object"));
+        assertProblems(DshaJson.bindYaml("- a\n- b\n", Sample.class), v(null, "must be an object"));
+    }
+
+    // ---------------------------------------------------------------- empty, trailing, malformed
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", " ", "\n\t "})
+    void emptyDocument(String text) {
+        assertProblems(DshaJson.bind(text, Sample.class), v(null, "the document is empty"));
+        assertProblems(DshaJson.bindYaml(text, Sample.class), v(null, "the document is empty"));
+    }
+
+    @Test
+    void nullText() {
+        assertProblems(DshaJson.bind(null, Sample.class), v(null, "the document is empty"));
+    }
+
+    @Test
+    void yamlWithOnlyComments() {
+        assertProblems(DshaJson.bindYaml("# nothing here\n", Sample.class), v(null, "the document is empty"));
+    }
+
+    @Test
+    void nullDocument() {
+        assertProblems(DshaJson.bind("null", Sample.class), v(null, "the document is empty or null"));
+        assertProblems(DshaJson.bindYaml("~\n", Sample.class), v(null, "the document is empty or null"));
+    }
+
+    @Test
+    void trailingValueAfterTheDocument() {
+        assertProblems(DshaJson.bind(json("{'name':'a'} {'name':'b'}"), Sample.class),
+                v(null, "line 1, column 14: unexpected content after the end of the document"));
+        assertProblems(DshaJson.bind(json("{'name':'a'}\n\n  1"), Sample.class),
+                v(null, "line 3, column 3: unexpected content after the end of the document"));
+    }
+
+    @Test
+    void trailingGarbageAfterTheDocument() {
+        assertLocated(DshaJson.bind(json("{'name':'a'} x"), Sample.class), "line 1, column 14", "Unrecognized token 'x'");
+    }
+
+    @Test
+    void secondYamlDocument() {
+        assertProblems(DshaJson.bindYaml("name: a\n---\nname: b\n", Sample.class),
+                v(null, "line 3, column 1: unexpected content after the end of the document"));
+    }
+
+    @Test
+    void trailingWhitespaceIsFine() {
+        assertTrue(DshaJson.bind(json("{'name':'a'}\n  \n"), Sample.class).ok());
+    }
+
+    @Test
+    void syntaxErrorHasLineAndColumn() {
+        assertLocated(DshaJson.bind(json("{\n  'name': ,\n}"), Sample.class), "line 2, column 11", "Unexpected character");
+    }
+
+    @Test
+    void truncatedDocument() {
+        assertLocated(DshaJson.bind(json("{'items':[{'name':'a'}"), Sample.class), "line 1, column 23", "end-of-input");
+    }
+
+    @Test
+    void problemsBeforeASyntaxErrorAreKept() {
+        DshaJson.Binding<Sample> b = DshaJson.bind(json("{'count':'x','name': }"), Sample.class);
+        assertEquals(2, b.violations().size(), b.violations()::toString);
+        assertEquals(v("count", "must be a whole number"), b.violations().get(0));
+        assertNull(b.violations().get(1).field());
+        assertTrue(b.violations().get(1).message().startsWith("line 1, column 22: "), b.violations().get(1).message());
+        assertNull(b.value());
+    }
+
+    // ---------------------------------------------------------------- Binding
+
+    @Test
+    void bindingIsOkOnlyWithAValueAndNoProblems() {
+        assertTrue(new DshaJson.Binding<>("x", List.of()).ok());
+        assertFalse(new DshaJson.Binding<>(null, List.of()).ok());
+        assertFalse(new DshaJson.Binding<>("x", List.of(v("f", "m"))).ok());
+    }
+
+    @Test
+    void bindingViolationsAreACopy() {
+        List<Violation> list = new ArrayList<>(List.of(v("f", "m")));
+        DshaJson.Binding<String> b = new DshaJson.Binding<>("x", list);
+        list.clear();
+        assertEquals(List.of(v("f", "m")), b.violations());
+        assertThrows(UnsupportedOperationException.class, () -> b.violations().add(v("g", "n")));
+    }
+
+    // ---------------------------------------------------------------- the writer
+
+    @Test
+    void writerEmitsIsoInstantsAndOmitsNulls() throws Exception {
+        Sample sample = new Sample("n", null, null, Instant.parse("2026-01-31T12:00:00Z"),
+                List.of(new Item("i", null)), null);
+        assertEquals("{\"name\":\"n\",\"at\":\"2026-01-31T12:00:00Z\",\"items\":[{\"name\":\"i\"}]}",
+                DshaJson.mapper().writeValueAsString(sample));
+    }
+
+    @Test
+    void writerKeepsFractionsOfASecond() throws Exception {
+        Sample sample = new Sample(null, null, null, Instant.parse("2026-01-31T12:00:00.123456789Z"), null, null);
+        assertEquals("{\"at\":\"2026-01-31T12:00:00.123456789Z\"}", DshaJson.mapper().writeValueAsString(sample));
+    }
+
+    @Test
+    void writerOmitsNullsOfATopology() throws Exception {
+        Topology t = DshaJson.bind(json("{'backends':[{'id':'a','host':'h','port':1,'healthCheck':{'type':'TCP'}}]}"), Topology.class).value();
+        String text = DshaJson.mapper().writeValueAsString(t);
+        assertFalse(text.contains("null"), text);
+        assertFalse(text.contains("fqdn"), text);
+        assertFalse(text.contains("expectStatus"), "a TCP check has no expected status: " + text);
+        assertTrue(text.contains("\"listener\":{\"host\":\"0.0.0.0\",\"port\":8443}"), text);
+    }
+
+    @Test
+    void writtenDocumentBindsBackToTheSameValue() throws Exception {
+        Sample sample = new Sample("n", 2, false, Instant.parse("2026-01-31T12:00:00.5Z"),
+                List.of(new Item("i", 1), new Item(null, null)), Kind.RED);
+        String text = DshaJson.mapper().writeValueAsString(sample);
+        DshaJson.Binding<Sample> back = DshaJson.bind(text, Sample.class);
+        assertEquals(List.of(), back.violations());
+        assertEquals(sample, back.value());
+    }
+
+    @Test
+    void writerEmitsIsoInstantsInMaps() throws Exception {
+        ObjectMapper mapper = DshaJson.mapper();
+        assertEquals("{\"t\":\"1970-01-01T00:00:00Z\"}", mapper.writeValueAsString(Map.of("t", Instant.EPOCH)));
+    }
+
+    // ---------------------------------------------------------------- messages
+
+    @Test
+    void mismatchMessages() {
+        assertEquals("has the wrong type", DshaJson.mismatch(null));
+        assertEquals("must be a whole number", DshaJson.mismatch(Integer.class));
+        assertEquals("must be a whole number", DshaJson.mismatch(long.class));
+        assertEquals("must be a string", DshaJson.mismatch(String.class));
+        assertEquals("must be true or false", DshaJson.mismatch(Boolean.class));
+        assertEquals("must be an ISO-8601 time such as 2026-01-31T12:00:00Z", DshaJson.mismatch(Instant.class));
+        assertEquals("must be a list", DshaJson.mismatch(List.class));
+        assertEquals("must be an object", DshaJson.mismatch(Map.class));
+        assertEquals("must be an object", DshaJson.mismatch(Item.class));
+        assertEquals("must be one of RED, GREEN", DshaJson.mismatch(Kind.class));
+        assertEquals("has the wrong type", DshaJson.mismatch(Double.class));
+    }
+}

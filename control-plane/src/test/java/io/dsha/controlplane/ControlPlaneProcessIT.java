@@ -1,0 +1,503 @@
+package io.dsha.controlplane;
+
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.restassured.path.json.JsonPath;
+import io.restassured.specification.RequestSpecification;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.awaitility.core.ConditionTimeoutException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * End-to-end tests of the packaged control plane: each test starts the real
+ * {@code target/quarkus-app/quarkus-run.jar} as a separate JVM (what an operator runs), on a free
+ * port, with its own state directory, and looks at what it serves, what it prints, its exit status
+ * and what it leaves on disk. Run by failsafe after {@code package}.
+ */
+@Timeout(180)
+class ControlPlaneProcessIT {
+
+    /** failsafe runs with the module directory (control-plane/) as working directory. */
+    private static final Path JAR = Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath();
+
+    private static final String ADMIN = "it-admin-token-0123456789abcdef";
+    private static final String AGENT = "it-agent-token-0123456789abcdef";
+    private static final List<String> TOKENS = List.of("-Ddsha.admin-token=" + ADMIN, "-Ddsha.agent-token=" + AGENT);
+
+    /** Generous bounds for slow CI machines; a healthy start takes a few seconds. */
+    private static final Duration START = Duration.ofSeconds(90);
+    private static final Duration EXIT = Duration.ofSeconds(60);
+    /** The validate command must finish without starting Quarkus' HTTP server. */
+    private static final Duration VALIDATE = Duration.ofSeconds(20);
+
+    private static final Pattern LISTENING = Pattern.compile("Listening on: (https?://[^\\s,]+)");
+
+    /**
+     * Two backends with a long health-check interval, so the checker liveness window (3 intervals)
+     * outlasts the test: no time-driven STALE re-evaluation can bump the revision while the first
+     * process runs.
+     */
+    private static final String TOPOLOGY = """
+            # written by ControlPlaneProcessIT
+            listener:
+              host: 0.0.0.0
+              port: 8443
+            fqdn: datastack.example.com
+            tlsMode: TERMINATE
+            mode: ACTIVE_PASSIVE
+            failback:
+              policy: MANUAL
+            backends:
+              - id: a
+                host: 127.0.0.1
+                port: 18081
+                priority: 0
+                healthCheck: {type: HTTP, path: /health, intervalMs: 60000, timeoutMs: 1000}
+              - id: b
+                host: 127.0.0.1
+                port: 18082
+                priority: 1
+                healthCheck: {type: TCP, intervalMs: 60000, timeoutMs: 1000}
+            """;
+
+    @TempDir
+    Path tmp;
+
+    private final List<Running> processes = new ArrayList<>();
+
+    @BeforeAll
+    static void jarIsBuilt() {
+        assertTrue(Files.isRegularFile(JAR), JAR + " is missing: package the control plane first (./mvnw verify runs this IT after package)");
+    }
+
+    @AfterEach
+    void stopEverything() {
+        for (Running r : processes) {
+            r.stop();
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+
+    @Test
+    void restartKeepsRevisionTopologyAndEvents() throws IOException {
+        Path stateDir = tmp.resolve("state");
+        Path topologyFile = write("topology.yaml", TOPOLOGY);
+
+        Running first = startServing(stateDir, "-Ddsha.topology-file=" + topologyFile);
+        admin(first).body("{\"mode\":\"ACTIVE_ACTIVE\"}").contentType("application/json")
+                .put("/api/v1/mode")
+                .then().statusCode(200).body("topology.mode", equalTo("ACTIVE_ACTIVE"));
+        agent(first).contentType("application/json")
+                .body("""
+                        {"source":"CHECKER","reporterId":"it-checker-1","observations":[
+                          {"backendId":"a","status":"UP","reason":"200 OK","latencyMs":3},
+                          {"backendId":"b","status":"UP","reason":"connected","latencyMs":1}]}
+                        """)
+                .post("/api/v1/reports")
+                .then().statusCode(202).body("accepted", equalTo(2));
+
+        JsonPath before = state(first);
+        List<Map<String, Object>> eventsBefore = events(first);
+        // What this test relies on actually happened before the restart.
+        assertEquals("ACTIVE_ACTIVE", before.getString("topology.mode"));
+        assertEquals(List.of("UP", "UP"), before.getList("verdicts.status"));
+        assertEquals(List.of("a", "b"), before.getList("routing.active"));
+        assertTrue(eventsBefore.size() >= 3, "seed, mode change and verdicts are events: " + eventsBefore);
+
+        first.stop();
+        assertFalse(first.process.isAlive());
+        assertTrue(Files.isRegularFile(stateDir.resolve("state.json")));
+
+        // The same topology file again: state exists, so the file (mode ACTIVE_PASSIVE) must be ignored.
+        Running second = startServing(stateDir, "-Ddsha.topology-file=" + topologyFile);
+        JsonPath after = state(second);
+
+        assertEquals(before.getLong("revision"), after.getLong("revision"), "revision after restart");
+        assertEquals(before.getLong("topologyRevision"), after.getLong("topologyRevision"), "topologyRevision after restart");
+        assertEquals(before.getMap("topology"), after.getMap("topology"), "topology after restart");
+        assertEquals("ACTIVE_ACTIVE", after.getString("topology.mode"), "the seeding file must not override existing state");
+        assertEquals(before.getList("routing.active"), after.getList("routing.active"), "routing.active after restart");
+        assertEquals(before.getBoolean("routing.allDown"), after.getBoolean("routing.allDown"), "routing.allDown after restart");
+        assertEquals(before.getList("verdicts.backendId"), after.getList("verdicts.backendId"));
+        assertEquals(before.getList("verdicts.status"), after.getList("verdicts.status"), "verdict statuses after restart");
+        List<List<String>> flags = after.getList("verdicts.flags");
+        for (List<String> f : flags) {
+            assertTrue(Set.of("STALE").containsAll(f), "only STALE may be added by a restart: " + flags);
+        }
+        assertEquals(eventsBefore, events(second), "event history after restart");
+        assertTrue(second.output().contains("is not used"), "the log says the topology file was not used:\n" + second.output());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"garbage", "truncated"})
+    void corruptStateFileStopsTheService(String damage) throws IOException {
+        Path stateDir = tmp.resolve("state");
+        Path stateFile = stateDir.resolve("state.json");
+        Path previous = stateDir.resolve("state.json.prev");
+        byte[] damaged;
+        if (damage.equals("garbage")) {
+            Files.createDirectories(stateDir);
+            damaged = "this is {not] JSON \u0000\u00ff at all\n".getBytes(StandardCharsets.UTF_8);
+        } else {
+            // A real state file, cut in the middle (as a crash without the atomic rename could leave it).
+            Running seed = startServing(stateDir, "-Ddsha.topology-file=" + write("topology.yaml", TOPOLOGY));
+            admin(seed).body("{\"mode\":\"ACTIVE_ACTIVE\"}").contentType("application/json").put("/api/v1/mode").then().statusCode(200);
+            seed.stop();
+            byte[] whole = Files.readAllBytes(stateFile);
+            damaged = Arrays.copyOf(whole, whole.length / 2);
+        }
+        Files.write(stateFile, damaged);
+        byte[] previousBefore = Files.exists(previous) ? Files.readAllBytes(previous) : null;
+
+        Running r = start(stateDir, withTokens("-Ddsha.topology-file=" + write("seed.yaml", TOPOLOGY)));
+        int status = r.awaitRefusal();
+        String out = r.output();
+
+        assertNotEquals(0, status, "a corrupt state file must stop the service with a failure status:\n" + out);
+        assertFalse(out.contains("Listening on"), "must never serve over a corrupt state file:\n" + out);
+        assertTrue(out.contains(stateFile.toAbsolutePath().normalize().toString()), "the output names the state file:\n" + out);
+        assertTrue(out.contains("is not a valid state document"), "the output says what is wrong:\n" + out);
+        assertTrue(out.contains("will not start over it"), "the output says the service refuses to start:\n" + out);
+        assertArrayEquals(damaged, Files.readAllBytes(stateFile), "the corrupt state file must be left exactly as it was");
+        if (previousBefore != null) {
+            assertTrue(out.contains(previous.toAbsolutePath().normalize().toString()), "the output points at the previous good copy:\n" + out);
+            assertArrayEquals(previousBefore, Files.readAllBytes(previous), "the previous copy must be left exactly as it was");
+        }
+        assertFalse(Files.exists(stateDir.resolve("state.json.tmp")), "nothing may have been written");
+    }
+
+    @Test
+    void invalidTopologyFileStopsTheService() throws IOException {
+        Path stateDir = tmp.resolve("state");
+        Path topologyFile = write("broken.yaml", """
+                listener: {host: 0.0.0.0, port: 8443}
+                mode: ACTIVE_PASSIVE
+                tlsMode: PASSTHROUGH
+                backends:
+                  - {id: a, host: 127.0.0.1, port: 0}
+                  - {id: a, host: 10.0.0.2, port: 9000, healthCheck: {intervalMs: 500, timeoutMs: 900}}
+                """);
+
+        Running r = start(stateDir, withTokens("-Ddsha.topology-file=" + topologyFile));
+        int status = r.awaitRefusal();
+        String out = r.output();
+
+        assertNotEquals(0, status, "an invalid topology file must stop the service with a failure status:\n" + out);
+        assertFalse(out.contains("Listening on"), out);
+        assertTrue(out.contains(topologyFile.toString()), "the output names the topology file:\n" + out);
+        assertTrue(out.contains("4 problems"), "the output counts the problems:\n" + out);
+        for (String violation : List.of(
+                "backends[0].port: must be between 1 and 65535",
+                "backends[1].id: 'a' is also the id of backends[0]",
+                "backends[1].healthCheck.timeoutMs: must be less than intervalMs (500)",
+                "fqdn: is required when tlsMode is PASSTHROUGH")) {
+            assertTrue(out.contains(violation), "the output lists '" + violation + "':\n" + out);
+        }
+        assertFalse(Files.exists(stateDir.resolve("state.json")), "nothing may be seeded from an invalid topology");
+    }
+
+    @Test
+    void refusesToStartWithoutTokens() {
+        Running refused = start(tmp.resolve("state-1"), List.of());
+        int status = refused.awaitRefusal();
+        String out = refused.output();
+        assertNotEquals(0, status, "no tokens must be a failed start:\n" + out);
+        assertFalse(out.contains("Listening on"), out);
+        assertTrue(out.contains("dsha.admin-token"), "names the missing admin token:\n" + out);
+        assertTrue(out.contains("dsha.agent-token"), "names the missing agent token:\n" + out);
+        assertTrue(out.contains("dsha.insecure-dev-mode"), "names the way out for a local experiment:\n" + out);
+
+        Running open = startServing(tmp.resolve("state-2"), List.of("-Ddsha.insecure-dev-mode=true"));
+        given().baseUri(open.baseUri()).get("/q/health/ready").then().statusCode(200);
+        // No Authorization header, and still answered: that is what the warning is about.
+        given().baseUri(open.baseUri()).get("/api/v1/state").then().statusCode(200);
+        String log = open.output();
+        assertTrue(log.contains("WARN"), "the open mode is logged as a warning:\n" + log);
+        assertTrue(log.toLowerCase(Locale.ROOT).contains("without authentication"), "the warning says there is no authentication:\n" + log);
+    }
+
+    @Test
+    void validateCommand() throws IOException {
+        Path good = write("GOOD.yaml", TOPOLOGY);
+        Path bad = write("BAD.json", """
+                {"listener": {"host": "0.0.0.0", "port": 70000},
+                 "mode": "SIDEWAYS",
+                 "tlsMode": "PASSTHROUGH",
+                 "colour": "red",
+                 "backends": [
+                   {"id": "A!", "host": "10.0.0.1", "port": 0},
+                   {"id": "b", "host": "10.0.0.2", "port": 80, "weight": "heavy",
+                    "healthCheck": {"intervalMs": 500, "timeoutMs": 800}}]}
+                """);
+        Path missing = tmp.resolve("MISSING.yaml");
+
+        Running ok = validate(good.toString());
+        assertEquals(0, ok.exitStatus(), ok.output());
+        assertTrue(ok.output().contains(good + ": OK"), "prints OK for the file:\n" + ok.output());
+
+        Running invalid = validate(bad.toString());
+        String out = invalid.output();
+        assertEquals(1, invalid.exitStatus(), out);
+        assertTrue(out.contains(bad.toString()), "names the file:\n" + out);
+        assertTrue(out.contains("8 problems"), "counts every problem:\n" + out);
+        for (String violation : List.of(
+                "backends[0].id: must be 1 to 63 characters",
+                "backends[0].port: must be between 1 and 65535",
+                "backends[1].healthCheck.timeoutMs: must be less than intervalMs (500)",
+                "backends[1].weight: must be a whole number",
+                "colour: unknown field",
+                "fqdn: is required when tlsMode is PASSTHROUGH",
+                "listener.port: must be between 1 and 65535",
+                "mode: must be one of ACTIVE_PASSIVE, ACTIVE_ACTIVE")) {
+            assertTrue(out.contains(violation), "lists '" + violation + "' with its field path:\n" + out);
+        }
+        assertFalse(out.contains(": OK"), out);
+
+        Running absent = validate(missing.toString());
+        assertEquals(1, absent.exitStatus(), absent.output());
+        assertTrue(absent.output().contains(missing.toString()), "names the missing file:\n" + absent.output());
+        assertTrue(absent.output().contains("does not exist"), absent.output());
+
+        // One bad file among good ones fails the whole run, and each file is reported.
+        Running mixed = validate(good.toString(), bad.toString());
+        assertEquals(1, mixed.exitStatus(), mixed.output());
+        assertTrue(mixed.output().contains(good + ": OK") && mixed.output().contains(bad + ": 8 problems"), mixed.output());
+
+        Running usage = validate();
+        assertEquals(2, usage.exitStatus(), usage.output());
+        assertTrue(usage.output().contains("usage: validate FILE"), usage.output());
+    }
+
+    @Test
+    void twoControlPlanesCannotShareAStateDir() throws IOException {
+        Path stateDir = tmp.resolve("state");
+        Running first = startServing(stateDir, "-Ddsha.topology-file=" + write("topology.yaml", TOPOLOGY));
+        byte[] stateBefore = Files.readAllBytes(stateDir.resolve("state.json"));
+
+        Running second = start(stateDir, withTokens("-Ddsha.topology-file=" + write("other.yaml", TOPOLOGY.replace("18082", "18083"))));
+        int status = second.awaitRefusal();
+        String out = second.output();
+
+        assertNotEquals(0, status, "a second control plane on the same directory must fail:\n" + out);
+        assertFalse(out.contains("Listening on"), out);
+        assertTrue(out.contains(stateDir.toAbsolutePath().normalize().toString()), "names the directory:\n" + out);
+        assertTrue(out.contains("is in use"), "says the directory is in use:\n" + out);
+
+        // The first one is untouched and still serves its state.
+        assertTrue(first.process.isAlive());
+        given().baseUri(first.baseUri()).get("/q/health/ready").then().statusCode(200);
+        assertEquals(1, state(first).getLong("revision"));
+        assertArrayEquals(stateBefore, Files.readAllBytes(stateDir.resolve("state.json")), "the second one wrote nothing");
+    }
+
+    // ---------------------------------------------------------------------------------------------
+
+    private Path write(String name, String content) throws IOException {
+        return Files.writeString(tmp.resolve(name), content, StandardCharsets.UTF_8);
+    }
+
+    private static RequestSpecification admin(Running r) {
+        return given().baseUri(r.baseUri()).header("Authorization", "Bearer " + ADMIN);
+    }
+
+    private static RequestSpecification agent(Running r) {
+        return given().baseUri(r.baseUri()).header("Authorization", "Bearer " + AGENT);
+    }
+
+    private static JsonPath state(Running r) {
+        return agent(r).get("/api/v1/state").then().statusCode(200).extract().jsonPath();
+    }
+
+    private static List<Map<String, Object>> events(Running r) {
+        return agent(r).queryParam("limit", 500).get("/api/v1/events").then().statusCode(200).extract().jsonPath().getList("$");
+    }
+
+    /** Both tokens plus {@code props}. */
+    private static List<String> withTokens(String... props) {
+        List<String> all = new ArrayList<>(TOKENS);
+        all.addAll(List.of(props));
+        return all;
+    }
+
+    /** Starts the control plane with both tokens and waits until it is ready. */
+    private Running startServing(Path stateDir, String... props) {
+        return startServing(stateDir, withTokens(props));
+    }
+
+    /** Starts the control plane with exactly {@code props} and waits until it is ready. */
+    private Running startServing(Path stateDir, List<String> props) {
+        Running r = start(stateDir, props);
+        try {
+            await("control plane listening").atMost(START).pollInterval(Duration.ofMillis(50))
+                    .until(() -> LISTENING.matcher(r.output()).find() || !r.process.isAlive());
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("the control plane did not start within " + START + ":\n" + r.output(), e);
+        }
+        assertTrue(r.process.isAlive(), "the control plane exited while starting:\n" + r.output());
+        await("control plane ready").atMost(START).pollInterval(Duration.ofMillis(50)).ignoreExceptions()
+                .until(() -> given().baseUri(r.baseUri()).get("/q/health/ready").statusCode() == 200);
+        return r;
+    }
+
+    /** Starts the control plane with exactly {@code props} (no tokens unless given), without waiting. */
+    private Running start(Path stateDir, List<String> props) {
+        List<String> command = new ArrayList<>();
+        command.add(java());
+        command.add("-XX:TieredStopAtLevel=1");
+        command.add("-Dquarkus.http.port=0");
+        command.add("-Ddsha.state-dir=" + stateDir);
+        command.addAll(props);
+        command.add("-jar");
+        command.add(JAR.toString());
+        return launch(command);
+    }
+
+    /** Runs {@code validate ARGS...} and waits for it: it must not start a server, so it has to be quick. */
+    private Running validate(String... files) {
+        List<String> command = new ArrayList<>(List.of(java(), "-XX:TieredStopAtLevel=1", "-jar", JAR.toString(), "validate"));
+        command.addAll(List.of(files));
+        Running r = launch(command);
+        r.awaitExit(VALIDATE);
+        assertFalse(r.output().contains("Listening on"), "validate must not start the HTTP server:\n" + r.output());
+        assertFalse(r.output().contains("Installed features"), "validate must not boot Quarkus:\n" + r.output());
+        return r;
+    }
+
+    private Running launch(List<String> command) {
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        // A relative path (such as the default state dir) must never land in the module directory.
+        Path work = tmp.resolve("work");
+        try {
+            Files.createDirectories(work);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        pb.directory(work.toFile());
+        // Settings come only from the command line: none from the environment running the build.
+        pb.environment().keySet().removeIf(k -> k.startsWith("DSHA_") || k.startsWith("QUARKUS_"));
+        try {
+            Running r = new Running(pb.start());
+            processes.add(r);
+            return r;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + command, e);
+        }
+    }
+
+    private static String java() {
+        return ProcessHandle.current().info().command()
+                .orElseGet(() -> Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    }
+
+    /** A started JVM with its merged stdout/stderr collected on a background thread. */
+    private static final class Running {
+        final Process process;
+        private final StringBuffer out = new StringBuffer();
+        private final Thread reader;
+
+        Running(Process process) {
+            this.process = process;
+            this.reader = new Thread(this::pump, "output of pid " + process.pid());
+            reader.setDaemon(true);
+            reader.start();
+        }
+
+        private void pump() {
+            char[] buf = new char[8192];
+            try (Reader in = new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)) {
+                int n;
+                while ((n = in.read(buf)) >= 0) {
+                    out.append(buf, 0, n);
+                }
+            } catch (IOException e) {
+                out.append("\n[output reader failed: ").append(e).append("]\n");
+            }
+        }
+
+        String output() {
+            return out.toString();
+        }
+
+        String baseUri() {
+            Matcher m = LISTENING.matcher(output());
+            assertTrue(m.find(), "no 'Listening on' line in the output:\n" + output());
+            return m.group(1);
+        }
+
+        /** Waits (bounded) for the process to exit and for its output to be read to the end; the exit status. */
+        int awaitExit(Duration max) {
+            try {
+                await("pid " + process.pid() + " exits").atMost(max).pollInterval(Duration.ofMillis(20)).until(() -> !process.isAlive());
+                await("output of pid " + process.pid() + " read").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(10))
+                        .until(() -> !reader.isAlive());
+            } catch (ConditionTimeoutException e) {
+                throw new AssertionError("pid " + process.pid() + " did not exit within " + max + ":\n" + output(), e);
+            }
+            return process.exitValue();
+        }
+
+        /**
+         * For a start that must be refused: waits for the exit, but fails at once (with the output)
+         * if the server comes up instead. The exit status.
+         */
+        int awaitRefusal() {
+            try {
+                await("pid " + process.pid() + " refuses to start").atMost(EXIT).pollInterval(Duration.ofMillis(20))
+                        .until(() -> !process.isAlive() || output().contains("Listening on"));
+            } catch (ConditionTimeoutException e) {
+                throw new AssertionError("pid " + process.pid() + " neither started nor exited within " + EXIT + ":\n" + output(), e);
+            }
+            assertFalse(output().contains("Listening on"), "the control plane started although it must refuse to:\n" + output());
+            return awaitExit(EXIT);
+        }
+
+        int exitStatus() {
+            assertFalse(process.isAlive());
+            return process.exitValue();
+        }
+
+        /** Asks the process to stop (SIGTERM, as an operator or systemd would) and waits for it; kills it if it hangs. */
+        void stop() {
+            if (!process.isAlive()) {
+                return;
+            }
+            process.destroy();
+            try {
+                awaitExit(EXIT);
+            } catch (AssertionError e) {
+                process.destroyForcibly();
+                await().atMost(EXIT).until(() -> !process.isAlive());
+                throw e;
+            }
+        }
+    }
+}
