@@ -60,6 +60,14 @@ public final class DshaJson {
         }
     }
 
+    /**
+     * Reads a document this project wrote, tolerating fields it does not know: a newer peer may
+     * have added some. For input from people, use {@link #bind}.
+     */
+    public static <T> T readTolerant(byte[] json, Class<T> type) throws IOException {
+        return JSON.readerFor(type).without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).readValue(json);
+    }
+
     /** Binds JSON text. */
     public static <T> Binding<T> bind(String json, Class<T> type) {
         return bind(JSON, json, type);

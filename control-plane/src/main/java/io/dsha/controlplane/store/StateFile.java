@@ -1,34 +1,29 @@
 package io.dsha.controlplane.store;
 
 import io.dsha.api.json.DshaJson;
+import io.dsha.api.persist.AtomicFile;
 import io.dsha.api.problem.Violation;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
- * {@code state.json} in the state directory, written atomically: the new content goes to a temp
- * file that is fsynced, the current file is kept as {@code state.json.prev} (a hard link, so no copy),
- * and the temp file is renamed over the current one; then the directory is fsynced. A reader sees
- * the old or the new state, never a mix. The directory is locked while open, so two control planes
+ * {@code state.json} in the state directory, written through {@link AtomicFile} (the previous good
+ * copy stays as {@code state.json.prev}). The directory is locked while open, so two control planes
  * never share it.
  */
 final class StateFile implements AutoCloseable {
 
     static final String NAME = "state.json";
     static final String PREVIOUS = "state.json.prev";
-    private static final String TEMP = "state.json.tmp";
     private static final String LOCK = ".lock";
 
     private final Path dir;
@@ -110,39 +105,7 @@ final class StateFile implements AutoCloseable {
     }
 
     void write(StateDocument doc) throws IOException {
-        byte[] bytes = DshaJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(doc);
-        Path temp = dir.resolve(TEMP);
-        try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            ByteBuffer buf = ByteBuffer.wrap(bytes);
-            while (buf.hasRemaining()) {
-                ch.write(buf);
-            }
-            ch.force(true);
-        }
-        if (Files.exists(file)) {
-            Path prev = dir.resolve(PREVIOUS);
-            Files.deleteIfExists(prev);
-            try {
-                Files.createLink(prev, file);
-            } catch (UnsupportedOperationException | IOException e) {
-                Files.copy(file, prev, StandardCopyOption.REPLACE_EXISTING);
-            }
-        }
-        try {
-            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
-        }
-        fsyncDirectory();
-    }
-
-    private void fsyncDirectory() {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        } catch (IOException e) {
-            // Some file systems cannot open a directory for sync; the rename itself is still atomic.
-        }
+        AtomicFile.write(file, DshaJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(doc));
     }
 
     @Override
