@@ -1,0 +1,93 @@
+package io.dsha.proxy;
+
+import io.dsha.proxy.follow.ControlPlaneClient;
+import io.dsha.proxy.follow.ControlPlaneFollower;
+import io.dsha.proxy.follow.RoutingState;
+import io.dsha.proxy.http.DataPath;
+import io.dsha.proxy.http.FrontServer;
+import io.dsha.proxy.http.TlsMaterial;
+import io.dsha.proxy.ops.ProxyMetrics;
+import io.dsha.proxy.report.PassiveReporter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.vertx.core.Vertx;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import java.net.URI;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.jboss.logging.Logger;
+
+/** Wires the proxy, checks its configuration at start, and shuts it down gracefully. */
+@ApplicationScoped
+public class ProxyBeans {
+
+    private static final Logger LOG = Logger.getLogger(ProxyBeans.class);
+
+    /** The running proxy's parts. */
+    public record Proxy(RoutingState routing, ControlPlaneFollower follower, DataPath path, FrontServer front, PassiveReporter reporter) {
+    }
+
+    @Produces
+    @Singleton
+    Proxy proxy(ProxyConfig config, Vertx vertx, RoutingState routing, MeterRegistry registry) {
+        Optional<TlsMaterial> tls;
+        try {
+            checkControlPlaneUrl(config.controlPlaneUrl());
+            tls = TlsMaterial.from(config);
+        } catch (IllegalStateException | IllegalArgumentException e) {
+            LOG.error("Not starting: " + e.getMessage());
+            throw e;
+        }
+        if (config.agentToken().isEmpty()) {
+            LOG.warn("dsha.agent-token is not set: requests to the control plane carry no token (only a control plane in insecure dev mode accepts them)");
+        }
+        ControlPlaneClient client = new ControlPlaneClient(vertx, config.controlPlaneUrl(), config.agentToken());
+        ProxyMetrics metrics = new ProxyMetrics(registry);
+        PassiveReporter reporter = new PassiveReporter(client, config.proxyId());
+        DataPath path = new DataPath(config, routing, metrics, reporter);
+        FrontServer front = new FrontServer(vertx, path, config, tls);
+        ControlPlaneFollower follower = new ControlPlaneFollower(vertx, routing, client, config);
+        return new Proxy(routing, follower, path, front, reporter);
+    }
+
+    private static void checkControlPlaneUrl(String url) {
+        try {
+            URI uri = URI.create(url);
+            if (uri.getScheme() == null || !uri.getScheme().matches("https?") || uri.getHost() == null) {
+                throw new IllegalArgumentException("dsha.control-plane.url must be http(s)://host:port, got " + url);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("dsha.control-plane.url must be http(s)://host:port, got " + url);
+        }
+    }
+
+    void start(@Observes StartupEvent event, Proxy proxy, Vertx vertx) {
+        proxy.routing().addListener(proxy.front()::onTable);
+        proxy.routing().addListener(proxy.path().metrics()::routing);
+        proxy.reporter().start(vertx, 500);
+        proxy.follower().start();
+    }
+
+    void stop(@Observes ShutdownEvent event, Proxy proxy, ProxyConfig config, Vertx vertx) {
+        proxy.path().beginShutdown();
+        proxy.follower().stop();
+        proxy.reporter().stop(vertx);
+        long deadline = System.nanoTime() + config.shutdownGrace().toNanos();
+        while (proxy.path().inFlight() > 0 && System.nanoTime() < deadline) {
+            try {
+                TimeUnit.MILLISECONDS.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (proxy.path().inFlight() > 0) {
+            LOG.warnf("Shutting down with %d requests still in flight after %s", proxy.path().inFlight(), config.shutdownGrace());
+        }
+        proxy.front().stop().toCompletionStage().toCompletableFuture().orTimeout(5, TimeUnit.SECONDS).exceptionally(e -> null).join();
+    }
+}

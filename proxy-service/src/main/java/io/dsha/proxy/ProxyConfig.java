@@ -1,0 +1,152 @@
+package io.dsha.proxy;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * Everything the proxy reads from configuration ({@code dsha.*}), checked at start. The data
+ * listener's address comes from the topology's {@code listener}; {@code quarkus.http.port} is the
+ * management port ({@code /q/health}, {@code /q/metrics}).
+ */
+@ConfigMapping(prefix = "dsha")
+public interface ProxyConfig {
+
+    /** Base URL of the control plane, e.g. {@code http://127.0.0.1:9470}. */
+    @WithName("control-plane.url")
+    String controlPlaneUrl();
+
+    /** Bearer token for the control plane (the agent token). */
+    Optional<String> agentToken();
+
+    /** Where the last routing snapshot is kept, so the proxy can start while the control plane is away. */
+    @WithDefault("state/proxy")
+    String stateDir();
+
+    /** The name this proxy reports under. */
+    @WithDefault("proxy")
+    String proxyId();
+
+    Tls tls();
+
+    Listener listener();
+
+    Balance balance();
+
+    Timeouts timeouts();
+
+    Limits limits();
+
+    Ejection ejection();
+
+    /** How many event loops (server + client pairs) serve the data path; 0 means one per core. */
+    @WithDefault("0")
+    @Min(0)
+    @Max(256)
+    int eventLoops();
+
+    /** One line per request on the {@code dsha.access} logger. */
+    @WithDefault("true")
+    boolean accessLog();
+
+    /** How long a graceful shutdown waits for in-flight requests. */
+    @WithDefault("10s")
+    Duration shutdownGrace();
+
+    /** TLS of the data listener: PEM certificate + key, or a PKCS#12 keystore. */
+    interface Tls {
+        Optional<String> certFile();
+
+        Optional<String> keyFile();
+
+        Optional<String> keystoreFile();
+
+        Optional<String> keystorePassword();
+
+        /** How often certificate files are checked for changes. */
+        @WithDefault("2s")
+        Duration reloadInterval();
+    }
+
+    /** Overrides of the topology's listener, for demos and tests. */
+    interface Listener {
+        /** Serve plain HTTP instead of HTTPS. Refused unless set explicitly. */
+        @WithDefault("false")
+        boolean plainHttp();
+
+        /** Bind here instead of the topology's listener host. */
+        Optional<String> host();
+
+        /** Bind this port instead of the topology's (0 = any free port). */
+        Optional<Integer> port();
+    }
+
+    /** Spreading over active backends in ACTIVE_ACTIVE. */
+    interface Balance {
+        /** {@code ROUND_ROBIN} (weighted) or {@code LEAST_OUTSTANDING} (fewest in-flight requests per unit of weight). */
+        @WithDefault("ROUND_ROBIN")
+        BalancePolicy policy();
+
+        /** The most backends one request is tried on (the first attempt included). */
+        @WithDefault("3")
+        @Min(1)
+        @Max(16)
+        int maxAttempts();
+
+        /** Keep-alive connections per backend and event loop. */
+        @WithDefault("64")
+        @Min(1)
+        int poolSize();
+    }
+
+    /** Upstream timeouts. */
+    interface Timeouts {
+        @WithDefault("2s")
+        Duration connect();
+
+        /** From the request being sent to the response's first byte: a hung backend gives a 504. */
+        @WithDefault("30s")
+        Duration firstByte();
+
+        /** Silence on an upstream connection while a request is in flight. */
+        @WithDefault("60s")
+        Duration idle();
+
+        /** The whole exchange, body included. */
+        @WithDefault("300s")
+        Duration request();
+    }
+
+    /** Size limits: larger requests get 413 (body) or 431 (headers). */
+    interface Limits {
+        @WithDefault("16384")
+        @Min(1024)
+        int maxHeaderBytes();
+
+        @WithDefault("104857600")
+        @Min(0)
+        long maxBodyBytes();
+
+        /** Bodies up to this size of idempotent requests are buffered, so they can be retried on another backend. */
+        @WithDefault("65536")
+        @Min(0)
+        int retryBufferBytes();
+    }
+
+    /** Local ejection of a backend that failed on real traffic, until the control plane's verdict arrives. */
+    interface Ejection {
+        @WithDefault("1s")
+        Duration base();
+
+        @WithDefault("30s")
+        Duration max();
+    }
+
+    enum BalancePolicy {
+        ROUND_ROBIN, LEAST_OUTSTANDING
+    }
+}

@@ -1,0 +1,87 @@
+package io.dsha.proxy.http;
+
+import io.dsha.proxy.ProxyConfig;
+import io.dsha.proxy.balance.Target;
+import io.dsha.proxy.follow.RoutingState;
+import io.dsha.proxy.ops.ProxyMetrics;
+import io.dsha.proxy.report.PassiveReporter;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jboss.logging.Logger;
+
+/**
+ * What every event loop of the data path shares: the settings (read once), the routing state,
+ * metrics, the passive reporter and the in-flight count. Thread-safe.
+ */
+public final class DataPath {
+
+    private static final Logger ACCESS = Logger.getLogger("dsha.access");
+
+    final RoutingState routing;
+    final ProxyMetrics metrics;
+
+    public ProxyMetrics metrics() {
+        return metrics;
+    }
+    final PassiveReporter reporter;
+    final ProxyConfig.BalancePolicy policy;
+    final int maxAttempts;
+    final long connectTimeoutMs;
+    final long firstByteTimeoutMs;
+    final long idleTimeoutMs;
+    final long requestTimeoutMs;
+    final long maxBodyBytes;
+    final int retryBufferBytes;
+    final int maxHeaderBytes;
+    final int poolSize;
+    final Duration ejectionBase;
+    final Duration ejectionMax;
+    final boolean accessLog;
+    final AtomicInteger inFlight = new AtomicInteger();
+    volatile boolean shuttingDown;
+
+    public DataPath(ProxyConfig config, RoutingState routing, ProxyMetrics metrics, PassiveReporter reporter) {
+        this.routing = routing;
+        this.metrics = metrics;
+        this.reporter = reporter;
+        this.policy = config.balance().policy();
+        this.maxAttempts = config.balance().maxAttempts();
+        this.poolSize = config.balance().poolSize();
+        this.connectTimeoutMs = config.timeouts().connect().toMillis();
+        this.firstByteTimeoutMs = config.timeouts().firstByte().toMillis();
+        this.idleTimeoutMs = config.timeouts().idle().toMillis();
+        this.requestTimeoutMs = config.timeouts().request().toMillis();
+        this.maxBodyBytes = config.limits().maxBodyBytes();
+        this.retryBufferBytes = config.limits().retryBufferBytes();
+        this.maxHeaderBytes = config.limits().maxHeaderBytes();
+        this.ejectionBase = config.ejection().base();
+        this.ejectionMax = config.ejection().max();
+        this.accessLog = config.accessLog();
+    }
+
+    public int inFlight() {
+        return inFlight.get();
+    }
+
+    public boolean shuttingDown() {
+        return shuttingDown;
+    }
+
+    public void beginShutdown() {
+        shuttingDown = true;
+    }
+
+    /** A backend failed on real traffic: set it aside locally, count it, tell the control plane. */
+    void failed(Target target, String reason) {
+        Duration backoff = target.eject(System.nanoTime(), ejectionBase, ejectionMax);
+        metrics.ejected(target.id());
+        reporter.observe(target.id(), reason + " (ejected locally for " + backoff.toMillis() + " ms)");
+    }
+
+    void access(String client, String method, String path, int status, String backend, long startNanos, int retries) {
+        if (accessLog) {
+            ACCESS.infof("%s %s %s %d %s %dms retries=%d", client, method, path, status, backend == null ? "-" : backend,
+                    (System.nanoTime() - startNanos) / 1_000_000, retries);
+        }
+    }
+}

@@ -1,0 +1,195 @@
+package io.dsha.proxy.http;
+
+import io.dsha.api.topology.Listener;
+import io.dsha.proxy.ProxyConfig;
+import io.dsha.proxy.balance.RoutingTable;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.net.KeyCertOptions;
+import io.vertx.core.net.SSLOptions;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.jboss.logging.Logger;
+
+/**
+ * The data listener: one server instance per event loop at the topology's listener address
+ * (unless overridden), HTTPS with HTTP/2 and HTTP/1.1 by ALPN, TLS 1.2 and 1.3 only. Rebinds when
+ * the topology moves the listener; reloads the certificate when its files change, without
+ * touching open connections.
+ */
+public final class FrontServer {
+
+    private static final Logger LOG = Logger.getLogger(FrontServer.class);
+    private static final Set<String> PROTOCOLS = Set.of("TLSv1.2", "TLSv1.3");
+
+    private final Vertx vertx;
+    private final DataPath path;
+    private final ProxyConfig config;
+    private final Optional<TlsMaterial> tls;
+    private final int instances;
+    private final List<ProxyVerticle> verticles = new ArrayList<>();
+    private final List<String> deployments = new ArrayList<>();
+    private Future<Void> chain = Future.succeededFuture();
+    private volatile String boundHost;
+    private volatile int boundPort = -1;
+    private String wantedKey;
+    private List<Object> tlsFingerprint;
+    private long reloadTimer = -1;
+
+    public FrontServer(Vertx vertx, DataPath path, ProxyConfig config, Optional<TlsMaterial> tls) {
+        this.vertx = vertx;
+        this.path = path;
+        this.config = config;
+        this.tls = tls;
+        this.instances = config.eventLoops() > 0 ? config.eventLoops() : Runtime.getRuntime().availableProcessors();
+    }
+
+    /** The port the data listener is bound to, or -1 before it is. */
+    public int port() {
+        return boundPort;
+    }
+
+    public String host() {
+        return boundHost;
+    }
+
+    public boolean listening() {
+        return boundPort > 0;
+    }
+
+    public boolean tls() {
+        return tls.isPresent();
+    }
+
+    /** Called with each new routing table: binds, or rebinds when the listener moved. */
+    public synchronized void onTable(RoutingTable table) {
+        Listener l = table.topology().listener();
+        String host = config.listener().host().orElse(l.host());
+        int port = config.listener().port().orElse(l.port());
+        String key = host + ":" + port;
+        if (key.equals(wantedKey)) {
+            return;
+        }
+        wantedKey = key;
+        chain = chain.transform(ar -> undeployAll()).transform(ar -> deploy(host, port)).onFailure(e -> {
+            LOG.errorf("The data listener could not bind %s: %s", key, e.getMessage());
+            wantedKey = null;
+        });
+    }
+
+    private Future<Void> deploy(String host, int requestedPort) {
+        int port = requestedPort == 0 ? freePort(host) : requestedPort;
+        HttpServerOptions options;
+        try {
+            options = serverOptions();
+        } catch (IOException e) {
+            return Future.failedFuture(e);
+        }
+        List<Future<String>> all = new ArrayList<>();
+        List<ProxyVerticle> created = new ArrayList<>();
+        for (int i = 0; i < instances; i++) {
+            ProxyVerticle v = new ProxyVerticle(path, options, host, port);
+            created.add(v);
+            all.add(vertx.deployVerticle(v, new DeploymentOptions()));
+        }
+        return Future.all(all).map(cf -> {
+            synchronized (this) {
+                verticles.addAll(created);
+                for (Future<String> f : all) {
+                    deployments.add(f.result());
+                }
+                boundHost = host;
+                boundPort = created.get(0).actualPort();
+            }
+            LOG.infof("Data listener on %s://%s:%d (%d event loops)", tls.isPresent() ? "https" : "http", host, boundPort, instances);
+            startReloading();
+            return null;
+        });
+    }
+
+    private HttpServerOptions serverOptions() throws IOException {
+        HttpServerOptions options = new HttpServerOptions()
+                .setTcpNoDelay(true)
+                .setMaxHeaderSize(path.maxHeaderBytes)
+                .setHandle100ContinueAutomatically(true)
+                .setCompressionSupported(false)
+                .setDecompressionSupported(false);
+        if (tls.isPresent()) {
+            tlsFingerprint = tls.get().fingerprint();
+            options.setSsl(true)
+                    .setKeyCertOptions(tls.get().load())
+                    .setEnabledSecureTransportProtocols(PROTOCOLS)
+                    .setUseAlpn(true)
+                    .setAlpnVersions(List.of(HttpVersion.HTTP_2, HttpVersion.HTTP_1_1));
+        }
+        return options;
+    }
+
+    private void startReloading() {
+        if (tls.isEmpty() || reloadTimer >= 0) {
+            return;
+        }
+        long every = Math.max(100, config.tls().reloadInterval().toMillis());
+        reloadTimer = vertx.setPeriodic(every, id -> vertx.executeBlocking(() -> {
+            List<Object> now = tls.get().fingerprint();
+            if (now.equals(tlsFingerprint)) {
+                return null;
+            }
+            KeyCertOptions loaded = tls.get().load();
+            tlsFingerprint = now;
+            return loaded;
+        }, false).onSuccess(loaded -> {
+            if (loaded != null) {
+                SSLOptions ssl = new SSLOptions().setKeyCertOptions(loaded).setEnabledSecureTransportProtocols(PROTOCOLS).setUseAlpn(true);
+                List<ProxyVerticle> current;
+                synchronized (this) {
+                    current = List.copyOf(verticles);
+                }
+                current.forEach(v -> v.updateSsl(ssl));
+                LOG.infof("Certificate reloaded from %s", tls.get().files());
+            }
+        }).onFailure(e -> LOG.warnf("Certificate files changed but could not be loaded (keeping the current certificate): %s", e.getMessage())));
+    }
+
+    private Future<Void> undeployAll() {
+        List<String> ids;
+        synchronized (this) {
+            ids = List.copyOf(deployments);
+            deployments.clear();
+            verticles.clear();
+            boundPort = -1;
+        }
+        List<Future<Void>> all = new ArrayList<>();
+        for (String id : ids) {
+            all.add(vertx.undeploy(id));
+        }
+        return Future.all(all).mapEmpty();
+    }
+
+    /** Stops the listener (and its keep-alive connections). */
+    public Future<Void> stop() {
+        if (reloadTimer >= 0) {
+            vertx.cancelTimer(reloadTimer);
+        }
+        synchronized (this) {
+            chain = chain.transform(ar -> undeployAll());
+            return chain;
+        }
+    }
+
+    private static int freePort(String host) {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getByName(host))) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,403 @@
+package io.dsha.proxy.http;
+
+import io.dsha.proxy.balance.RoutingTable;
+import io.dsha.proxy.balance.Target;
+import io.netty.channel.ConnectTimeoutException;
+import io.vertx.core.Handler;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketBase;
+import io.vertx.core.http.WebSocketConnectOptions;
+import java.net.ConnectException;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Forwards one request to a backend and its answer back, on one event loop. Failover is decided
+ * per attempt: a backend that could not be reached (nothing was sent) is skipped at once for the
+ * next one; a backend that failed after the request went out is retried elsewhere only for an
+ * idempotent method whose body is held in full. A backend that does not answer in time gives a 504.
+ */
+final class ProxyHandler implements Handler<HttpServerRequest> {
+
+    private static final Set<HttpMethod> IDEMPOTENT = Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS, HttpMethod.PUT,
+            HttpMethod.DELETE, HttpMethod.TRACE);
+
+    private final Vertx vertx;
+    private final HttpClient client;
+    private final DataPath path;
+    private final boolean tls;
+
+    ProxyHandler(Vertx vertx, HttpClient client, DataPath path, boolean tls) {
+        this.vertx = vertx;
+        this.client = client;
+        this.path = path;
+        this.tls = tls;
+    }
+
+    @Override
+    public void handle(HttpServerRequest req) {
+        req.pause();
+        new Exchange(req).start();
+    }
+
+    /** One client request, from its headers to the end of the response. Runs on one event loop; not thread-safe. */
+    private final class Exchange {
+        private final HttpServerRequest req;
+        private final long start = System.nanoTime();
+        private List<Target> candidates;
+        private MultiMap headers;
+        private Buffer body;
+        private int attempt = -1;
+        private Target current;
+        private HttpClientRequest upstream;
+        private boolean responded;
+        private boolean finished;
+        private boolean timedOut;
+        private long firstByteTimer = -1;
+        private long requestTimer = -1;
+
+        Exchange(HttpServerRequest req) {
+            this.req = req;
+        }
+
+        void start() {
+            path.inFlight.incrementAndGet();
+            req.response().closeHandler(v -> clientGone());
+            RoutingTable table = path.routing.table();
+            if (table == null) {
+                fail(null, ProxyFailure.unavailable("the proxy has no routing decision yet"));
+                return;
+            }
+            long length = contentLength();
+            if (length > path.maxBodyBytes) {
+                fail(null, ProxyFailure.tooLarge("Content-Length " + length + " exceeds " + path.maxBodyBytes + " bytes"));
+                return;
+            }
+            candidates = table.candidates(path.policy, System.nanoTime(), path.maxAttempts);
+            if (candidates.isEmpty()) {
+                fail(null, ProxyFailure.unavailable(table.reason()));
+                return;
+            }
+            if (isWebSocket()) {
+                websocket(0);
+                return;
+            }
+            headers = Headers.upstream(req, tls);
+            requestTimer = vertx.setTimer(path.requestTimeoutMs, id -> {
+                requestTimer = -1;
+                timedOut = true;
+                if (!responded) {
+                    if (upstream != null) {
+                        upstream.reset();
+                    }
+                    if (current != null) {
+                        path.failed(current, "no complete answer within " + path.requestTimeoutMs + " ms");
+                    }
+                    fail(current, ProxyFailure.timeout("no complete answer within " + path.requestTimeoutMs + " ms"));
+                } else {
+                    req.response().reset();
+                    finish(current, req.response().getStatusCode());
+                }
+            });
+            if (retryable(length)) {
+                req.body().onComplete(ar -> {
+                    if (ar.failed()) {
+                        fail(null, ProxyFailure.badGateway("the client's body could not be read: " + ar.cause().getMessage()));
+                    } else {
+                        body = ar.result();
+                        next();
+                    }
+                });
+                req.resume();
+            } else {
+                next();
+            }
+        }
+
+        /** Idempotent, with a body small enough to hold: may be sent again to another backend. */
+        private boolean retryable(long length) {
+            if (!IDEMPOTENT.contains(req.method())) {
+                return false;
+            }
+            if (req.isEnded() || length >= 0) {
+                return length <= path.retryBufferBytes;
+            }
+            // No length: HTTP/1.1 without chunking has no body; a chunked or HTTP/2 body of unknown size is streamed.
+            return !req.headers().contains("transfer-encoding") && req.version() != HttpVersion.HTTP_2;
+        }
+
+        private long contentLength() {
+            String cl = req.getHeader("content-length");
+            if (cl == null) {
+                return -1;
+            }
+            try {
+                return Long.parseLong(cl.trim());
+            } catch (NumberFormatException e) {
+                return -1;
+            }
+        }
+
+        private void next() {
+            if (finished) {
+                return;
+            }
+            attempt++;
+            if (attempt > 0) {
+                path.metrics.retried();
+            }
+            Target target = candidates.get(attempt);
+            current = target;
+            target.begin();
+            RequestOptions options = new RequestOptions()
+                    .setMethod(req.method())
+                    .setHost(target.host())
+                    .setPort(target.port())
+                    .setURI(req.uri())
+                    .setHeaders(headers)
+                    .setConnectTimeout(path.connectTimeoutMs)
+                    .setIdleTimeout(path.idleTimeoutMs);
+            client.request(options).onComplete(ar -> {
+                if (finished) {
+                    target.end();
+                    if (ar.succeeded()) {
+                        ar.result().reset();
+                    }
+                    return;
+                }
+                if (ar.failed()) {
+                    // Nothing reached this backend: any request may go to the next one.
+                    target.end();
+                    String reason = describe(ar.cause());
+                    path.failed(target, reason);
+                    if (attempt + 1 < candidates.size()) {
+                        next();
+                    } else {
+                        fail(target, ProxyFailure.unavailable("no backend could be reached; last: " + target.id() + " " + reason));
+                    }
+                    return;
+                }
+                send(target, ar.result());
+            });
+        }
+
+        private void send(Target target, HttpClientRequest creq) {
+            upstream = creq;
+            firstByteTimer = vertx.setTimer(path.firstByteTimeoutMs, id -> {
+                firstByteTimer = -1;
+                timedOut = true;
+                creq.reset();
+            });
+            var sent = body != null ? creq.send(body) : creq.send(req);
+            sent.onComplete(ar -> {
+                cancel(firstByteTimer);
+                firstByteTimer = -1;
+                if (finished) {
+                    target.end();
+                    return;
+                }
+                if (ar.succeeded()) {
+                    relay(target, ar.result());
+                    return;
+                }
+                target.end();
+                if (timedOut) {
+                    String reason = "no response within " + path.firstByteTimeoutMs + " ms";
+                    path.failed(target, reason);
+                    fail(target, ProxyFailure.timeout(target.id() + ": " + reason));
+                    return;
+                }
+                String reason = describe(ar.cause());
+                path.failed(target, reason);
+                if (body != null && attempt + 1 < candidates.size()) {
+                    // The request may have reached the backend, but it is idempotent and held in full.
+                    timedOut = false;
+                    next();
+                } else {
+                    fail(target, ProxyFailure.badGateway(target.id() + ": " + reason + " after the request was sent"));
+                }
+            });
+        }
+
+        private void relay(Target target, HttpClientResponse resp) {
+            responded = true;
+            HttpServerResponse out = req.response();
+            out.setStatusCode(resp.statusCode());
+            if (req.version() != HttpVersion.HTTP_2 && resp.statusMessage() != null) {
+                out.setStatusMessage(resp.statusMessage());
+            }
+            Headers.downstream(resp.headers(), out.headers());
+            boolean bodyless = req.method() == HttpMethod.HEAD || resp.statusCode() == 204 || resp.statusCode() == 304;
+            if (!bodyless && !out.headers().contains("content-length") && req.version() != HttpVersion.HTTP_2) {
+                out.setChunked(true);
+            }
+            long upstreamNanos = System.nanoTime() - start;
+            path.metrics.upstreamLatency(target.id(), upstreamNanos);
+            resp.pipeTo(out).onComplete(ar -> {
+                target.end();
+                if (ar.succeeded()) {
+                    target.succeeded();
+                } else if (!finished) {
+                    out.reset();
+                }
+                finish(target, resp.statusCode());
+            });
+        }
+
+        private void websocket(int index) {
+            Target target = candidates.get(index);
+            current = target;
+            MultiMap in = req.headers();
+            WebSocketConnectOptions options = new WebSocketConnectOptions()
+                    .setHost(target.host())
+                    .setPort(target.port())
+                    .setURI(req.uri())
+                    .setConnectTimeout(path.connectTimeoutMs);
+            String protocols = in.get("sec-websocket-protocol");
+            if (protocols != null) {
+                for (String p : protocols.split(",")) {
+                    options.addSubProtocol(p.trim());
+                }
+            }
+            MultiMap fwd = Headers.upstream(req, tls);
+            for (var e : fwd) {
+                String n = e.getKey().toLowerCase(java.util.Locale.ROOT);
+                if (!n.startsWith("sec-websocket-") && !n.equals("host")) {
+                    options.addHeader(e.getKey(), e.getValue());
+                }
+            }
+            client.webSocket(options).onComplete(ar -> {
+                if (ar.failed()) {
+                    path.failed(target, describe(ar.cause()));
+                    if (index + 1 < candidates.size()) {
+                        websocket(index + 1);
+                    } else {
+                        fail(target, ProxyFailure.unavailable("no backend accepted the WebSocket: " + describe(ar.cause())));
+                    }
+                    return;
+                }
+                WebSocket up = ar.result();
+                req.toWebSocket().onComplete(down -> {
+                    if (down.failed()) {
+                        up.close();
+                        finish(target, 400);
+                        return;
+                    }
+                    responded = true;
+                    splice(down.result(), up);
+                    splice(up, down.result());
+                    down.result().closeHandler(v -> finish(target, 101));
+                });
+            });
+        }
+
+        private void splice(WebSocketBase from, WebSocketBase to) {
+            from.frameHandler(frame -> {
+                if (frame.isClose() || frame.isPing() || frame.type() == io.vertx.core.http.WebSocketFrameType.PONG) {
+                    return;
+                }
+                to.writeFrame(frame);
+                if (to.writeQueueFull()) {
+                    from.pause();
+                    to.drainHandler(v -> from.resume());
+                }
+            });
+            from.closeHandler(v -> {
+                if (!to.isClosed()) {
+                    Short code = from.closeStatusCode();
+                    to.close(code == null ? (short) 1000 : code, from.closeReason());
+                }
+            });
+            from.exceptionHandler(e -> to.close());
+        }
+
+        private boolean isWebSocket() {
+            String upgrade = req.getHeader("upgrade");
+            return upgrade != null && upgrade.equalsIgnoreCase("websocket");
+        }
+
+        private void fail(Target target, ProxyFailure failure) {
+            if (finished) {
+                return;
+            }
+            HttpServerResponse out = req.response();
+            if (responded || out.headWritten()) {
+                out.reset();
+                finish(target, failure.status());
+                return;
+            }
+            responded = true;
+            out.setStatusCode(failure.status()).putHeader("content-type", "application/json");
+            if (failure.status() == 503) {
+                out.putHeader("retry-after", "1");
+            }
+            if (req.version() != HttpVersion.HTTP_2 && !req.isEnded()) {
+                // The body was not read: the connection cannot be reused safely.
+                out.putHeader("connection", "close");
+            }
+            out.end(failure.json());
+            finish(target, failure.status());
+        }
+
+        private void clientGone() {
+            if (!finished) {
+                if (upstream != null) {
+                    upstream.reset();
+                }
+                finish(current, 499);
+            }
+        }
+
+        private void finish(Target target, int status) {
+            if (finished) {
+                return;
+            }
+            finished = true;
+            cancel(firstByteTimer);
+            cancel(requestTimer);
+            path.inFlight.decrementAndGet();
+            String backend = target == null ? null : target.id();
+            path.metrics.request(backend, status);
+            path.access(req.remoteAddress() == null ? "-" : req.remoteAddress().hostAddress(), req.method().name(), req.path(), status,
+                    backend, start, Math.max(0, attempt));
+        }
+
+        private void cancel(long timer) {
+            if (timer >= 0) {
+                vertx.cancelTimer(timer);
+            }
+        }
+    }
+
+    static String describe(Throwable t) {
+        if (t instanceof ConnectTimeoutException) {
+            return "connect timeout";
+        }
+        if (t instanceof ConnectException) {
+            return "connection refused";
+        }
+        if (t instanceof TimeoutException) {
+            return "timeout";
+        }
+        String m = t.getMessage();
+        if (m != null && m.toLowerCase(java.util.Locale.ROOT).contains("closed")) {
+            return "connection closed";
+        }
+        if (m != null && m.toLowerCase(java.util.Locale.ROOT).contains("reset")) {
+            return "connection reset";
+        }
+        return t.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+    }
+}

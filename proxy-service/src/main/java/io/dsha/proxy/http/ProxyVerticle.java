@@ -1,0 +1,61 @@
+package io.dsha.proxy.http;
+
+import io.vertx.core.AbstractVerticle;
+import io.vertx.core.Promise;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.net.SSLOptions;
+
+/**
+ * One event loop of the data path: a server instance (Vert.x spreads accepted connections over
+ * the instances) and its own pooled client to the backends, so a request never changes thread.
+ */
+final class ProxyVerticle extends AbstractVerticle {
+
+    private final DataPath path;
+    private final HttpServerOptions serverOptions;
+    private final String host;
+    private final int port;
+    private HttpServer server;
+    private HttpClient client;
+
+    ProxyVerticle(DataPath path, HttpServerOptions serverOptions, String host, int port) {
+        this.path = path;
+        this.serverOptions = serverOptions;
+        this.host = host;
+        this.port = port;
+    }
+
+    @Override
+    public void start(Promise<Void> started) {
+        client = vertx.createHttpClient(new HttpClientOptions()
+                        .setKeepAlive(true)
+                        .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, path.connectTimeoutMs))
+                        .setTcpNoDelay(true)
+                        .setMaxWebSockets(1024),
+                new PoolOptions().setHttp1MaxSize(path.poolSize).setMaxWaitQueueSize(-1));
+        server = vertx.createHttpServer(serverOptions)
+                .connectionHandler(c -> {
+                    path.metrics.connectionOpened();
+                    c.closeHandler(v -> path.metrics.connectionClosed());
+                })
+                .requestHandler(new ProxyHandler(vertx, client, path, serverOptions.isSsl()));
+        server.listen(port, host).<Void>mapEmpty().onComplete(started);
+    }
+
+    int actualPort() {
+        return server.actualPort();
+    }
+
+    void updateSsl(SSLOptions options) {
+        context.runOnContext(v -> server.updateSSLOptions(options, true));
+    }
+
+    @Override
+    public void stop(Promise<Void> stopped) {
+        server.close().compose(v -> client.close()).onComplete(stopped);
+    }
+}

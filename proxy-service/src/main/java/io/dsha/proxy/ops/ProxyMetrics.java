@@ -1,0 +1,90 @@
+package io.dsha.proxy.ops;
+
+import io.dsha.proxy.balance.RoutingTable;
+import io.dsha.proxy.balance.Target;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Prometheus metrics of the data path: {@code dsha_proxy_requests_total{backend,status}},
+ * {@code dsha_proxy_retries_total}, {@code dsha_proxy_ejections_total{backend}},
+ * {@code dsha_proxy_connections} (open client connections), {@code dsha_proxy_upstream_seconds{backend}}
+ * (time to the backend's response headers, histogram), {@code dsha_proxy_active_backend{backend}}
+ * (1 for each backend taking new requests) and {@code dsha_proxy_routing_revision}. Meters are
+ * created once and cached, so counting a request costs a map lookup and an add.
+ */
+public final class ProxyMetrics {
+
+    private static final String NONE = "none";
+
+    private final MeterRegistry registry;
+    private final Map<String, Counter> requests = new ConcurrentHashMap<>();
+    private final Map<String, Counter> ejections = new ConcurrentHashMap<>();
+    private final Map<String, Timer> latency = new ConcurrentHashMap<>();
+    private final Counter retries;
+    private final AtomicInteger connections = new AtomicInteger();
+    private final MultiGauge activeBackend;
+    private volatile long revision = -1;
+
+    public ProxyMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        this.retries = Counter.builder("dsha.proxy.retries").description("Requests sent again to another backend").register(registry);
+        registry.gauge("dsha.proxy.connections", connections);
+        this.activeBackend = MultiGauge.builder("dsha.proxy.active.backend").description("1 for each backend taking new requests").register(registry);
+        io.micrometer.core.instrument.Gauge.builder("dsha.proxy.routing.revision", this, m -> m.revision)
+                .description("Revision of the routing decision in use").register(registry);
+    }
+
+    public void request(String backend, int status) {
+        String b = backend == null ? NONE : backend;
+        requests.computeIfAbsent(b + '|' + status, k -> Counter.builder("dsha.proxy.requests")
+                .description("Requests answered, by backend and status")
+                .tags("backend", b, "status", String.valueOf(status))
+                .register(registry)).increment();
+    }
+
+    public void retried() {
+        retries.increment();
+    }
+
+    public void ejected(String backend) {
+        ejections.computeIfAbsent(backend, b -> Counter.builder("dsha.proxy.ejections")
+                .description("Backends set aside locally after failing on real traffic")
+                .tag("backend", b).register(registry)).increment();
+    }
+
+    public void upstreamLatency(String backend, long nanos) {
+        latency.computeIfAbsent(backend, b -> Timer.builder("dsha.proxy.upstream")
+                .description("Time from the request to the backend's response headers")
+                .tag("backend", b)
+                .publishPercentileHistogram()
+                .register(registry)).record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    public void connectionOpened() {
+        connections.incrementAndGet();
+    }
+
+    public void connectionClosed() {
+        connections.decrementAndGet();
+    }
+
+    public void routing(RoutingTable table) {
+        revision = table.revision();
+        List<MultiGauge.Row<?>> rows = new ArrayList<>();
+        for (var b : table.topology().backends()) {
+            boolean active = table.active().stream().map(Target::id).anyMatch(b.id()::equals);
+            rows.add(MultiGauge.Row.of(Tags.of("backend", b.id()), active ? 1 : 0));
+        }
+        activeBackend.register(rows, true);
+    }
+}

@@ -1,0 +1,39 @@
+package io.dsha.proxy.ops;
+
+import io.dsha.proxy.ProxyBeans;
+import io.dsha.proxy.balance.RoutingTable;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
+import org.eclipse.microprofile.health.Readiness;
+
+/** Ready when the proxy has a routing decision, its data listener is bound, and it is not shutting down. */
+@Readiness
+@ApplicationScoped
+public class ProxyReadiness implements HealthCheck {
+
+    private final ProxyBeans.Proxy proxy;
+
+    ProxyReadiness(ProxyBeans.Proxy proxy) {
+        this.proxy = proxy;
+    }
+
+    @Override
+    public HealthCheckResponse call() {
+        RoutingTable table = proxy.routing().table();
+        boolean listening = proxy.front().listening();
+        boolean shutting = proxy.path().shuttingDown();
+        HealthCheckResponseBuilder b = HealthCheckResponse.named("routing")
+                .status(table != null && listening && !shutting)
+                .withData("controlPlane", proxy.follower().connected() ? "connected" : "unreachable")
+                .withData("shuttingDown", shutting);
+        if (table != null) {
+            b.withData("revision", table.revision()).withData("active", String.join(",", table.snapshot().routing().active()));
+        }
+        if (listening) {
+            b.withData("listener", (proxy.front().tls() ? "https://" : "http://") + proxy.front().host() + ":" + proxy.front().port());
+        }
+        return b.build();
+    }
+}
