@@ -1,0 +1,138 @@
+package io.dsha.proxy;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.dsha.proxy.support.ControlPlaneProcess;
+import io.dsha.proxy.support.ProxyProcess;
+import io.dsha.proxy.support.TestBackend;
+import io.dsha.proxy.support.TestCa;
+import io.dsha.proxy.support.Topologies;
+import io.vertx.core.Vertx;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** HTTPS terminated at the proxy, end to end, and active/passive failover under load. */
+class TerminationIT {
+
+    @TempDir
+    Path dir;
+
+    private Vertx vertx;
+    private TestBackend a;
+    private TestBackend b;
+    private ControlPlaneProcess cp;
+    private ProxyProcess proxy;
+    private TestCa ca;
+    private TestCa.Issued cert;
+    private HttpClient client;
+    private int port;
+
+    @BeforeEach
+    void start() {
+        vertx = Vertx.vertx();
+        a = new TestBackend(vertx, "alpha");
+        b = new TestBackend(vertx, "beta");
+        cp = new ControlPlaneProcess(dir.resolve("cp"));
+        cp.putTopology(Topologies.twoBackends("ACTIVE_PASSIVE", "MANUAL", a, b));
+        cp.settle("a", "UP");
+        cp.settle("b", "UP");
+        ca = new TestCa();
+        cert = ca.issue("localhost");
+        cert.writePem(dir, "lb");
+        proxy = new ProxyProcess(cp, Map.of(
+                "dsha.state-dir", dir.resolve("proxy").toString(),
+                "dsha.tls.cert-file", dir.resolve("lb.crt").toString(),
+                "dsha.tls.key-file", dir.resolve("lb.key").toString()));
+        port = proxy.awaitReady();
+        client = HttpClient.newBuilder().sslContext(ca.clientContext()).connectTimeout(Duration.ofSeconds(5)).build();
+    }
+
+    @AfterEach
+    void stop() {
+        proxy.close();
+        cp.close();
+        vertx.close().toCompletionStage().toCompletableFuture().join();
+    }
+
+    private HttpResponse<String> get(String path, HttpClient.Version version) throws Exception {
+        return client.send(HttpRequest.newBuilder(URI.create("https://localhost:" + port + path)).version(version)
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void httpsIsTerminatedAtTheProxyWithHttp2AndHttp11() throws Exception {
+        HttpResponse<String> h2 = get("/", HttpClient.Version.HTTP_2);
+        assertEquals(200, h2.statusCode());
+        assertEquals("alpha\n", h2.body());
+        assertEquals(HttpClient.Version.HTTP_2, h2.version());
+        X509Certificate served = (X509Certificate) h2.sslSession().orElseThrow().getPeerCertificates()[0];
+        assertEquals(cert.serial(), served.getSerialNumber());
+        assertTrue(List.of("TLSv1.2", "TLSv1.3").contains(h2.sslSession().orElseThrow().getProtocol()));
+
+        HttpResponse<String> h1 = get("/headers", HttpClient.Version.HTTP_1_1);
+        assertEquals(HttpClient.Version.HTTP_1_1, h1.version());
+        assertTrue(h1.body().contains("x-forwarded-proto: https"), h1.body());
+        assertTrue(h1.body().contains("x-forwarded-for: 127.0.0.1"), h1.body());
+        assertTrue(h1.body().contains("x-forwarded-host: localhost:" + port), h1.body());
+        assertTrue(h1.body().contains("forwarded: for=127.0.0.1;proto=https"), h1.body());
+    }
+
+    @Test
+    void killingThePrimaryUnderLoadLosesNoRequest() throws Exception {
+        assertEquals("alpha\n", get("/", HttpClient.Version.HTTP_1_1).body());
+        AtomicBoolean running = new AtomicBoolean(true);
+        Map<Integer, AtomicInteger> statuses = new ConcurrentHashMap<>();
+        Map<String, AtomicInteger> bodies = new ConcurrentHashMap<>();
+        List<String> errors = java.util.Collections.synchronizedList(new ArrayList<>());
+        AtomicInteger sent = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        List<Future<?>> workers = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            workers.add(pool.submit(() -> {
+                while (running.get() && sent.incrementAndGet() <= 20_000) {
+                    try {
+                        HttpResponse<String> r = get("/", HttpClient.Version.HTTP_1_1);
+                        statuses.computeIfAbsent(r.statusCode(), k -> new AtomicInteger()).incrementAndGet();
+                        bodies.computeIfAbsent(r.body(), k -> new AtomicInteger()).incrementAndGet();
+                    } catch (Exception e) {
+                        errors.add(e.toString());
+                    }
+                }
+            }));
+        }
+        await().atMost(Duration.ofSeconds(20)).until(() -> a.total() > 200);
+        a.kill();
+        int servedByBetaAtKill = b.total();
+        await().atMost(Duration.ofSeconds(20)).until(() -> b.total() > servedByBetaAtKill + 500);
+        running.set(false);
+        for (Future<?> w : workers) {
+            w.get(30, TimeUnit.SECONDS);
+        }
+        pool.shutdownNow();
+
+        assertEquals(List.of(), errors);
+        assertEquals(java.util.Set.of(200), java.util.Set.copyOf(statuses.keySet()), "every request answered 200: " + statuses);
+        assertTrue(bodies.keySet().containsAll(List.of("alpha\n", "beta\n")), bodies.toString());
+    }
+}
