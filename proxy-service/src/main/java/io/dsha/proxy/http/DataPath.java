@@ -6,7 +6,7 @@ import io.dsha.proxy.follow.RoutingState;
 import io.dsha.proxy.ops.ProxyMetrics;
 import io.dsha.proxy.report.PassiveReporter;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import org.jboss.logging.Logger;
 
 /**
@@ -37,7 +37,7 @@ public final class DataPath {
     final Duration ejectionBase;
     final Duration ejectionMax;
     final boolean accessLog;
-    final AtomicInteger inFlight = new AtomicInteger();
+    final LongAdder inFlight = new LongAdder();
     volatile boolean shuttingDown;
 
     public DataPath(ProxyConfig config, RoutingState routing, ProxyMetrics metrics, PassiveReporter reporter) {
@@ -59,8 +59,8 @@ public final class DataPath {
         this.accessLog = config.accessLog();
     }
 
-    public int inFlight() {
-        return inFlight.get();
+    public long inFlight() {
+        return inFlight.sum();
     }
 
     public boolean shuttingDown() {

@@ -10,15 +10,26 @@ import java.util.Set;
 final class Headers {
 
     /** RFC 9110 §7.6.1 hop-by-hop headers, plus the proxy ones that must not leak. */
-    private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-authenticate", "proxy-authorization",
+    private static final java.util.List<String> HOP_BY_HOP = java.util.List.of("connection", "keep-alive", "proxy-authenticate", "proxy-authorization",
             "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "expect");
 
     private Headers() {
     }
 
     static boolean hopByHop(String name, Set<String> listedInConnection) {
-        String n = name.toLowerCase(Locale.ROOT);
-        return HOP_BY_HOP.contains(n) || listedInConnection.contains(n) || n.startsWith(":");
+        if (name.isEmpty() || name.charAt(0) == ':') {
+            return true;
+        }
+        // Cheap length filter first: most headers are not hop-by-hop, and this runs for each of them.
+        int len = name.length();
+        if (len >= 2 && len <= 19) {
+            for (String h : HOP_BY_HOP) {
+                if (h.length() == len && h.equalsIgnoreCase(name)) {
+                    return true;
+                }
+            }
+        }
+        return !listedInConnection.isEmpty() && listedInConnection.contains(name.toLowerCase(Locale.ROOT));
     }
 
     static Set<String> listedInConnection(MultiMap headers) {

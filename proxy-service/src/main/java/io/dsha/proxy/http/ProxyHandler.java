@@ -5,7 +5,6 @@ import io.dsha.proxy.balance.Target;
 import io.netty.channel.ConnectTimeoutException;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
@@ -34,16 +33,25 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
     private static final Set<HttpMethod> IDEMPOTENT = Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS, HttpMethod.PUT,
             HttpMethod.DELETE, HttpMethod.TRACE);
 
-    private final Vertx vertx;
     private final HttpClient client;
     private final DataPath path;
     private final boolean tls;
+    private final Deadlines requestDeadlines;
+    private final Deadlines firstByteDeadlines;
 
-    ProxyHandler(Vertx vertx, HttpClient client, DataPath path, boolean tls) {
-        this.vertx = vertx;
+    ProxyHandler(HttpClient client, DataPath path, boolean tls) {
         this.client = client;
         this.path = path;
         this.tls = tls;
+        this.requestDeadlines = new Deadlines(path.requestTimeoutMs);
+        this.firstByteDeadlines = new Deadlines(path.firstByteTimeoutMs);
+    }
+
+    /** Expires timeouts; called by the event loop's periodic tick. */
+    void tick() {
+        long now = System.nanoTime();
+        firstByteDeadlines.expire(now);
+        requestDeadlines.expire(now);
     }
 
     @Override
@@ -65,15 +73,15 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
         private boolean responded;
         private boolean finished;
         private boolean timedOut;
-        private long firstByteTimer = -1;
-        private long requestTimer = -1;
+        private Deadlines.Deadline firstByteDeadline;
+        private Deadlines.Deadline requestDeadline;
 
         Exchange(HttpServerRequest req) {
             this.req = req;
         }
 
         void start() {
-            path.inFlight.incrementAndGet();
+            path.inFlight.increment();
             req.response().closeHandler(v -> clientGone());
             RoutingTable table = path.routing.table();
             if (table == null) {
@@ -95,8 +103,8 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
                 return;
             }
             headers = Headers.upstream(req, tls);
-            requestTimer = vertx.setTimer(path.requestTimeoutMs, id -> {
-                requestTimer = -1;
+            requestDeadline = requestDeadlines.add(start, () -> {
+                requestDeadline = null;
                 timedOut = true;
                 if (!responded) {
                     if (upstream != null) {
@@ -167,8 +175,7 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
                     .setPort(target.port())
                     .setURI(req.uri())
                     .setHeaders(headers)
-                    .setConnectTimeout(path.connectTimeoutMs)
-                    .setIdleTimeout(path.idleTimeoutMs);
+                    .setConnectTimeout(path.connectTimeoutMs);
             client.request(options).onComplete(ar -> {
                 if (finished) {
                     target.end();
@@ -195,15 +202,15 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
 
         private void send(Target target, HttpClientRequest creq) {
             upstream = creq;
-            firstByteTimer = vertx.setTimer(path.firstByteTimeoutMs, id -> {
-                firstByteTimer = -1;
+            firstByteDeadline = firstByteDeadlines.add(System.nanoTime(), () -> {
+                firstByteDeadline = null;
                 timedOut = true;
                 creq.reset();
             });
             var sent = body != null ? creq.send(body) : creq.send(req);
             sent.onComplete(ar -> {
-                cancel(firstByteTimer);
-                firstByteTimer = -1;
+                cancel(firstByteDeadline);
+                firstByteDeadline = null;
                 if (finished) {
                     target.end();
                     return;
@@ -365,18 +372,18 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
                 return;
             }
             finished = true;
-            cancel(firstByteTimer);
-            cancel(requestTimer);
-            path.inFlight.decrementAndGet();
+            cancel(firstByteDeadline);
+            cancel(requestDeadline);
+            path.inFlight.decrement();
             String backend = target == null ? null : target.id();
             path.metrics.request(backend, status);
             path.access(req.remoteAddress() == null ? "-" : req.remoteAddress().hostAddress(), req.method().name(), req.path(), status,
                     backend, start, Math.max(0, attempt));
         }
 
-        private void cancel(long timer) {
-            if (timer >= 0) {
-                vertx.cancelTimer(timer);
+        private void cancel(Deadlines.Deadline d) {
+            if (d != null) {
+                d.cancel();
             }
         }
     }

@@ -15,12 +15,15 @@ import io.vertx.core.net.SSLOptions;
  */
 final class ProxyVerticle extends AbstractVerticle {
 
+    private static final long TICK_MS = 20;
+
     private final DataPath path;
     private final HttpServerOptions serverOptions;
     private final String host;
     private final int port;
     private HttpServer server;
     private HttpClient client;
+    private long tick = -1;
 
     ProxyVerticle(DataPath path, HttpServerOptions serverOptions, String host, int port) {
         this.path = path;
@@ -35,14 +38,20 @@ final class ProxyVerticle extends AbstractVerticle {
                         .setKeepAlive(true)
                         .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, path.connectTimeoutMs))
                         .setTcpNoDelay(true)
+                        // Silence on a backend connection, in flight or idle in the pool, closes it.
+                        .setIdleTimeout((int) Math.max(1, path.idleTimeoutMs))
+                        .setIdleTimeoutUnit(java.util.concurrent.TimeUnit.MILLISECONDS)
                         .setMaxWebSockets(1024),
                 new PoolOptions().setHttp1MaxSize(path.poolSize).setMaxWaitQueueSize(-1));
+        ProxyHandler handler = new ProxyHandler(client, path, serverOptions.isSsl());
+        // One coarse tick per event loop expires every timeout; no timer per request.
+        tick = vertx.setPeriodic(TICK_MS, id -> handler.tick());
         server = vertx.createHttpServer(serverOptions)
                 .connectionHandler(c -> {
                     path.metrics.connectionOpened();
                     c.closeHandler(v -> path.metrics.connectionClosed());
                 })
-                .requestHandler(new ProxyHandler(vertx, client, path, serverOptions.isSsl()));
+                .requestHandler(handler);
         server.listen(port, host).<Void>mapEmpty().onComplete(started);
     }
 
@@ -56,6 +65,7 @@ final class ProxyVerticle extends AbstractVerticle {
 
     @Override
     public void stop(Promise<Void> stopped) {
+        vertx.cancelTimer(tick);
         server.close().compose(v -> client.close()).onComplete(stopped);
     }
 }

@@ -27,7 +27,8 @@ public final class ProxyMetrics {
     private static final String NONE = "none";
 
     private final MeterRegistry registry;
-    private final Map<String, Counter> requests = new ConcurrentHashMap<>();
+    /** Per backend, a counter per status code (100..599), made on first use. */
+    private final Map<String, Counter[]> requests = new ConcurrentHashMap<>();
     private final Map<String, Counter> ejections = new ConcurrentHashMap<>();
     private final Map<String, Timer> latency = new ConcurrentHashMap<>();
     private final Counter retries;
@@ -46,10 +47,18 @@ public final class ProxyMetrics {
 
     public void request(String backend, int status) {
         String b = backend == null ? NONE : backend;
-        requests.computeIfAbsent(b + '|' + status, k -> Counter.builder("dsha.proxy.requests")
-                .description("Requests answered, by backend and status")
-                .tags("backend", b, "status", String.valueOf(status))
-                .register(registry)).increment();
+        Counter[] byStatus = requests.computeIfAbsent(b, k -> new Counter[500]);
+        int i = Math.max(0, Math.min(499, status - 100));
+        Counter c = byStatus[i];
+        if (c == null) {
+            // Registration is idempotent in Micrometer: a race here yields the same counter.
+            c = Counter.builder("dsha.proxy.requests")
+                    .description("Requests answered, by backend and status")
+                    .tags("backend", b, "status", String.valueOf(status))
+                    .register(registry);
+            byStatus[i] = c;
+        }
+        c.increment();
     }
 
     public void retried() {
