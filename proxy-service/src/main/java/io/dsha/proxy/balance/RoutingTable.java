@@ -27,6 +27,8 @@ public final class RoutingTable {
     private final List<Target> others;
     private final boolean failFast;
     private final Target[] schedule;
+    /** For each slot of {@code schedule}, the index of its target in {@code active}. */
+    private final int[] scheduleIndex;
     private final AtomicLong cursor = new AtomicLong();
 
     private RoutingTable(StateSnapshot snapshot, List<Target> active, List<Target> others, boolean failFast) {
@@ -35,6 +37,10 @@ public final class RoutingTable {
         this.others = List.copyOf(others);
         this.failFast = failFast;
         this.schedule = smoothWeightedSchedule(this.active);
+        this.scheduleIndex = new int[schedule.length];
+        for (int i = 0; i < schedule.length; i++) {
+            scheduleIndex[i] = this.active.indexOf(schedule[i]);
+        }
     }
 
     /** Builds the table of a snapshot, reusing {@code registry}'s targets so their counters carry over. */
@@ -118,22 +124,27 @@ public final class RoutingTable {
 
     private int pick(BalancePolicy policy, long nowNanos) {
         if (policy == BalancePolicy.LEAST_OUTSTANDING) {
-            int start = (int) (cursor.getAndIncrement() % active.size());
-            int best = -1;
-            double bestLoad = Double.MAX_VALUE;
-            for (int i = 0; i < active.size(); i++) {
-                int k = (start + i) % active.size();
+            // Fewest in flight per unit of weight (nginx's least_conn). Ties, which are the rule under
+            // light load (nothing in flight anywhere), go by the weighted schedule, so the weights hold at
+            // any load; comparing (outstanding + 1) / weight instead sent everything to the heaviest backend.
+            long n = cursor.getAndIncrement();
+            double[] load = new double[active.size()];
+            double least = Double.MAX_VALUE;
+            for (int k = 0; k < active.size(); k++) {
                 Target t = active.get(k);
-                if (t.ejected(nowNanos)) {
-                    continue;
-                }
-                double load = (t.outstanding() + 1.0) / t.weight();
-                if (load < bestLoad) {
-                    bestLoad = load;
-                    best = k;
+                load[k] = t.ejected(nowNanos) ? Double.MAX_VALUE : (double) t.outstanding() / t.weight();
+                least = Math.min(least, load[k]);
+            }
+            if (least == Double.MAX_VALUE) {
+                return (int) (n % active.size());
+            }
+            for (int i = 0; i < schedule.length; i++) {
+                int k = scheduleIndex[(int) ((n + i) % schedule.length)];
+                if (load[k] == least) {
+                    return k;
                 }
             }
-            return best < 0 ? start : best;
+            return (int) (n % active.size());
         }
         Target t = schedule[(int) (cursor.getAndIncrement() % schedule.length)];
         return active.indexOf(t);

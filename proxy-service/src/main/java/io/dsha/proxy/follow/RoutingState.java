@@ -1,7 +1,10 @@
 package io.dsha.proxy.follow;
 
+import io.dsha.api.state.HealthStatus;
 import io.dsha.api.state.StateSnapshot;
+import io.dsha.api.state.Verdict;
 import io.dsha.proxy.balance.RoutingTable;
+import io.dsha.proxy.balance.Target;
 import jakarta.inject.Singleton;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -32,6 +35,23 @@ public class RoutingState {
         listeners.add(listener);
     }
 
+    /**
+     * A local ejection stands in for the control plane's verdict until that verdict comes: a backend
+     * the control plane now calls UP (and did not before) is taken back at once.
+     */
+    private void clearEjectionsOfRecoveredBackends(RoutingTable prev, StateSnapshot next) {
+        for (Verdict v : next.verdicts()) {
+            if (v.status() != HealthStatus.UP) {
+                continue;
+            }
+            boolean wasUp = prev != null && prev.snapshot().verdicts().stream()
+                    .anyMatch(p -> p.backendId().equals(v.backendId()) && p.status() == HealthStatus.UP);
+            if (!wasUp) {
+                next.topology().backend(v.backendId()).map(registry::target).ifPresent(Target::clearEjection);
+            }
+        }
+    }
+
     /** Adopts a snapshot unless a newer one is already in place; returns whether it was adopted. */
     public boolean apply(StateSnapshot snapshot, String source) {
         if (snapshot.topology() == null) {
@@ -47,6 +67,7 @@ public class RoutingState {
             }
         } while (!table.compareAndSet(prev, next));
         registry.retain(snapshot.topology());
+        clearEjectionsOfRecoveredBackends(prev, snapshot);
         if (prev == null || !prev.snapshot().routing().equals(snapshot.routing())) {
             LOG.infof("Routing at revision %d (from %s): active %s, standby %s%s", snapshot.revision(), source,
                     snapshot.routing().active(), snapshot.routing().standby(), snapshot.routing().allDown() ? ", ALL DOWN" : "");

@@ -17,6 +17,7 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketBase;
 import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.streams.ReadStream;
 import java.net.ConnectException;
 import java.util.List;
 import java.util.Set;
@@ -73,6 +74,7 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
         private boolean responded;
         private boolean finished;
         private boolean timedOut;
+        private boolean bodyTooLarge;
         private Deadlines.Deadline firstByteDeadline;
         private Deadlines.Deadline requestDeadline;
 
@@ -207,7 +209,7 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
                 timedOut = true;
                 creq.reset();
             });
-            var sent = body != null ? creq.send(body) : creq.send(req);
+            var sent = body != null ? creq.send(body) : creq.send(streamed(creq));
             sent.onComplete(ar -> {
                 cancel(firstByteDeadline);
                 firstByteDeadline = null;
@@ -220,6 +222,11 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
                     return;
                 }
                 target.end();
+                if (bodyTooLarge) {
+                    // The client's fault, not the backend's: no ejection, no retry.
+                    fail(target, ProxyFailure.tooLarge("the body exceeds " + path.maxBodyBytes + " bytes"));
+                    return;
+                }
                 if (timedOut) {
                     String reason = "no response within " + path.firstByteTimeoutMs + " ms";
                     path.failed(target, reason);
@@ -238,6 +245,21 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
             });
         }
 
+        /**
+         * The client's body as it streams to the backend. A Content-Length was checked against the
+         * limit at the start; a body of unknown length is counted, and the exchange is cut off (413)
+         * once it passes the limit.
+         */
+        private ReadStream<Buffer> streamed(HttpClientRequest creq) {
+            if (contentLength() >= 0) {
+                return req;
+            }
+            return new LimitedBody(req, path.maxBodyBytes, () -> {
+                bodyTooLarge = true;
+                creq.reset();
+            });
+        }
+
         private void relay(Target target, HttpClientResponse resp) {
             responded = true;
             HttpServerResponse out = req.response();
@@ -252,8 +274,18 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
             }
             long upstreamNanos = System.nanoTime() - start;
             path.metrics.upstreamLatency(target.id(), upstreamNanos);
+            // The backend is free once its whole response is in, before the client has read it all:
+            // that is when it stops counting as outstanding (least-outstanding balancing depends on it).
+            boolean[] released = {false};
+            Runnable release = () -> {
+                if (!released[0]) {
+                    released[0] = true;
+                    target.end();
+                }
+            };
+            resp.end().onComplete(v -> release.run());
             resp.pipeTo(out).onComplete(ar -> {
-                target.end();
+                release.run();
                 if (ar.succeeded()) {
                     target.succeeded();
                 } else if (!finished) {

@@ -48,7 +48,9 @@ public final class TestBackend implements AutoCloseable {
                 return;
             }
             count("WS /ws");
-            ws.handler(ws::write);
+            // Echo each message as it came: text as text, binary as binary (write(Buffer) would turn text into binary).
+            ws.textMessageHandler(ws::writeTextMessage);
+            ws.binaryMessageHandler(ws::writeBinaryMessage);
         });
         s.requestHandler(this::handle);
         try {

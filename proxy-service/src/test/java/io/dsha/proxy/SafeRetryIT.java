@@ -1,0 +1,221 @@
+package io.dsha.proxy;
+
+import static io.dsha.proxy.support.ProxyTestKit.awaitFollowing;
+import static io.dsha.proxy.support.ProxyTestKit.member;
+import static io.dsha.proxy.support.ProxyTestKit.metric;
+import static io.dsha.proxy.support.ProxyTestKit.state;
+import static io.dsha.proxy.support.ProxyTestKit.topology;
+import static io.dsha.proxy.support.ProxyTestKit.verdict;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.dsha.proxy.support.ControlPlaneProcess;
+import io.dsha.proxy.support.ProxyProcess;
+import io.dsha.proxy.support.TestBackend;
+import io.dsha.proxy.support.TestBackend.Behaviour;
+import io.vertx.core.Vertx;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What the proxy may send again, end to end: a request that may have reached a backend is retried
+ * elsewhere only when it is idempotent and held in full; one that never left (connection refused)
+ * may go anywhere; a backend that does not answer in time gives a 504. ACTIVE_PASSIVE, a (priority
+ * 0) active and b (priority 1) standby, both reported UP; fresh backends for each test, so no local
+ * ejection carries over.
+ */
+class SafeRetryIT {
+
+    private static final String PROXY_ID = "safe-retry-it";
+
+    @TempDir
+    static Path dir;
+
+    private static Vertx vertx;
+    private static ControlPlaneProcess cp;
+    private static TestBackend seed;
+    private static ProxyProcess proxy;
+    private static int port;
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+
+    private TestBackend a;
+    private TestBackend b;
+
+    @BeforeAll
+    static void startStack() {
+        vertx = Vertx.vertx();
+        cp = new ControlPlaneProcess(dir.resolve("cp"));
+        seed = new TestBackend(vertx, "seed");
+        cp.putTopology(topology("ACTIVE_PASSIVE", "MANUAL", 0, "TRY_ALL", member("seed", seed, 0, 1)));
+        cp.settle("seed", "UP");
+        proxy = new ProxyProcess(cp, Map.of(
+                "dsha.listener.plain-http", "true",
+                "dsha.proxy-id", PROXY_ID,
+                "dsha.timeouts.first-byte", "1s",
+                "dsha.state-dir", dir.resolve("proxy").toString()));
+        port = proxy.awaitReady();
+    }
+
+    @AfterAll
+    static void stopStack() {
+        if (proxy != null) {
+            proxy.close();
+        }
+        if (cp != null) {
+            cp.close();
+        }
+        if (seed != null) {
+            seed.close();
+        }
+        if (vertx != null) {
+            vertx.close().toCompletionStage().toCompletableFuture().join();
+        }
+    }
+
+    @BeforeEach
+    void freshBackends() {
+        a = new TestBackend(vertx, "alpha");
+        b = new TestBackend(vertx, "beta");
+        cp.putTopology(topology("ACTIVE_PASSIVE", "MANUAL", 0, "TRY_ALL", member("a", a, 0, 1), member("b", b, 1, 1)));
+        cp.settle("a", "UP");
+        cp.settle("b", "UP");
+        awaitFollowing(cp, proxy);
+    }
+
+    @AfterEach
+    void closeBackends() {
+        a.close();
+        b.close();
+    }
+
+    private static HttpResponse<String> send(String method, String path, String body) throws Exception {
+        HttpRequest.BodyPublisher publisher = body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body);
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(15))
+                .method(method, publisher).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    // ---- the request reached the backend, which then failed ----
+
+    @Test
+    void aPostThatReachedABackendIsNeverReplayed() throws Exception {
+        a.behave(Behaviour.DROP_AFTER_REQUEST);
+        HttpResponse<String> r = send("POST", "/echo", "order-42");
+        assertEquals(502, r.statusCode(), r.body());
+        assertTrue(r.body().contains("bad gateway"), r.body());
+        assertEquals(1, a.received("POST /echo"), "a received the POST exactly once");
+        // Nothing may arrive at b later either: watch it for a while (the answer is already back, so this is belt and braces).
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).until(() -> b.received("POST /echo") == 0);
+        assertEquals(0, b.total(), "the POST was never replayed on b");
+        assertEquals(1, a.received("POST /echo"));
+    }
+
+    @Test
+    void aGetThatReachedAFailingPrimaryIsRetriedOnTheSecondary() throws Exception {
+        a.behave(Behaviour.DROP_AFTER_REQUEST);
+        HttpResponse<String> r = send("GET", "/", null);
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals("beta\n", r.body());
+        assertEquals(1, a.received("GET /"), "tried on a first");
+        assertEquals(1, b.received("GET /"), "then once on b");
+    }
+
+    @Test
+    void anIdempotentRequestWithASmallBodyIsRetriedWithTheSameBody() throws Exception {
+        a.behave(Behaviour.DROP_AFTER_REQUEST);
+        String body = "{\"name\":\"put-retried\",\"padding\":\"" + "x".repeat(4000) + "\"}";
+        HttpResponse<String> r = send("PUT", "/echo", body);
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals(body, r.body(), "b received the whole body held by the proxy");
+        assertEquals(1, a.received("PUT /echo"));
+        assertEquals(1, b.received("PUT /echo"));
+    }
+
+    // ---- nothing reached the backend ----
+
+    @Test
+    void aRefusedConnectionMovesEvenAPostToTheSecondary() throws Exception {
+        Instant start = Instant.now();
+        double retries = metric(proxy, "dsha_proxy_retries_total");
+        double ejections = metric(proxy, "dsha_proxy_ejections_total", "backend=\"a\"");
+        a.kill(); // the control plane still says UP
+
+        HttpResponse<String> r = send("POST", "/echo", "payment-7");
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals("payment-7", r.body());
+        assertEquals(1, b.received("POST /echo"), "the POST went to b once");
+
+        assertTrue(metric(proxy, "dsha_proxy_retries_total") > retries, "dsha_proxy_retries_total counts the retry");
+        assertTrue(metric(proxy, "dsha_proxy_ejections_total", "backend=\"a\"") > ejections,
+                "dsha_proxy_ejections_total{backend=\"a\"} counts the ejection");
+        assertPassiveFailureReported(start);
+    }
+
+    @Test
+    void aRefusedConnectionMovesAGetToTheSecondary() throws Exception {
+        Instant start = Instant.now();
+        double retries = metric(proxy, "dsha_proxy_retries_total");
+        double ejections = metric(proxy, "dsha_proxy_ejections_total", "backend=\"a\"");
+        a.kill();
+
+        HttpResponse<String> r = send("GET", "/", null);
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals("beta\n", r.body());
+
+        assertTrue(metric(proxy, "dsha_proxy_retries_total") > retries, "dsha_proxy_retries_total counts the retry");
+        assertTrue(metric(proxy, "dsha_proxy_ejections_total", "backend=\"a\"") > ejections,
+                "dsha_proxy_ejections_total{backend=\"a\"} counts the ejection");
+        assertPassiveFailureReported(start);
+        // Set aside locally: the next requests go straight to b, still answered.
+        for (int i = 0; i < 10; i++) {
+            assertEquals("beta\n", send("GET", "/", null).body());
+        }
+    }
+
+    /** The proxy tells the control plane what real traffic saw: verdicts[0] (a) gets a lastPassiveFailure from this proxy. */
+    private static void assertPassiveFailureReported(Instant since) {
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
+            JsonNode state = state(cp);
+            JsonNode first = state.path("verdicts").path(0);
+            assertEquals("a", first.path("backendId").asText(), state.toString());
+            JsonNode passive = first.path("lastPassiveFailure");
+            assertTrue(passive.isObject(), "no lastPassiveFailure yet: " + first);
+            assertEquals(PROXY_ID, passive.path("reporterId").asText(), passive.toString());
+            assertTrue(passive.path("reason").asText().contains("connection refused"), passive.toString());
+            assertTrue(!Instant.parse(passive.path("at").asText()).isBefore(since.minusSeconds(1)), passive.toString());
+        });
+        // A proxy's observation does not vote: a stays UP in the control plane.
+        assertEquals("UP", verdict(state(cp), "a").path("status").asText());
+    }
+
+    // ---- the backend does not answer ----
+
+    @Test
+    void aHungBackendGives504InBoundedTimeAndThePostIsNotRetried() throws Exception {
+        a.behave(Behaviour.HANG);
+        long t0 = System.nanoTime();
+        HttpResponse<String> r = send("POST", "/echo", "hang-me");
+        Duration elapsed = Duration.ofNanos(System.nanoTime() - t0);
+        assertEquals(504, r.statusCode(), r.body());
+        assertTrue(r.body().contains("gateway timeout"), r.body());
+        assertTrue(elapsed.compareTo(Duration.ofSeconds(5)) < 0, "answered after " + elapsed);
+        assertTrue(elapsed.compareTo(Duration.ofMillis(900)) >= 0, "the first-byte timeout (1 s) decided, not something else: " + elapsed);
+        assertEquals(1, a.received("POST /echo"));
+        assertEquals(0, b.received("POST /echo"), "the POST was not retried on b");
+        assertEquals(0, b.total());
+    }
+}
