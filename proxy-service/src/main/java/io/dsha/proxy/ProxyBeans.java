@@ -16,6 +16,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
+import java.io.IOException;
 import java.net.URI;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -38,6 +39,12 @@ public class ProxyBeans {
         try {
             checkControlPlaneUrl(config.controlPlaneUrl());
             tls = TlsMaterial.from(config);
+            if (tls.isPresent()) {
+                tls.get().load(vertx);
+            }
+        } catch (IOException e) {
+            LOG.error("Not starting: " + e.getMessage());
+            throw new IllegalStateException(e.getMessage(), e);
         } catch (IllegalStateException | IllegalArgumentException e) {
             LOG.error("Not starting: " + e.getMessage());
             throw e;

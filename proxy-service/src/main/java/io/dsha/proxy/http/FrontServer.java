@@ -9,7 +9,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.KeyCertOptions;
-import io.vertx.core.net.SSLOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -17,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import javax.net.ssl.X509KeyManager;
 import org.jboss.logging.Logger;
 
 /**
@@ -43,6 +43,8 @@ public final class FrontServer {
     private String wantedKey;
     private List<Object> tlsFingerprint;
     private long reloadTimer = -1;
+    /** What every TLS handshake takes its certificate from; a reload swaps its content. */
+    private final ReloadableKeyManager keys = new ReloadableKeyManager();
 
     public FrontServer(Vertx vertx, DataPath path, ProxyConfig config, Optional<TlsMaterial> tls) {
         this.vertx = vertx;
@@ -124,8 +126,9 @@ public final class FrontServer {
                 .setDecompressionSupported(false);
         if (tls.isPresent()) {
             tlsFingerprint = tls.get().fingerprint();
+            keys.use(tls.get().load(vertx));
             options.setSsl(true)
-                    .setKeyCertOptions(tls.get().load())
+                    .setKeyCertOptions(KeyCertOptions.wrap(keys))
                     .setEnabledSecureTransportProtocols(PROTOCOLS)
                     .setUseAlpn(true)
                     .setAlpnVersions(List.of(HttpVersion.HTTP_2, HttpVersion.HTTP_1_1));
@@ -138,22 +141,18 @@ public final class FrontServer {
             return;
         }
         long every = Math.max(100, config.tls().reloadInterval().toMillis());
+        // Ordered: a check that outlasts the interval is not overlapped by the next (which would load the same files again).
         reloadTimer = vertx.setPeriodic(every, id -> vertx.executeBlocking(() -> {
             List<Object> now = tls.get().fingerprint();
             if (now.equals(tlsFingerprint)) {
                 return null;
             }
-            KeyCertOptions loaded = tls.get().load();
+            X509KeyManager loaded = tls.get().load(vertx);
             tlsFingerprint = now;
             return loaded;
-        }, false).onSuccess(loaded -> {
+        }, true).onSuccess(loaded -> {
             if (loaded != null) {
-                SSLOptions ssl = new SSLOptions().setKeyCertOptions(loaded).setEnabledSecureTransportProtocols(PROTOCOLS).setUseAlpn(true);
-                List<ProxyVerticle> current;
-                synchronized (this) {
-                    current = List.copyOf(verticles);
-                }
-                current.forEach(v -> v.updateSsl(ssl));
+                keys.use(loaded);
                 LOG.infof("Certificate reloaded from %s", tls.get().files());
             }
         }).onFailure(e -> LOG.warnf("Certificate files changed but could not be loaded (keeping the current certificate): %s", e.getMessage())));

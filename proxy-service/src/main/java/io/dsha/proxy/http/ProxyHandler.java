@@ -268,6 +268,10 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
                 out.setStatusMessage(resp.statusMessage());
             }
             Headers.downstream(resp.headers(), out.headers());
+            if (path.shuttingDown && req.version() != HttpVersion.HTTP_2) {
+                // Shutting down: finish this one, and tell the client to open its next connection elsewhere.
+                out.putHeader("connection", "close");
+            }
             boolean bodyless = req.method() == HttpMethod.HEAD || resp.statusCode() == 204 || resp.statusCode() == 304;
             if (!bodyless && !out.headers().contains("content-length") && req.version() != HttpVersion.HTTP_2) {
                 out.setChunked(true);

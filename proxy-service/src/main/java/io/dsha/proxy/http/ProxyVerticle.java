@@ -7,7 +7,6 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.PoolOptions;
-import io.vertx.core.net.SSLOptions;
 
 /**
  * One event loop of the data path: a server instance (Vert.x spreads accepted connections over
@@ -57,10 +56,6 @@ final class ProxyVerticle extends AbstractVerticle {
 
     int actualPort() {
         return server.actualPort();
-    }
-
-    void updateSsl(SSLOptions options) {
-        context.runOnContext(v -> server.updateSSLOptions(options, true));
     }
 
     @Override

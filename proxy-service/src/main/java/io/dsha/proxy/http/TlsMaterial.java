@@ -1,6 +1,7 @@
 package io.dsha.proxy.http;
 
 import io.dsha.proxy.ProxyConfig;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.KeyCertOptions;
 import io.vertx.core.net.KeyStoreOptions;
@@ -9,9 +10,16 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.security.GeneralSecurityException;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.Signature;
+import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.X509KeyManager;
 
 /**
  * The data listener's certificate: PEM certificate + key, or a PKCS#12 keystore, read from files.
@@ -91,15 +99,78 @@ public final class TlsMaterial {
         return f;
     }
 
-    /** The key material as it is on disk now. */
-    public KeyCertOptions load() throws IOException {
+    /**
+     * The key material as it is on disk now, checked: it must parse, and each private key must belong
+     * to its certificate. A key that does not (say, a renewal that has replaced one file of the pair
+     * but not yet the other) would still make a TLS context, and every handshake would then fail.
+     */
+    public X509KeyManager load(Vertx vertx) throws IOException {
+        KeyCertOptions options;
         if (pem) {
-            return new PemKeyCertOptions()
+            options = new PemKeyCertOptions()
                     .setCertValue(Buffer.buffer(Files.readAllBytes(files.get(0))))
                     .setKeyValue(Buffer.buffer(Files.readAllBytes(files.get(1))));
+        } else {
+            options = new KeyStoreOptions().setType("PKCS12").setPassword(password.orElse(""))
+                    .setValue(Buffer.buffer(Files.readAllBytes(files.get(0))));
         }
-        return new KeyStoreOptions().setType("PKCS12").setPassword(password.orElse(""))
-                .setValue(Buffer.buffer(Files.readAllBytes(files.get(0))));
+        String what = pem ? "dsha.tls.cert-file " + files.get(0) + " and dsha.tls.key-file " + files.get(1)
+                : "dsha.tls.keystore-file " + files.get(0);
+        X509KeyManager keys = null;
+        try {
+            for (KeyManager km : options.getKeyManagerFactory(vertx).getKeyManagers()) {
+                if (km instanceof X509KeyManager x) {
+                    keys = x;
+                    break;
+                }
+            }
+        } catch (Exception e) {
+            throw new IOException(what + " cannot be loaded: " + e.getMessage(), e);
+        }
+        if (keys == null) {
+            throw new IOException(what + " holds no X.509 key");
+        }
+        for (String type : KEY_TYPES) {
+            String[] aliases = keys.getServerAliases(type, null);
+            for (String alias : aliases == null ? new String[0] : aliases) {
+                X509Certificate[] chain = keys.getCertificateChain(alias);
+                PrivateKey key = keys.getPrivateKey(alias);
+                if (chain != null && chain.length > 0 && key != null && !belongTogether(key, chain[0].getPublicKey())) {
+                    throw new IOException(what + ": the private key does not belong to the certificate "
+                            + chain[0].getSubjectX500Principal() + " (serial " + chain[0].getSerialNumber().toString(16) + ")");
+                }
+            }
+        }
+        return keys;
+    }
+
+    private static final List<String> KEY_TYPES = List.of("RSA", "EC", "EdDSA", "Ed25519", "Ed448", "DSA", "RSASSA-PSS");
+
+    /** Signs a probe with the private key and verifies it with the certificate's public key. Unknown key types pass. */
+    private static boolean belongTogether(PrivateKey key, PublicKey pub) {
+        String alg = switch (key.getAlgorithm()) {
+            case "RSA" -> "SHA256withRSA";
+            case "EC" -> "SHA256withECDSA";
+            case "DSA" -> "SHA256withDSA";
+            case "EdDSA", "Ed25519", "Ed448" -> "EdDSA";
+            default -> null;
+        };
+        if (alg == null) {
+            return true;
+        }
+        try {
+            byte[] probe = "dsha key/certificate check".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            Signature signer = Signature.getInstance(alg);
+            signer.initSign(key);
+            signer.update(probe);
+            byte[] signature = signer.sign();
+            Signature verifier = Signature.getInstance(alg);
+            verifier.initVerify(pub);
+            verifier.update(probe);
+            return verifier.verify(signature);
+        } catch (GeneralSecurityException e) {
+            return false;
+        }
     }
 
     public List<Path> files() {

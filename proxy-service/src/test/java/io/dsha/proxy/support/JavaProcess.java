@@ -91,9 +91,12 @@ public final class JavaProcess implements AutoCloseable {
         return process.isAlive();
     }
 
-    /** SIGTERM, then waits (graceful shutdown). */
+    /**
+     * SIGTERM, then waits (graceful shutdown). Signalled through the process handle: {@code Process.destroy()}
+     * would also close our end of its output, losing everything it says while it shuts down.
+     */
     public void stop() {
-        process.destroy();
+        process.toHandle().destroy();
         try {
             if (!process.waitFor(30, TimeUnit.SECONDS)) {
                 process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);

@@ -1,0 +1,150 @@
+package io.dsha.proxy;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.dsha.proxy.support.ControlPlaneProcess;
+import io.dsha.proxy.support.JavaProcess;
+import io.dsha.proxy.support.TestCa;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The real proxy refuses to start on a configuration it cannot honour: the process ends with a
+ * non-zero status and its output names the settings at fault. Nothing here needs a control plane:
+ * the configuration is checked before the proxy tries to reach one.
+ */
+class ConfigurationIT {
+
+    /** Nothing listens here; the proxy must stop before it would try. */
+    private static final String NO_CONTROL_PLANE = "http://127.0.0.1:1";
+
+    @TempDir
+    static Path certs;
+
+    private static Path certFile;
+    private static Path keyFile;
+
+    @TempDir
+    Path dir;
+
+    private JavaProcess proxy;
+
+    @BeforeAll
+    static void issue() {
+        certFile = new TestCa().issue("localhost").writePem(certs, "lb");
+        keyFile = certs.resolve("lb.key");
+    }
+
+    @AfterEach
+    void stop() {
+        if (proxy != null) {
+            proxy.close();
+        }
+    }
+
+    /** Starts the proxy with the test defaults (free ports, a state directory) plus these settings. */
+    private JavaProcess start(Map<String, String> settings) {
+        Map<String, String> all = new HashMap<>();
+        all.put("dsha.control-plane.url", NO_CONTROL_PLANE);
+        all.put("dsha.agent-token", ControlPlaneProcess.AGENT);
+        all.put("dsha.state-dir", dir.resolve("proxy").toString());
+        all.put("quarkus.http.port", "0");
+        all.put("dsha.listener.port", "0");
+        all.put("dsha.listener.host", "127.0.0.1");
+        all.put("dsha.event-loops", "1");
+        all.putAll(settings);
+        proxy = JavaProcess.start("proxy", JavaProcess.jar("proxy-service"), all);
+        return proxy;
+    }
+
+    /** The process ends by itself, not zero, and its output names every one of {@code settings}. */
+    private void assertRefused(Map<String, String> config, String... settings) {
+        JavaProcess p = start(config);
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).until(() -> !p.alive());
+        int status = p.process().exitValue();
+        String out = p.output();
+        assertNotEquals(0, status, "the proxy started with " + config + ":\n" + out);
+        assertFalse(out.contains("Data listener on"), "a data listener was opened:\n" + out);
+        for (String s : settings) {
+            assertTrue(out.contains(s), "the output does not name " + s + ":\n" + out);
+        }
+    }
+
+    @Test
+    void noTlsAndNoPlainHttpIsRefused() {
+        assertRefused(Map.of(), "dsha.tls.cert-file", "dsha.tls.key-file", "dsha.tls.keystore-file", "dsha.listener.plain-http");
+    }
+
+    @Test
+    void aCertificateWithoutItsKeyIsRefused() {
+        assertRefused(Map.of("dsha.tls.cert-file", certFile.toString()), "dsha.tls.key-file", "dsha.tls.cert-file");
+    }
+
+    @Test
+    void aKeyWithoutItsCertificateIsRefused() {
+        assertRefused(Map.of("dsha.tls.key-file", keyFile.toString()), "dsha.tls.cert-file", "dsha.tls.key-file");
+    }
+
+    @Test
+    void plainHttpTogetherWithACertificateIsRefused() {
+        assertRefused(Map.of(
+                "dsha.listener.plain-http", "true",
+                "dsha.tls.cert-file", certFile.toString(),
+                "dsha.tls.key-file", keyFile.toString()), "dsha.listener.plain-http", "dsha.tls");
+    }
+
+    @Test
+    void aCertificateFileThatDoesNotExistIsRefused() {
+        Path missing = dir.resolve("missing.crt");
+        assertFalse(Files.exists(missing));
+        assertRefused(Map.of(
+                "dsha.tls.cert-file", missing.toString(),
+                "dsha.tls.key-file", keyFile.toString()), "dsha.tls.cert-file", missing.toString());
+    }
+
+    /** Both files exist and parse, but the key is another certificate's: every handshake would fail. */
+    @Test
+    void aKeyThatDoesNotBelongToTheCertificateIsRefused() {
+        Path otherKey = new TestCa().issue("localhost").writePem(dir, "other").resolveSibling("other.key");
+        assertRefused(Map.of(
+                "dsha.tls.cert-file", certFile.toString(),
+                "dsha.tls.key-file", otherKey.toString()), "dsha.tls.cert-file", "dsha.tls.key-file", "does not belong");
+    }
+
+    @Test
+    void aKeystoreWithoutItsPasswordIsRefused() {
+        assertRefused(Map.of("dsha.tls.keystore-file", certFile.toString()), "dsha.tls.keystore-password");
+    }
+
+    @Test
+    void aControlPlaneUrlThatIsNotAUrlIsRefused() {
+        for (String url : List.of("nonsense", "ftp://127.0.0.1:9470", "http://")) {
+            assertRefused(Map.of(
+                    "dsha.control-plane.url", url,
+                    "dsha.tls.cert-file", certFile.toString(),
+                    "dsha.tls.key-file", keyFile.toString()), "dsha.control-plane.url", url);
+            proxy.close();
+        }
+    }
+
+    /** The refusals above are about the settings, not the environment: the same files with a valid URL start. */
+    @Test
+    void theSameFilesWithAValidConfigurationStart() {
+        JavaProcess p = start(Map.of(
+                "dsha.tls.cert-file", certFile.toString(),
+                "dsha.tls.key-file", keyFile.toString()));
+        p.awaitHttpPort();
+        assertTrue(p.alive(), p.output());
+    }
+}
