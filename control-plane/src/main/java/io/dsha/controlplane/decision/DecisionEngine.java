@@ -260,7 +260,11 @@ public final class DecisionEngine {
         } else if (best.equals(currentBackend)) {
             active = currentBackend;
             failedOver = memory.failedOver() && hasBetter(t, active);
-            reason = failedOver
+            boolean unchanged = !s.routing().allDown() && s.routing().active().equals(List.of(active.id()))
+                    && s.routing().pendingFailback() == null;
+            // Nothing moved: keep the reason that put traffic here, so a re-evaluation changes no revision.
+            reason = unchanged ? s.routing().reason()
+                    : failedOver
                     ? active.id() + " took over after a failover; no better backend is UP"
                     : active.id() + " is the preferred backend that is " + status(s, active);
         } else if (status(s, currentBackend) != HealthStatus.UP) {

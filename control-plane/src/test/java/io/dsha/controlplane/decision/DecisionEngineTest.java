@@ -471,4 +471,16 @@ class DecisionEngineTest {
 
         assertFalse(drainEventTypes().contains(EventType.FAILOVER));
     }
+
+    @Test
+    void reEvaluatingWithoutChangeKeepsTheDecisionIdentical() {
+        startActivePassive(FailbackPolicy.AUTO);
+        failPrimary();
+        RoutingDecision afterFailover = routing();
+
+        clock.advanceMillis(10);
+        tick();
+
+        assertEquals(afterFailover, routing(), "a tick with nothing new must not change the decision (nor the revision)");
+    }
 }
