@@ -1,0 +1,642 @@
+#!/usr/bin/env bash
+# Side-by-side throughput of the datastack-ha proxy and HAProxy 2.6 on loopback (see bench/README.md).
+#
+#   bench/run.sh [--duration 10s] [--warmup 20s] [--threads 1] [--also-threads 2]
+#                [--connections 64] [--wrk-threads 2] [--java-opts "..."] [--wait-idle 0]
+#                [--profile] [--keep]
+#
+# Starts two NGINX stand-in backends, the control plane, HAProxy and our proxy (one at a time),
+# runs wrk against each, prints a markdown table and writes it, with every configuration and
+# command line used, to bench/results/latest.md (with --profile: latest-profile.md). Everything
+# listens on 127.0.0.1; every process started here is stopped on exit.
+# Needs: haproxy nginx wrk openssl curl (Debian packages), a JDK 17.
+set -euo pipefail
+export PATH="$PATH:/usr/sbin:/sbin"
+export LC_ALL=C
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+CP_JAR="$ROOT/control-plane/target/quarkus-app/quarkus-run.jar"
+PROXY_JAR="$ROOT/proxy-service/target/quarkus-app/quarkus-run.jar"
+RESULTS="$ROOT/bench/results/latest.md"
+
+# ---- parameters (flags override the environment) -------------------------------------------------
+DURATION="${DURATION:-10s}"          # each measured wrk run
+WARMUP="${WARMUP:-20s}"              # wrk run before measuring our proxy (JIT); others get WARMUP_NATIVE
+WARMUP_NATIVE="${WARMUP_NATIVE:-2s}" # warm-up of NGINX / HAProxy (connections, TLS sessions, caches)
+THREADS="${THREADS:-1}"              # HAProxy nbthread = our dsha.event-loops (the main comparison)
+ALSO_THREADS="${ALSO_THREADS-2}"     # further thread counts to report ("" for none)
+CONNECTIONS="${CONNECTIONS:-64}"     # wrk -c
+WRK_THREADS="${WRK_THREADS:-2}"      # wrk -t
+JAVA_OPTS="${JAVA_OPTS:--Xms512m -Xmx512m -XX:+UseG1GC}"   # for our proxy (the control plane gets -Xmx256m)
+PROFILE="${PROFILE:-0}"              # 1: JFR recording of our proxy (first thread count, HTTP and TLS), summarised in the report
+KEEP="${KEEP:-0}"                    # 1: keep the run directory (logs, configs, certificate)
+WAIT_IDLE="${WAIT_IDLE:-0}"          # before each measurement, wait up to this many seconds for other processes to go quiet
+
+usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; }
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --duration) DURATION="$2"; shift 2 ;;
+    --warmup) WARMUP="$2"; shift 2 ;;
+    --threads) THREADS="$2"; shift 2 ;;
+    --also-threads) ALSO_THREADS="$2"; shift 2 ;;
+    --connections) CONNECTIONS="$2"; shift 2 ;;
+    --wrk-threads) WRK_THREADS="$2"; shift 2 ;;
+    --java-opts) JAVA_OPTS="$2"; shift 2 ;;
+    --wait-idle) WAIT_IDLE="$2"; shift 2 ;;
+    --profile) PROFILE=1; shift ;;
+    --keep) KEEP=1; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "bench: unknown option $1" >&2; usage >&2; exit 2 ;;
+  esac
+done
+
+# A profiled run is slower: it does not replace the plain comparison.
+[ "$PROFILE" = 1 ] && RESULTS="$ROOT/bench/results/latest-profile.md"
+
+die() { echo "bench: $*" >&2; exit 1; }
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+for d in "$DURATION" "$WARMUP" "$WARMUP_NATIVE"; do
+  [[ "$d" =~ ^[0-9]+[smh]?$ ]] || die "a duration looks like 10s, 2m or 30 (seconds); got '$d'"
+done
+[[ "$WAIT_IDLE" =~ ^[0-9]+$ ]] || die "--wait-idle takes seconds; got '$WAIT_IDLE'"
+for n in "$THREADS" $ALSO_THREADS "$CONNECTIONS" "$WRK_THREADS"; do
+  [[ "$n" =~ ^[1-9][0-9]*$ ]] || die "thread and connection counts are positive integers; got '$n'"
+done
+seconds() { local d="$1"; case "$d" in *h) echo $(( ${d%h} * 3600 ));; *m) echo $(( ${d%m} * 60 ));; *s) echo "${d%s}";; *) echo "$d";; esac; }
+
+# ---- prerequisites: say what is missing, never install ------------------------------------------
+missing=()
+for pair in haproxy:haproxy nginx:nginx wrk:wrk openssl:openssl curl:curl; do
+  command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair##*:}")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  {
+    echo "bench: missing Debian packages: ${missing[*]}"
+    echo "       this script needs: haproxy (2.6) nginx wrk openssl curl. Install them with:"
+    echo
+    echo "    sudo apt-get update && sudo apt-get install -y ${missing[*]}"
+    echo
+    echo "       (the script never installs anything itself; no system service needs to run, it starts its own instances)"
+  } >&2
+  exit 3
+fi
+command -v java >/dev/null 2>&1 || die "java (a JDK 17) is not on PATH"
+if [ "$PROFILE" = 1 ]; then
+  command -v jcmd >/dev/null 2>&1 && command -v jfr >/dev/null 2>&1 || die "--profile needs jcmd and jfr (a full JDK)"
+fi
+HAPROXY_VERSION="$(haproxy -v 2>&1 | sed -n "1,1p")"
+case "$HAPROXY_VERSION" in *" 2.6."*) ;; *) log "warning: the peers' numbers are for HAProxy 2.6; this is: $HAPROXY_VERSION" ;; esac
+
+if [ ! -f "$CP_JAR" ] || [ ! -f "$PROXY_JAR" ]; then
+  log "building the jars (./mvnw -B -q -DskipTests install) ..."
+  (cd "$ROOT" && ./mvnw -B -q -DskipTests install) || die "the build failed"
+elif [ -n "$(find "$ROOT/api" "$ROOT/proxy-service" "$ROOT/control-plane" -path '*/src/main/*' -newer "$PROXY_JAR" -print -quit 2>/dev/null)" ]; then
+  log "warning: sources are newer than $PROXY_JAR; measuring the jar as built (rebuild: ./mvnw -B -q -DskipTests install)"
+fi
+
+# ---- run directory, process bookkeeping, cleanup ---------------------------------------------------
+RUN="$(mktemp -d "${TMPDIR:-/tmp}/dsha-bench.XXXXXX")"
+PIDS=()
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  local pid
+  [ -z "${WRK_PID:-}" ] || { kill -TERM "$WRK_PID" 2>/dev/null || true; wait "$WRK_PID" 2>/dev/null || true; }
+  for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
+  if [ "$KEEP" = 1 ] || [ "$rc" -ne 0 ]; then
+    echo "bench: run directory kept: $RUN" >&2
+  else
+    rm -rf "$RUN"
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# SIGTERM, up to 15 s for a graceful stop, then SIGKILL. Only processes this script started.
+stop_pid() {
+  local pid="$1" i
+  kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+  kill -TERM "$pid" 2>/dev/null || true
+  for i in $(seq 1 150); do
+    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+forget_pid() {
+  local keep=() p
+  for p in "${PIDS[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
+  PIDS=("${keep[@]+"${keep[@]}"}")
+}
+stop_and_forget() { stop_pid "$1"; forget_pid "$1"; }
+
+# A free loopback port outside the ephemeral range (so wrk's own connections cannot take it).
+USED_PORTS=" "
+free_port() {   # free_port VAR
+  local p i
+  for i in $(seq 1 500); do
+    p=$(( 20000 + RANDOM % 12000 ))
+    case "$USED_PORTS" in *" $p "*) continue ;; esac
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+      USED_PORTS+="$p "
+      printf -v "$1" '%s' "$p"
+      return 0
+    fi
+  done
+  die "no free port found on 127.0.0.1"
+}
+
+wait_http() {   # wait_http URL SECONDS PID NAME LOG [curl options]
+  local url="$1" secs="$2" pid="$3" name="$4" logf="$5" i
+  shift 5
+  for i in $(seq 1 $(( secs * 10 ))); do
+    kill -0 "$pid" 2>/dev/null || { tail -40 "$logf" >&2; die "$name exited during start-up (log above: $logf)"; }
+    if curl -fsS -o /dev/null --max-time 2 "$@" "$url" 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  tail -40 "$logf" >&2
+  die "$name did not answer $url within ${secs}s"
+}
+
+cmdline() { local a out=""; for a in "$@"; do out+="$(printf '%q' "$a") "; done; echo "${out% }"; }
+
+# ---- certificate, ports, tokens ---------------------------------------------------------------------
+log "run directory $RUN"
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" \
+  -addext "subjectAltName=IP:127.0.0.1" -keyout "$RUN/lb.key" -out "$RUN/lb.crt" >/dev/null 2>&1 \
+  || die "openssl could not make the self-signed certificate"
+cat "$RUN/lb.crt" "$RUN/lb.key" > "$RUN/lb.pem"
+
+free_port P1; free_port P2; free_port CP_PORT
+ADMIN_TOKEN="bench-admin-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+AGENT_TOKEN="bench-agent-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+
+# ---- two NGINX stand-ins (the peers' configuration, one worker each) -------------------------------
+start_nginx() {   # start_nginx NAME PORT BODY
+  local name="$1" port="$2" body="$3"
+  mkdir -p "$RUN/$name-tmp"
+  # The peers' configuration; only the temp paths are added (NGINX refuses to start as a user who
+  # cannot write the compiled-in ones; nothing is ever written there for these GETs).
+  cat > "$RUN/$name.conf" <<CONF
+worker_processes 1; daemon off; pid $RUN/$name.pid; error_log $RUN/$name.err;
+events { worker_connections 1024; }
+http { access_log off; keepalive_requests 1000000;
+  client_body_temp_path $RUN/$name-tmp/body; proxy_temp_path $RUN/$name-tmp/proxy;
+  fastcgi_temp_path $RUN/$name-tmp/fastcgi; uwsgi_temp_path $RUN/$name-tmp/uwsgi; scgi_temp_path $RUN/$name-tmp/scgi;
+  server { listen 127.0.0.1:$port;
+    location / { default_type text/plain; return 200 "$body\n"; }
+    location = /health { default_type text/plain; return 200 "ok\n"; } } }
+CONF
+  nginx -p "$RUN" -e "$RUN/$name.err" -c "$RUN/$name.conf" > "$RUN/$name.out" 2>&1 &
+  PIDS+=("$!")
+  wait_http "http://127.0.0.1:$port/health" 10 "$!" "nginx $name" "$RUN/$name.err"
+}
+log "starting NGINX stand-ins on 127.0.0.1:$P1 (alpha) and 127.0.0.1:$P2 (bravo)"
+start_nginx alpha "$P1" alpha
+NGINX_ALPHA_PID="${PIDS[-1]}"
+start_nginx bravo "$P2" bravo
+
+# ---- control plane, topology, checker reports --------------------------------------------------------
+mkdir -p "$RUN/control-plane"
+CP_CMD=(java -Xmx256m -Ddsha.admin-token="$ADMIN_TOKEN" -Ddsha.agent-token="$AGENT_TOKEN"
+        -Ddsha.state-dir="$RUN/control-plane" -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$CP_PORT"
+        -jar "$CP_JAR")
+log "starting the control plane on 127.0.0.1:$CP_PORT"
+"${CP_CMD[@]}" > "$RUN/control-plane.log" 2>&1 &
+CP_PID=$!
+PIDS+=("$CP_PID")
+CP_URL="http://127.0.0.1:$CP_PORT"
+wait_http "$CP_URL/q/health/ready" 60 "$CP_PID" "the control plane" "$RUN/control-plane.log"
+
+free_port NOMINAL_LISTENER
+cat > "$RUN/topology.json" <<JSON
+{"listener": {"host": "127.0.0.1", "port": $NOMINAL_LISTENER},
+ "tlsMode": "TERMINATE",
+ "mode": "ACTIVE_ACTIVE",
+ "allDown": "TRY_ALL",
+ "backends": [
+   {"id": "a", "host": "127.0.0.1", "port": $P1, "priority": 0, "weight": 1,
+    "healthCheck": {"type": "HTTP", "path": "/health", "expectStatus": 200, "intervalMs": 1000, "timeoutMs": 500, "rise": 2, "fall": 2}},
+   {"id": "b", "host": "127.0.0.1", "port": $P2, "priority": 1, "weight": 1,
+    "healthCheck": {"type": "HTTP", "path": "/health", "expectStatus": 200, "intervalMs": 1000, "timeoutMs": 500, "rise": 2, "fall": 2}}]}
+JSON
+curl -sS --fail-with-body -o "$RUN/put-topology.json" -X PUT -H "Authorization: Bearer $ADMIN_TOKEN" \
+  -H 'Content-Type: application/json' --data-binary @"$RUN/topology.json" "$CP_URL/api/v1/topology" \
+  || die "the control plane refused the topology: $(cat "$RUN/put-topology.json" 2>/dev/null)"
+# A checker's observations (rise 2): both backends UP.
+for i in 1 2; do
+  curl -fsS -o /dev/null -X POST -H "Authorization: Bearer $AGENT_TOKEN" -H 'Content-Type: application/json' \
+    --data '{"source":"CHECKER","reporterId":"bench-checker","observations":[{"backendId":"a","status":"UP"},{"backendId":"b","status":"UP"}]}' \
+    "$CP_URL/api/v1/reports" || die "the control plane refused a checker report"
+done
+STATE="$(curl -fsS -H "Authorization: Bearer $AGENT_TOKEN" "$CP_URL/api/v1/state")"
+ACTIVE="$(printf '%s' "$STATE" | grep -o '"active" *: *\[[^]]*\]' | sed -n "1,1p")"
+case "$ACTIVE" in *'"a"'*'"b"'*|*'"b"'*'"a"'*) log "routing: $ACTIVE" ;; *) die "both backends should be active; the state is: $STATE" ;; esac
+
+# ---- CPU accounting: how much of the machine went to processes that are not part of this run ------------
+NCPU="$(nproc)"
+HZ="$(getconf CLK_TCK)"
+busy_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }
+# CPU ticks of these processes and their children (NGINX workers).
+ticks_of() {
+  local pids=() p c t=0
+  for p in "$@"; do
+    pids+=("$p")
+    for c in $(cat /proc/"$p"/task/*/children 2>/dev/null); do pids+=("$c"); done
+  done
+  for p in "${pids[@]}"; do
+    c="$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' /proc/"$p"/stat 2>/dev/null || echo 0)"
+    t=$(( t + ${c:-0} ))
+  done
+  echo "$t"
+}
+our_ticks() { ticks_of "${PIDS[@]}"; }   # the processes this script keeps running
+# CPU ticks of the children this shell has waited for (wrk, through timeout), from the times builtin;
+# run in this shell (not in $(...), whose subshell has its own counters): reaped_ticks VAR
+reaped_ticks() {
+  times > "$RUN/.times"
+  printf -v "$1" '%s' "$(awk -v hz="$HZ" 'NR == 2 { s = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); s += a[1] * 60 + a[2] } printf "%d", s * hz }' "$RUN/.times")"
+}
+# Percent of all CPUs used by other processes over SECONDS with no load of ours.
+others_now() {
+  local b0 o0 t0 b1 o1 t1
+  t0=$(date +%s%N); b0=$(busy_ticks); o0=$(our_ticks)
+  sleep "$1"
+  b1=$(busy_ticks); o1=$(our_ticks); t1=$(date +%s%N)
+  awk -v d=$(( (b1 - b0) - (o1 - o0) )) -v ns=$(( t1 - t0 )) -v n="$NCPU" -v hz="$HZ" \
+    'BEGIN { v = 100 * d / (ns / 1e9 * n * hz); v = v < 0 ? 0 : v; printf "%.0f", (v > 100 ? 100 : v) }'
+}
+wait_quiet() {
+  local waited=0 now
+  now="$(others_now 1)"
+  while [ "$now" -gt 10 ] && [ "$waited" -lt "$WAIT_IDLE" ]; do
+    [ "$waited" = 0 ] && log "  other processes use ${now}% of the CPUs; waiting up to ${WAIT_IDLE}s for them to go quiet"
+    sleep 2; waited=$(( waited + 3 ))
+    now="$(others_now 1)"
+  done
+}
+# The busiest processes that are not part of this run, from a top sample taken during a measurement.
+others_top() {   # others_top TOPFILE
+  local ours=" $$ " p c
+  for p in "${PIDS[@]}"; do
+    ours+="$p "
+    for c in $(cat /proc/"$p"/task/*/children 2>/dev/null); do ours+="$c "; done
+  done
+  awk -v ours="$ours" '/^top - / { n++ } n == 2 && $1 ~ /^[0-9]+$/ && $9 + 0 >= 5 && index(ours, " " $1 " ") == 0 && $12 !~ /^(wrk|top|timeout)$/ {
+      printf "%8s %5.0f%%  %s\n", $1, $9, substr(substr($0, index($0, " " $12) + 1), 1, 150) }' "$1" | sed -n '1,6p'
+}
+
+# ---- wrk and its parsing -------------------------------------------------------------------------------
+WRK_TIMEOUT=$(( $(seconds "$DURATION") + 30 ))
+WRK_PID=""
+run_wrk() {   # run_wrk URL DURATION OUTFILE (in the background and waited for, so that a signal stops the run at once)
+  timeout "$WRK_TIMEOUT" wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$2" --latency "$1" > "$3" 2>&1 &
+  WRK_PID=$!
+  wait "$WRK_PID" || { WRK_PID=""; cat "$3" >&2; die "wrk failed against $1"; }
+  WRK_PID=""
+}
+to_ms() {   # 3.45ms / 812.00us / 1.02s / 1.5m -> milliseconds
+  awk -v v="$1" 'BEGIN {
+    if (v ~ /us$/) { sub(/us$/, "", v); printf "%.3f", v / 1000 }
+    else if (v ~ /ms$/) { sub(/ms$/, "", v); printf "%.3f", v }
+    else if (v ~ /m$/) { sub(/m$/, "", v); printf "%.3f", v * 60000 }
+    else if (v ~ /s$/) { sub(/s$/, "", v); printf "%.3f", v * 1000 }
+    else printf "nan" }'
+}
+# Sets RPS, P50, P99 (ms), ERRORS (socket errors + non-2xx/3xx) from a wrk output file.
+parse_wrk() {
+  local f="$1"
+  RPS="$(awk '/^Requests\/sec:/ {print $2}' "$f")"
+  P50="$(to_ms "$(awk '/Latency Distribution/ {d=1} d && $1 == "50%" {print $2; exit}' "$f")")"
+  P99="$(to_ms "$(awk '/Latency Distribution/ {d=1} d && $1 == "99%" {print $2; exit}' "$f")")"
+  ERRORS="$(awk '/Socket errors:/ { gsub(/,/, ""); n += $4 + $6 + $8 + $10 } /Non-2xx or 3xx responses:/ { n += $5 } END { print n + 0 }' "$f")"
+  [ -n "$RPS" ] || { cat "$f" >&2; die "could not read wrk's output $f"; }
+}
+
+ROWS=()        # scenario|threads|rps|p50|p99|errors|cpu_us|others|key
+PROFILES=()    # key|from|to
+BUSY_TOPS=()
+ERROR_NOTES=()
+BUSY_NOTES=()
+declare -A RPS_OF
+measure() {   # measure KEY SCENARIO THREADS URL WARMUP SUBJECT_PID
+  local key="$1" scenario="$2" threads="$3" url="$4" warm="$5" subject="$6"
+  log "$scenario (threads $threads): warm-up $warm, then $DURATION"
+  run_wrk "$url" "$warm" "$RUN/wrk-$key-warmup.txt"
+  wait_quiet
+  local b0 o0 r0 s0 t0 b1 o1 r1 s1 t1 others cpu_us requests from to
+  from="$(date +%H:%M:%S.%3N)"
+  b0=$(busy_ticks); o0=$(our_ticks); s0=$(ticks_of "$subject"); reaped_ticks r0; t0=$(date +%s%N)
+  ( sleep $(( $(seconds "$DURATION") / 2 )); top -b -c -n 2 -d 1 -w 220 > "$RUN/top-$key.txt" 2>/dev/null ) &
+  local top_pid=$!
+  run_wrk "$url" "$DURATION" "$RUN/wrk-$key.txt"
+  wait "$top_pid" 2>/dev/null || true
+  b1=$(busy_ticks); o1=$(our_ticks); s1=$(ticks_of "$subject"); reaped_ticks r1; t1=$(date +%s%N)
+  to="$(date +%H:%M:%S.%3N)"
+  if [ "$PROFILE" = 1 ] && [ "${PROFILED:-0}" = 1 ]; then
+    # The recording runs since the JVM started (starting one mid-run upsets the JIT); keep the measured window.
+    if jcmd "$subject" JFR.dump name=bench filename="$RUN/$key.jfr" > "$RUN/jcmd-$key.txt" 2>&1; then
+      PROFILES+=("$key|$from|$to")
+    else
+      log "warning: JFR.dump failed (see $RUN/jcmd-$key.txt)"
+    fi
+  fi
+  others="$(awk -v d=$(( (b1 - b0) - (o1 - o0) - (r1 - r0) )) -v ns=$(( t1 - t0 )) -v n="$NCPU" -v hz="$HZ" \
+    'BEGIN { v = 100 * d / (ns / 1e9 * n * hz); v = v < 0 ? 0 : v; printf "%.0f", (v > 100 ? 100 : v) }')"
+  parse_wrk "$RUN/wrk-$key.txt"
+  requests="$(awk '/ requests in / { print $1; exit }' "$RUN/wrk-$key.txt")"
+  # CPU time of the process under test (all its threads: event loops, JIT, GC) per request served.
+  cpu_us="$(awk -v d=$(( s1 - s0 )) -v hz="$HZ" -v n="${requests:-0}" 'BEGIN { if (n > 0) printf "%.1f", d / hz * 1e6 / n; else print "nan" }')"
+  RPS_OF[$key]="$RPS"
+  ROWS+=("$scenario|$threads|$RPS|$P50|$P99|$ERRORS|$cpu_us|$others|$key")
+  log "  -> $(printf '%.0f' "$RPS") req/s, p50 ${P50} ms, p99 ${P99} ms, errors $ERRORS, ${cpu_us} µs CPU/request; other processes took ${others}% of the CPUs"
+  if [ "$ERRORS" != 0 ]; then
+    ERROR_NOTES+=("$key: $(grep -E 'Socket errors|Non-2xx' "$RUN/wrk-$key.txt" | sed 's/^ *//' | tr '\n' ' ')")
+  fi
+  if [ "$others" -gt 10 ]; then
+    BUSY_NOTES+=("$key: ${others}%")
+    BUSY_TOPS+=("$key (top, mid-measurement):"$'\n'"$(others_top "$RUN/top-$key.txt")")
+  fi
+}
+
+check_body() {   # check_body URL [curl options]: both backends must answer through a balancer
+  local url="$1" seen="" i out
+  shift
+  for i in 1 2 3 4 5 6; do
+    out="$(curl -fsS --max-time 5 "$@" "$url")" || die "no answer from $url"
+    seen+="$out "
+  done
+  case "$seen" in *alpha*bravo*|*bravo*alpha*) ;; *) die "$url did not spread over both backends (saw: $seen)" ;; esac
+}
+tls_params() {   # what was negotiated
+  openssl s_client -connect "127.0.0.1:$1" -brief < /dev/null 2>&1 | grep -E '^(Protocol version|Ciphersuite)' | tr '\n' ' ' || true
+}
+
+# ---- HAProxy (the peers' configuration) ------------------------------------------------------------------
+HAPROXY_PID=""
+start_haproxy() {   # start_haproxy NBTHREAD tls|http PORT
+  local nb="$1" mode="$2" port="$3" bind cfg="$RUN/haproxy-$2-t$1.cfg"
+  bind="bind 127.0.0.1:$port"
+  [ "$mode" = tls ] && bind="$bind ssl crt $RUN/lb.pem alpn http/1.1"
+  cat > "$cfg" <<CFG
+global
+  nbthread $nb
+  maxconn 4096
+defaults
+  mode http
+  timeout connect 2s
+  timeout client 30s
+  timeout server 30s
+  option http-keep-alive
+frontend fe
+  $bind
+  default_backend be
+backend be
+  balance roundrobin
+  http-reuse always
+  server a 127.0.0.1:$P1
+  server b 127.0.0.1:$P2
+CFG
+  haproxy -c -q -f "$cfg" > "$RUN/haproxy-$mode-t$nb.check" 2>&1 || { cat "$RUN/haproxy-$mode-t$nb.check" >&2; die "haproxy -c refused $cfg"; }
+  haproxy -db -f "$cfg" > "$RUN/haproxy-$mode-t$nb.log" 2>&1 &
+  HAPROXY_PID=$!
+  PIDS+=("$HAPROXY_PID")
+  local scheme=http; [ "$mode" = tls ] && scheme=https
+  wait_http "$scheme://127.0.0.1:$port/" 10 "$HAPROXY_PID" haproxy "$RUN/haproxy-$mode-t$nb.log" -k
+}
+
+# ---- our proxy -------------------------------------------------------------------------------------------
+PROXY_PID=""
+PROXY_CMDS=()
+start_proxy() {   # start_proxy EVENT_LOOPS tls|http PORT
+  local loops="$1" mode="$2" port="$3" mgmt name="dsha-$2-t$1"
+  free_port mgmt
+  mkdir -p "$RUN/$name-state"
+  # shellcheck disable=SC2206
+  local cmd=(java $JAVA_OPTS
+    -Ddsha.control-plane.url="$CP_URL" -Ddsha.agent-token="$AGENT_TOKEN"
+    -Ddsha.state-dir="$RUN/$name-state" -Ddsha.proxy-id="bench-$name"
+    -Ddsha.listener.host=127.0.0.1 -Ddsha.listener.port="$port"
+    -Ddsha.event-loops="$loops" -Ddsha.access-log=false
+    -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$mgmt")
+  if [ "$mode" = tls ]; then
+    cmd+=(-Ddsha.tls.cert-file="$RUN/lb.crt" -Ddsha.tls.key-file="$RUN/lb.key")
+  else
+    cmd+=(-Ddsha.listener.plain-http=true)
+  fi
+  if [ "$PROFILE" = 1 ] && [ "${PROFILED:-0}" = 1 ]; then
+    cmd+=(-XX:StartFlightRecording=name=bench,settings=profile)
+  fi
+  cmd+=(-jar "$PROXY_JAR")
+  PROXY_CMDS+=("$name: $(cmdline "${cmd[@]}")")
+  "${cmd[@]}" > "$RUN/$name.log" 2>&1 &
+  PROXY_PID=$!
+  PIDS+=("$PROXY_PID")
+  wait_http "http://127.0.0.1:$mgmt/q/health/ready" 60 "$PROXY_PID" "our proxy ($name)" "$RUN/$name.log"
+  local ready
+  ready="$(curl -fsS "http://127.0.0.1:$mgmt/q/health/ready")"
+  case "$ready" in *'"active"'*a,b*|*'"active"'*b,a*) ;; *) die "our proxy is ready but does not route to both backends: $ready" ;; esac
+  case "$ready" in *"127.0.0.1:$port"*) ;; *) die "our proxy listens elsewhere than 127.0.0.1:$port: $ready" ;; esac
+}
+
+# ---- the runs -----------------------------------------------------------------------------------------------
+PRE_OTHERS="$(others_now 2)"
+if [ "$PRE_OTHERS" -gt 10 ]; then
+  log "warning: other processes use ${PRE_OTHERS}% of the CPUs before the run; the numbers will be noisy (see --wait-idle)"
+fi
+T0=$(date +%s)
+TLS_INFO=()
+measure direct "direct backend (NGINX alpha)" "-" "http://127.0.0.1:$P1/" "$WARMUP_NATIVE" "$NGINX_ALPHA_PID"
+
+THREAD_COUNTS="$THREADS"
+for t in $ALSO_THREADS; do case " $THREAD_COUNTS " in *" $t "*) ;; *) THREAD_COUNTS+=" $t" ;; esac; done
+FIRST=1
+for T in $THREAD_COUNTS; do
+  for mode in http tls; do
+    scheme=http; [ "$mode" = tls ] && scheme=https
+    label="HTTP"; [ "$mode" = tls ] && label="TLS termination"
+
+    free_port LB
+    start_haproxy "$T" "$mode" "$LB"
+    check_body "$scheme://127.0.0.1:$LB/" -k
+    [ "$mode" = tls ] && TLS_INFO+=("HAProxy, $T thread(s): $(tls_params "$LB")")
+    measure "haproxy-$mode-t$T" "HAProxy 2.6, $label" "$T" "$scheme://127.0.0.1:$LB/" "$WARMUP_NATIVE" "$HAPROXY_PID"
+    stop_and_forget "$HAPROXY_PID"
+
+    free_port PX
+    PROFILED="$FIRST"
+    start_proxy "$T" "$mode" "$PX"
+    check_body "$scheme://127.0.0.1:$PX/" -k
+    [ "$mode" = tls ] && TLS_INFO+=("dsha proxy, $T event loop(s): $(tls_params "$PX")")
+    measure "dsha-$mode-t$T" "dsha proxy, $label" "$T" "$scheme://127.0.0.1:$PX/" "$WARMUP" "$PROXY_PID"
+    # Distinct warnings and errors logged while serving (before the stop), with counts.
+    grep -E '^[0-9:.]+ (WARN|ERROR) ' "$RUN/dsha-$mode-t$T.log" \
+      | sed -E 's/^[0-9:.]+ //; s/@[0-9a-f]{6,}/@…/g; s/(.{0,170}).*/\1/' | sort | uniq -c | sort -nr \
+      | sed "s/^/dsha-$mode-t$T: /" > "$RUN/dsha-$mode-t$T.warnings" || true
+    stop_and_forget "$PROXY_PID"
+  done
+  FIRST=0
+done
+ELAPSED=$(( $(date +%s) - T0 ))
+
+# ---- the table -----------------------------------------------------------------------------------------------
+fmt_int() { printf '%.0f' "$1" | sed -e ':a' -e 's/\([0-9]\)\([0-9]\{3\}\)\($\|,\)/\1,\2\3/; ta'; }
+table() {
+  echo "| scenario | threads | req/s | p50 | p99 | vs HAProxy (req/s) | errors | CPU µs/req | others' CPU |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+  local row scenario threads rps p50 p99 errors cpu_us others key ref ratio mode
+  for row in "${ROWS[@]}"; do
+    IFS='|' read -r scenario threads rps p50 p99 errors cpu_us others key <<< "$row"
+    case "$key" in
+      direct) ref="${RPS_OF[haproxy-http-t$THREADS]:-}"; ;;
+      *) mode="${key#*-}"; ref="${RPS_OF[haproxy-$mode]:-}" ;;
+    esac
+    if [ -n "$ref" ]; then
+      ratio="$(awk -v a="$rps" -v b="$ref" 'BEGIN { printf "%.2f×", a / b }')"
+      [ "$key" = direct ] && ratio="$ratio (vs HTTP, $THREADS thr)"
+    else
+      ratio="–"
+    fi
+    printf '| %s | %s | %s | %.2f ms | %.2f ms | %s | %s | %s | %s%% |\n' "$scenario" "$threads" "$(fmt_int "$rps")" "$p50" "$p99" "$ratio" "$errors" "$cpu_us" "$others"
+  done
+}
+TABLE="$(table)"
+
+JAVA_VERSION="$(java -version 2>&1 | sed -n 2p)"
+JAVA_FLAGS="$(java $JAVA_OPTS -XX:+PrintCommandLineFlags -version 2>&1 | sed -n "1,1p")"
+{
+  echo "# dsha proxy vs HAProxy — $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo
+  echo "\`wrk -t$WRK_THREADS -c$CONNECTIONS -d$DURATION --latency\`, tiny body (6 bytes), keep-alive, everything on 127.0.0.1."
+  echo "Warm-up before each measurement: $WARMUP for our proxy (JIT), $WARMUP_NATIVE for NGINX/HAProxy."
+  echo "\"threads\" = HAProxy \`nbthread\` = our \`dsha.event-loops\`. Ratios compare with HAProxy in the same mode and thread count, in this run."
+  [ "$PROFILE" = 1 ] && echo "**JFR (settings=profile) was recording in our proxy for the first thread count: those rows are somewhat pessimistic.**"
+  echo
+  echo "$TABLE"
+  echo
+  if [ ${#ERROR_NOTES[@]} -gt 0 ]; then
+    echo "wrk's errors: $(printf '%s; ' "${ERROR_NOTES[@]}")(wrk counts a request as a timeout after 2 s)"
+    echo
+  fi
+  echo "Machine: $(nproc) CPUs ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)), $(uname -sr); run took ${ELAPSED}s."
+  echo "Load generator and proxies share these CPUs: compare ratios within one run, not absolute numbers across machines."
+  echo "\"CPU µs/req\" = CPU time of the process under test (NGINX alpha, HAProxy, or our whole JVM: event loops, JIT, GC) per request; it depends much less than req/s on how the CPUs were shared."
+  echo "\"others' CPU\" = share of all CPUs used during the measurement by processes that are not part of this run (should be ~0)."
+  echo "Before the run, other processes used ${PRE_OTHERS}% of the CPUs; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
+  if [ ${#BUSY_NOTES[@]} -gt 0 ]; then
+    echo
+    echo "**The machine was not quiet: other processes took CPU during** ${BUSY_NOTES[*]}. The busiest of them:"
+    echo '```'; for t in "${BUSY_TOPS[@]}"; do echo "$t"; done; echo '```'
+  fi
+  echo
+  echo "## Versions"
+  echo "- $HAPROXY_VERSION"
+  echo "- $(nginx -v 2>&1)"
+  echo "- $(wrk -v 2>&1 | sed -n "1,1p" | sed 's/ Copyright.*//')"
+  echo "- $(openssl version)"
+  echo "- $JAVA_VERSION; our proxy's JVM flags: \`$JAVA_OPTS\` (effective: \`$JAVA_FLAGS\`)"
+  echo "- proxy jar: $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?') $(cd "$ROOT" && [ -n "$(git status --porcelain -- api control-plane proxy-service 2>/dev/null)" ] && echo '(with local changes)')"
+  if [ ${#TLS_INFO[@]} -gt 0 ]; then
+    echo
+    echo "## TLS negotiated with openssl s_client"
+    for t in "${TLS_INFO[@]}"; do echo "- $t"; done
+    echo "- certificate: self-signed RSA 2048 (\`openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1\`); wrk keeps its $CONNECTIONS connections, so handshakes are not what is measured."
+  fi
+  echo
+  echo "## Configurations used"
+  echo
+  echo "Ports were picked free for this run; RUN was \`$RUN\`."
+  echo
+  echo "### NGINX stand-ins"
+  for n in alpha bravo; do echo '```nginx'; cat "$RUN/$n.conf"; echo '```'; done
+  for cfg in "$RUN"/haproxy-*.cfg; do
+    echo; echo "### $(basename "$cfg")"; echo '```'; cat "$cfg"; echo '```'
+  done
+  echo
+  echo "### Topology (PUT /api/v1/topology; then two CHECKER reports marking a and b UP)"
+  echo '```json'; cat "$RUN/topology.json"; echo '```'
+  echo
+  echo "### Java command lines (tokens are random per run)"
+  echo '```'
+  echo "control-plane: $(cmdline "${CP_CMD[@]}")"
+  for c in "${PROXY_CMDS[@]}"; do echo "$c"; done
+  echo '```'
+  warn="$(cat "$RUN"/dsha-*.warnings 2>/dev/null || true)"
+  if [ -n "$warn" ]; then
+    echo; echo "### Warnings and errors logged by our proxy while serving (count, message)"; echo '```'; echo "$warn"; echo '```'
+  fi
+} > "$RUN/latest.md"
+
+# Execution samples of a JFR recording between FROM and TO (HH:MM:SS.mmm, as jfr print shows them):
+# by thread, by area, top frames (self) and the project's and libraries' frames (inclusive).
+jfr_summary() {   # jfr_summary FILE FROM TO
+  local samples="$RUN/jfr-samples.txt"
+  jfr print --events jdk.ExecutionSample --stack-depth 64 "$1" | awk -v from="$2" -v to="$3" '
+    /^jdk.ExecutionSample/ { inwin = 0; thread = "" }
+    /startTime = / { t = $3; inwin = (t >= from && t <= to) }
+    /sampledThread = / { split($0, q, "\""); thread = q[2] }
+    /stackTrace = \[/ { if (!inwin) next; want = 1; depth = 0; delete seen; stack = ""; total++; th[thread]++; next }
+    want && /line:/ {
+      f = $0; sub(/^[ \t]+/, "", f); sub(/[ \t]+line:.*/, "", f)
+      if (depth == 0) self[f]++
+      if (!(f in seen)) { incl[f]++; seen[f] = 1 }
+      stack = stack " " f
+      depth++; next }
+    want && /^[ \t]*\]/ {
+      want = 0
+      if (stack ~ /(io\.micrometer|io\.quarkus\.micrometer)/) area["Micrometer (Quarkus Vert.x HTTP binder + dsha metrics)"]++
+      if (stack ~ /(sun\.security\.ssl|com\.sun\.crypto|javax\.crypto|io\.netty\.handler\.ssl)/) area["TLS (JDK SSLEngine, Netty SslHandler)"]++
+      if (stack ~ /io\.netty\.handler\.codec\.http\./) area["HTTP/1.1 codec (Netty)"]++
+      if (stack ~ /io\.dsha\.proxy\.http\.Headers\./) area["dsha header copying (Headers.upstream/downstream)"]++
+      if (stack ~ /io\.dsha\./) area["any io.dsha frame"]++
+      if (stack ~ /(sun\.nio\.ch|NioSocketChannel|AbstractNioByteChannel.*doWrite)/) area["socket I/O glue (NIO, in Java)"]++
+      if (stack ~ /io\.vertx\.core\.net\.impl\.pool\./) area["Vert.x client connection pool"]++
+    }
+    END {
+      print "T\t" total
+      for (f in th) printf "H\t%d\t%s\n", th[f], f
+      for (f in area) printf "A\t%d\t%s\n", area[f], f
+      for (f in self) printf "S\t%d\t%s\n", self[f], f
+      for (f in incl) printf "I\t%d\t%s\n", incl[f], f
+    }' > "$samples"
+  local total
+  total="$(awk -F'\t' '$1 == "T" {print $2}' "$samples")"
+  [ "${total:-0}" -gt 0 ] || { echo "no execution samples between $2 and $3"; return 0; }
+  pct() { sort -t$'\t' -k2,2nr | sed -n "1,${1}p" | awk -F'\t' -v t="$total" '{ printf "%6.1f%%  %s\n", 100 * $2 / t, $3 }'; }
+  echo "$total execution samples of Java code between $2 and $3 (threads in native code, e.g. epoll/read/write, are not sampled)"
+  echo
+  echo "by thread:"; awk -F'\t' '$1 == "H"' "$samples" | pct 8
+  echo
+  echo "by area (a sample counts in every area on its stack):"; awk -F'\t' '$1 == "A"' "$samples" | pct 10
+  echo
+  echo "self (top frame):"; awk -F'\t' '$1 == "S"' "$samples" | pct 20
+  echo
+  echo "inclusive, io.dsha / io.micrometer / io.quarkus frames:"
+  awk -F'\t' '$1 == "I" && $3 ~ /^(io\.dsha|io\.micrometer|io\.quarkus)/' "$samples" | pct 25
+}
+
+mkdir -p "$(dirname "$RESULTS")"
+if [ "$PROFILE" = 1 ]; then
+  for p in "${PROFILES[@]+"${PROFILES[@]}"}"; do
+    IFS='|' read -r key from to <<< "$p"
+    {
+      echo
+      echo "## JFR execution samples of \`$key\` during the measurement"
+      echo '```'
+      jfr_summary "$RUN/$key.jfr" "$from" "$to"
+      echo '```'
+    } >> "$RUN/latest.md"
+    cp "$RUN/$key.jfr" "$ROOT/bench/results/$key.jfr" 2>/dev/null || true
+  done
+fi
+
+mkdir -p "$(dirname "$RESULTS")"
+cp "$RUN/latest.md" "$RESULTS"
+echo
+echo "$TABLE"
+echo
+echo "bench: full report with configurations: $RESULTS (run took ${ELAPSED}s)"
