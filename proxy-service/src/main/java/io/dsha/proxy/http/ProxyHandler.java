@@ -75,6 +75,8 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
         private boolean finished;
         private boolean timedOut;
         private boolean bodyTooLarge;
+        /** False only while a backend's response is being relayed and the backend still counts as outstanding. */
+        private boolean released = true;
         private Deadlines.Deadline firstByteDeadline;
         private Deadlines.Deadline requestDeadline;
 
@@ -278,24 +280,37 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
             }
             long upstreamNanos = System.nanoTime() - start;
             path.metrics.upstreamLatency(target.id(), upstreamNanos);
-            // The backend is free once its whole response is in, before the client has read it all:
-            // that is when it stops counting as outstanding (least-outstanding balancing depends on it).
-            boolean[] released = {false};
-            Runnable release = () -> {
-                if (!released[0]) {
-                    released[0] = true;
-                    target.end();
+            released = false;
+            // Relayed by hand rather than with pipeTo: a client that leaves mid-response must not make
+            // the relay write into a closed response (Vert.x's pipe then throws on the event loop).
+            resp.handler(chunk -> {
+                if (finished || out.closed()) {
+                    return;
                 }
-            };
-            resp.end().onComplete(v -> release.run());
-            resp.pipeTo(out).onComplete(ar -> {
-                release.run();
-                if (ar.succeeded()) {
-                    target.succeeded();
-                } else if (!finished) {
+                out.write(chunk);
+                if (out.writeQueueFull()) {
+                    resp.pause();
+                    out.drainHandler(v -> resp.resume());
+                }
+            });
+            resp.exceptionHandler(e -> {
+                // The backend failed mid-response: the status is out, so the client's connection is cut.
+                release(target);
+                if (!finished) {
+                    path.failed(target, describe(e) + " during the response");
                     out.reset();
+                    finish(target, resp.statusCode());
                 }
-                finish(target, resp.statusCode());
+            });
+            resp.endHandler(v -> {
+                // The backend is free once its whole response is in, before the client has read it all:
+                // that is when it stops counting as outstanding (least-outstanding balancing depends on it).
+                release(target);
+                target.succeeded();
+                if (finished || out.closed()) {
+                    return;
+                }
+                out.end().onComplete(ar -> finish(target, resp.statusCode()));
             });
         }
 
@@ -394,10 +409,21 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
             finish(target, failure.status());
         }
 
+        /** The chosen backend's response is over (or abandoned): it no longer counts as outstanding. Idempotent. */
+        private void release(Target target) {
+            if (!released) {
+                released = true;
+                target.end();
+            }
+        }
+
         private void clientGone() {
             if (!finished) {
                 if (upstream != null) {
                     upstream.reset();
+                }
+                if (current != null) {
+                    release(current);
                 }
                 finish(current, 499);
             }
