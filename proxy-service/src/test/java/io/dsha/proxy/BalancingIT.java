@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.dsha.proxy.support.ControlPlaneProcess;
 import io.dsha.proxy.support.ProxyProcess;
+import io.dsha.proxy.support.Teardown;
 import io.dsha.proxy.support.TestBackend;
 import io.vertx.core.Vertx;
 import java.net.URI;
@@ -92,18 +93,7 @@ class BalancingIT {
 
     @AfterAll
     static void stopStack() {
-        if (roundRobin != null) {
-            roundRobin.close();
-        }
-        if (leastOutstanding != null) {
-            leastOutstanding.close();
-        }
-        if (cp != null) {
-            cp.close();
-        }
-        if (vertx != null) {
-            vertx.close().toCompletionStage().toCompletableFuture().join();
-        }
+        Teardown.close(roundRobin, leastOutstanding, cp, vertx);
     }
 
     @BeforeEach

@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.dsha.proxy.support.ControlPlaneProcess;
 import io.dsha.proxy.support.ProxyProcess;
 import io.dsha.proxy.support.RawHttp;
+import io.dsha.proxy.support.Teardown;
 import io.dsha.proxy.support.TestBackend;
 import io.vertx.core.Vertx;
 import java.io.ByteArrayOutputStream;
@@ -80,15 +81,7 @@ class LimitsIT {
 
     @AfterAll
     static void stopStack() {
-        if (proxy != null) {
-            proxy.close();
-        }
-        if (cp != null) {
-            cp.close();
-        }
-        if (vertx != null) {
-            vertx.close().toCompletionStage().toCompletableFuture().join();
-        }
+        Teardown.close(proxy, cp, vertx);
     }
 
     private static int received() {

@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.dsha.proxy.support.ControlPlaneProcess;
 import io.dsha.proxy.support.ProxyProcess;
+import io.dsha.proxy.support.Teardown;
 import io.dsha.proxy.support.TestBackend;
 import io.dsha.proxy.support.TestBackend.Behaviour;
 import io.vertx.core.Vertx;
@@ -73,18 +74,7 @@ class SafeRetryIT {
 
     @AfterAll
     static void stopStack() {
-        if (proxy != null) {
-            proxy.close();
-        }
-        if (cp != null) {
-            cp.close();
-        }
-        if (seed != null) {
-            seed.close();
-        }
-        if (vertx != null) {
-            vertx.close().toCompletionStage().toCompletableFuture().join();
-        }
+        Teardown.close(proxy, cp, seed, vertx);
     }
 
     @BeforeEach
