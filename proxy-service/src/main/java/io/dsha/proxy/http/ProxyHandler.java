@@ -151,15 +151,7 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
         }
 
         private long contentLength() {
-            String cl = req.getHeader("content-length");
-            if (cl == null) {
-                return -1;
-            }
-            try {
-                return Long.parseLong(cl.trim());
-            } catch (NumberFormatException e) {
-                return -1;
-            }
+            return ProxyHandler.contentLength(req.getHeader("content-length"));
         }
 
         private void next() {
@@ -283,9 +275,18 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
             released = false;
             // Relayed by hand rather than with pipeTo: a client that leaves mid-response must not make
             // the relay write into a closed response (Vert.x's pipe then throws on the event loop).
+            long[] remaining = {bodyless ? -1 : ProxyHandler.contentLength(resp.getHeader("content-length"))};
             resp.handler(chunk -> {
                 if (finished || out.closed()) {
                     return;
+                }
+                if (remaining[0] > 0) {
+                    remaining[0] -= chunk.length();
+                    if (remaining[0] <= 0) {
+                        // The last byte the client waits for: the backend is free before the client can
+                        // send its next request, so that request sees the true outstanding counts.
+                        release(target);
+                    }
                 }
                 out.write(chunk);
                 if (out.writeQueueFull()) {
@@ -447,6 +448,18 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
             if (d != null) {
                 d.cancel();
             }
+        }
+    }
+
+    /** A Content-Length header's value, or -1 when absent or malformed. */
+    static long contentLength(String header) {
+        if (header == null) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(header.trim());
+        } catch (NumberFormatException e) {
+            return -1;
         }
     }
 
