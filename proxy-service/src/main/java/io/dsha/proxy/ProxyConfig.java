@@ -43,6 +43,8 @@ public interface ProxyConfig {
 
     Ejection ejection();
 
+    Passthrough passthrough();
+
     /** How many event loops (server + client pairs) serve the data path; 0 means one per core. */
     @WithDefault("0")
     @Min(0)
@@ -144,6 +146,60 @@ public interface ProxyConfig {
 
         @WithDefault("30s")
         Duration max();
+    }
+
+    /**
+     * The TCP relay used when the topology's {@code tlsMode} is PASSTHROUGH: the proxy reads the
+     * ClientHello's server name and forwards the TLS bytes untouched; it holds no key.
+     */
+    interface Passthrough {
+        /**
+         * Server names accepted besides the topology's {@code fqdn} (lower case, no trailing dot). A
+         * ClientHello naming anything else is an unknown SNI.
+         */
+        Optional<java.util.List<String>> serverNames();
+
+        /** A ClientHello whose SNI is neither the FQDN nor a listed name: REJECT (TLS alert unrecognized_name, then close) or ROUTE anyway. */
+        @WithDefault("REJECT")
+        SniPolicy unknownSni();
+
+        /**
+         * A ClientHello with no SNI (clients that connect by IP address never send one): ROUTE (the
+         * default, so such clients keep working) or REJECT (TLS alert, then close).
+         */
+        @WithDefault("ROUTE")
+        SniPolicy missingSni();
+
+        /** A client that has not sent its whole ClientHello after this long is disconnected. */
+        @WithDefault("5s")
+        Duration helloTimeout();
+
+        /** The most bytes read while waiting for a whole ClientHello (post-quantum key shares make them ~2 KiB). */
+        @WithDefault("16384")
+        @Min(512)
+        @Max(262144)
+        int helloMaxBytes();
+
+        /** A relayed connection silent in both directions for this long is closed. */
+        @WithDefault("1h")
+        Duration idleTimeout();
+
+        /** Send a PROXY protocol v2 header (client address, SNI as authority) to the backend before the TLS bytes. */
+        @WithDefault("false")
+        boolean proxyProtocol();
+
+        /**
+         * Close the open connections of a backend the control plane declares DOWN or puts in
+         * MAINTENANCE (haproxy's on-marked-down shutdown-sessions): clients reconnect and land on a
+         * live backend instead of waiting on a frozen one. DRAIN never closes anything.
+         */
+        @WithDefault("true")
+        boolean closeOnDown();
+    }
+
+    /** What the passthrough relay does with a ClientHello whose server name it does not serve. */
+    enum SniPolicy {
+        REJECT, ROUTE
     }
 
     enum BalancePolicy {

@@ -59,6 +59,31 @@ public final class DataPath {
         this.accessLog = config.accessLog();
     }
 
+    public RoutingState routing() {
+        return routing;
+    }
+
+    public ProxyConfig.BalancePolicy policy() {
+        return policy;
+    }
+
+    public int maxAttempts() {
+        return maxAttempts;
+    }
+
+    public long connectTimeoutMs() {
+        return connectTimeoutMs;
+    }
+
+    /** A connection or request is now in flight; graceful shutdown waits for it. */
+    public void begin() {
+        inFlight.increment();
+    }
+
+    public void end() {
+        inFlight.decrement();
+    }
+
     public long inFlight() {
         return inFlight.sum();
     }
@@ -72,7 +97,7 @@ public final class DataPath {
     }
 
     /** A backend failed on real traffic: set it aside locally, count it, tell the control plane. */
-    void failed(Target target, String reason) {
+    public void failed(Target target, String reason) {
         Duration backoff = target.eject(System.nanoTime(), ejectionBase, ejectionMax);
         metrics.ejected(target.id());
         reporter.observe(target.id(), reason + " (ejected locally for " + backoff.toMillis() + " ms)");

@@ -1,8 +1,10 @@
 package io.dsha.proxy.http;
 
 import io.dsha.api.topology.Listener;
+import io.dsha.api.topology.TlsMode;
 import io.dsha.proxy.ProxyConfig;
 import io.dsha.proxy.balance.RoutingTable;
+import io.dsha.proxy.passthrough.PassthroughVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -21,9 +23,10 @@ import org.jboss.logging.Logger;
 
 /**
  * The data listener: one server instance per event loop at the topology's listener address
- * (unless overridden), HTTPS with HTTP/2 and HTTP/1.1 by ALPN, TLS 1.2 and 1.3 only. Rebinds when
- * the topology moves the listener; reloads the certificate when its files change, without
- * touching open connections.
+ * (unless overridden). With {@code tlsMode} TERMINATE, HTTPS with HTTP/2 and HTTP/1.1 by ALPN,
+ * TLS 1.2 and 1.3 only; with PASSTHROUGH, a TCP relay routing by SNI that holds no key. Rebinds
+ * when the topology moves the listener or changes its TLS mode; reloads the certificate when its
+ * files change, without touching open connections.
  */
 public final class FrontServer {
 
@@ -35,11 +38,14 @@ public final class FrontServer {
     private final ProxyConfig config;
     private final Optional<TlsMaterial> tls;
     private final int instances;
-    private final List<ProxyVerticle> verticles = new ArrayList<>();
+    private final List<ListenerVerticle> verticles = new ArrayList<>();
     private final List<String> deployments = new ArrayList<>();
     private Future<Void> chain = Future.succeededFuture();
     private volatile String boundHost;
     private volatile int boundPort = -1;
+    private volatile TlsMode boundMode;
+    /** Why the listener is not bound, when it is for a reason the operator must fix. */
+    private volatile String problem;
     private String wantedKey;
     private List<Object> tlsFingerprint;
     private long reloadTimer = -1;
@@ -67,38 +73,68 @@ public final class FrontServer {
         return boundPort > 0;
     }
 
-    public boolean tls() {
-        return tls.isPresent();
+    /** The scheme clients use: https, unless a terminating listener was configured for plain HTTP. */
+    public String scheme() {
+        return boundMode == TlsMode.TERMINATE && tls.isEmpty() ? "http" : "https";
     }
 
-    /** Called with each new routing table: binds, or rebinds when the listener moved. */
+    public TlsMode tlsMode() {
+        return boundMode;
+    }
+
+    /** Why the data listener is not bound, when the configuration cannot serve the topology; else null. */
+    public String problem() {
+        return problem;
+    }
+
+    /** Called with each new routing table: binds, or rebinds when the listener moved or its TLS mode changed. */
     public synchronized void onTable(RoutingTable table) {
+        for (ListenerVerticle v : verticles) {
+            v.routingChanged(table);
+        }
         Listener l = table.topology().listener();
+        TlsMode mode = table.topology().tlsMode();
         String host = config.listener().host().orElse(l.host());
         int port = config.listener().port().orElse(l.port());
-        String key = host + ":" + port;
+        String key = host + ":" + port + " " + mode;
         if (key.equals(wantedKey)) {
             return;
         }
         wantedKey = key;
-        chain = chain.transform(ar -> undeployAll()).transform(ar -> deploy(host, port)).onFailure(e -> {
+        if (mode == TlsMode.TERMINATE && tls.isEmpty() && !config.listener().plainHttp()) {
+            problem = "the topology asks for TLS termination but this proxy has no certificate: set dsha.tls.cert-file and "
+                    + "dsha.tls.key-file (PEM), or dsha.tls.keystore-file and dsha.tls.keystore-password (PKCS#12); "
+                    + "plain HTTP needs dsha.listener.plain-http=true (demos and tests only)";
+            LOG.error("Data listener not bound: " + problem);
+            chain = chain.transform(ar -> undeployAll());
+            return;
+        }
+        problem = null;
+        if (mode == TlsMode.PASSTHROUGH && (tls.isPresent() || config.listener().plainHttp())) {
+            LOG.info("TLS passthrough: the certificate settings (dsha.tls.*, dsha.listener.plain-http) are not used; each backend presents its own");
+        }
+        chain = chain.transform(ar -> undeployAll()).transform(ar -> deploy(host, port, mode)).onFailure(e -> {
             LOG.errorf("The data listener could not bind %s: %s", key, e.getMessage());
             wantedKey = null;
         });
     }
 
-    private Future<Void> deploy(String host, int requestedPort) {
+    private Future<Void> deploy(String host, int requestedPort, TlsMode mode) {
         int port = requestedPort == 0 ? freePort(host) : requestedPort;
-        HttpServerOptions options;
-        try {
-            options = serverOptions();
-        } catch (IOException e) {
-            return Future.failedFuture(e);
+        HttpServerOptions options = null;
+        if (mode == TlsMode.TERMINATE) {
+            try {
+                options = serverOptions();
+            } catch (IOException e) {
+                return Future.failedFuture(e);
+            }
         }
         List<Future<String>> all = new ArrayList<>();
-        List<ProxyVerticle> created = new ArrayList<>();
+        List<ListenerVerticle> created = new ArrayList<>();
         for (int i = 0; i < instances; i++) {
-            ProxyVerticle v = new ProxyVerticle(path, options, host, port);
+            ListenerVerticle v = mode == TlsMode.PASSTHROUGH
+                    ? new PassthroughVerticle(path, config, host, port)
+                    : new ProxyVerticle(path, options, host, port);
             created.add(v);
             all.add(vertx.deployVerticle(v, new DeploymentOptions()));
         }
@@ -109,10 +145,14 @@ public final class FrontServer {
                     deployments.add(f.result());
                 }
                 boundHost = host;
+                boundMode = mode;
                 boundPort = created.get(0).actualPort();
             }
-            LOG.infof("Data listener on %s://%s:%d (%d event loops)", tls.isPresent() ? "https" : "http", host, boundPort, instances);
-            startReloading();
+            LOG.infof("Data listener on %s://%s:%d (%s, %d event loops)", scheme(), host, boundPort,
+                    mode == TlsMode.PASSTHROUGH ? "TLS passthrough by SNI" : tls.isPresent() ? "TLS termination" : "plain HTTP", instances);
+            if (mode == TlsMode.TERMINATE) {
+                startReloading();
+            }
             return null;
         });
     }
@@ -165,6 +205,7 @@ public final class FrontServer {
             deployments.clear();
             verticles.clear();
             boundPort = -1;
+            boundMode = null;
         }
         List<Future<Void>> all = new ArrayList<>();
         for (String id : ids) {

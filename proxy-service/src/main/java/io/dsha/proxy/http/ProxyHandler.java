@@ -85,7 +85,7 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
         }
 
         void start() {
-            path.inFlight.increment();
+            path.begin();
             req.response().closeHandler(v -> clientGone());
             RoutingTable table = path.routing.table();
             if (table == null) {
@@ -437,7 +437,7 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
             finished = true;
             cancel(firstByteDeadline);
             cancel(requestDeadline);
-            path.inFlight.decrement();
+            path.end();
             String backend = target == null ? null : target.id();
             path.metrics.request(backend, status);
             path.access(req.remoteAddress() == null ? "-" : req.remoteAddress().hostAddress(), req.method().name(), req.path(), status,

@@ -12,7 +12,7 @@ import io.vertx.core.http.PoolOptions;
  * One event loop of the data path: a server instance (Vert.x spreads accepted connections over
  * the instances) and its own pooled client to the backends, so a request never changes thread.
  */
-final class ProxyVerticle extends AbstractVerticle {
+final class ProxyVerticle extends AbstractVerticle implements ListenerVerticle {
 
     private static final long TICK_MS = 20;
 
@@ -54,7 +54,8 @@ final class ProxyVerticle extends AbstractVerticle {
         server.listen(port, host).<Void>mapEmpty().onComplete(started);
     }
 
-    int actualPort() {
+    @Override
+    public int actualPort() {
         return server.actualPort();
     }
 

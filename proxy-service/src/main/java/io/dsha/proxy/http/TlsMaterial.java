@@ -39,8 +39,10 @@ public final class TlsMaterial {
     }
 
     /**
-     * The TLS settings, checked: empty when plain HTTP is configured, else exactly one of the two
-     * forms with readable files. Throws with a message naming the settings otherwise.
+     * The TLS settings, checked: empty when plain HTTP is configured or no certificate at all (a
+     * proxy for PASSTHROUGH topologies holds no key; {@link FrontServer} refuses to terminate TLS
+     * without one), else exactly one of the two forms with readable files. Throws with a message
+     * naming the settings otherwise.
      */
     public static Optional<TlsMaterial> from(ProxyConfig config) {
         ProxyConfig.Tls tls = config.tls();
@@ -50,10 +52,6 @@ public final class TlsMaterial {
         List<String> problems = new ArrayList<>();
         if (plain && (anyPem || anyStore)) {
             problems.add("dsha.listener.plain-http=true contradicts the TLS settings (dsha.tls.*): choose one");
-        } else if (!plain && !anyPem && !anyStore) {
-            problems.add("the data listener needs a certificate: set dsha.tls.cert-file and dsha.tls.key-file (PEM), "
-                    + "or dsha.tls.keystore-file and dsha.tls.keystore-password (PKCS#12); "
-                    + "plain HTTP needs dsha.listener.plain-http=true (demos and tests only)");
         } else if (anyPem && anyStore) {
             problems.add("dsha.tls.cert-file/key-file and dsha.tls.keystore-file/keystore-password are alternatives: set one pair");
         } else if (anyPem) {
@@ -68,8 +66,8 @@ public final class TlsMaterial {
         if (!problems.isEmpty()) {
             throw new IllegalStateException(String.join("; ", problems));
         }
-        if (plain) {
-            return Optional.empty();
+        if (plain || (!anyPem && !anyStore)) {
+            return Optional.empty(); // plain HTTP, or no certificate at all: only a PASSTHROUGH topology can be served
         }
         if (anyPem) {
             return Optional.of(new TlsMaterial(List.of(Path.of(tls.certFile().get()), Path.of(tls.keyFile().get())), Optional.empty(), true));

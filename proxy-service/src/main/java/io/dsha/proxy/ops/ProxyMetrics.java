@@ -21,6 +21,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * (time to the backend's response headers, histogram), {@code dsha_proxy_active_backend{backend}}
  * (1 for each backend taking new requests) and {@code dsha_proxy_routing_revision}. Meters are
  * created once and cached, so counting a request costs a map lookup and an add.
+ *
+ * <p>Passthrough: {@code dsha_proxy_tcp_connections_total{backend}} (relayed connections),
+ * {@code dsha_proxy_tcp_connections_open{backend}}, {@code dsha_proxy_tcp_bytes_total{backend,direction}}
+ * ({@code upstream} = client to backend) and {@code dsha_proxy_tcp_rejects_total{reason}} (unknown_sni,
+ * missing_sni, not_tls, malformed, too_large, hello_timeout, no_backend, shutting_down).
  */
 public final class ProxyMetrics {
 
@@ -35,6 +40,27 @@ public final class ProxyMetrics {
     private final AtomicInteger connections = new AtomicInteger();
     private final MultiGauge activeBackend;
     private volatile long revision = -1;
+    private final Map<String, Tcp> tcp = new ConcurrentHashMap<>();
+    private final Map<String, Counter> rejects = new ConcurrentHashMap<>();
+
+    /** The passthrough meters of one backend; a relayed connection holds on to them. */
+    public static final class Tcp {
+        public final Counter connections;
+        public final AtomicInteger open = new AtomicInteger();
+        public final Counter upstreamBytes;
+        public final Counter downstreamBytes;
+
+        private Tcp(MeterRegistry registry, String backend) {
+            connections = Counter.builder("dsha.proxy.tcp.connections").description("Connections relayed, by backend")
+                    .tag("backend", backend).register(registry);
+            io.micrometer.core.instrument.Gauge.builder("dsha.proxy.tcp.connections.open", open, AtomicInteger::get)
+                    .description("Relayed connections open now, by backend").tag("backend", backend).register(registry);
+            upstreamBytes = Counter.builder("dsha.proxy.tcp.bytes").description("Bytes relayed, by backend and direction")
+                    .tags("backend", backend, "direction", "upstream").register(registry);
+            downstreamBytes = Counter.builder("dsha.proxy.tcp.bytes").description("Bytes relayed, by backend and direction")
+                    .tags("backend", backend, "direction", "downstream").register(registry);
+        }
+    }
 
     public ProxyMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -77,6 +103,17 @@ public final class ProxyMetrics {
                 .tag("backend", b)
                 .publishPercentileHistogram()
                 .register(registry)).record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    public Tcp tcp(String backend) {
+        return tcp.computeIfAbsent(backend, b -> new Tcp(registry, b));
+    }
+
+    /** A passthrough connection turned away before it reached a backend. */
+    public void rejected(String reason) {
+        rejects.computeIfAbsent(reason, r -> Counter.builder("dsha.proxy.tcp.rejects")
+                .description("Passthrough connections turned away before reaching a backend, by reason")
+                .tag("reason", r).register(registry)).increment();
     }
 
     public void connectionOpened() {

@@ -32,7 +32,11 @@ public class ProxyReadiness implements HealthCheck {
             b.withData("revision", table.revision()).withData("active", String.join(",", table.snapshot().routing().active()));
         }
         if (listening) {
-            b.withData("listener", (proxy.front().tls() ? "https://" : "http://") + proxy.front().host() + ":" + proxy.front().port());
+            b.withData("listener", proxy.front().scheme() + "://" + proxy.front().host() + ":" + proxy.front().port())
+                    .withData("tlsMode", String.valueOf(proxy.front().tlsMode()));
+        }
+        if (proxy.front().problem() != null) {
+            b.withData("problem", proxy.front().problem());
         }
         return b.build();
     }

@@ -122,7 +122,7 @@ public final class TestCa {
         }
     }
 
-    static String pem(Object o) throws IOException {
+    public static String pem(Object o) throws IOException {
         StringWriter w = new StringWriter();
         try (JcaPEMWriter pw = new JcaPEMWriter(w)) {
             pw.writeObject(o);

@@ -1,0 +1,87 @@
+package io.dsha.proxy.passthrough;
+
+import io.dsha.proxy.balance.Target;
+import io.dsha.proxy.ops.ProxyMetrics;
+import io.netty.channel.Channel;
+import java.net.SocketAddress;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jboss.logging.Logger;
+
+/**
+ * One relayed connection: the client's channel, the backend's, what went through, and the
+ * bookkeeping done exactly once when both channels have closed.
+ */
+final class Session {
+
+    private static final Logger ACCESS = Logger.getLogger("dsha.access");
+
+    final Channel client;
+    final Channel backend;
+    final Target target;
+    private final ProxyMetrics.Tcp meters;
+    private final String serverName;
+    private final SocketAddress clientAddress;
+    private final long startNanos = System.nanoTime();
+    private final boolean accessLog;
+    private volatile Runnable onFinish = () -> { };
+    private final AtomicInteger closed = new AtomicInteger();
+    private long upstream;
+    private long downstream;
+    private volatile String ending;
+
+    Session(Channel client, Channel backend, Target target, ProxyMetrics.Tcp meters, String serverName, boolean accessLog) {
+        this.client = client;
+        this.backend = backend;
+        this.target = target;
+        this.meters = meters;
+        this.serverName = serverName;
+        this.clientAddress = client.remoteAddress();
+        this.accessLog = accessLog;
+        target.begin();
+        meters.connections.increment();
+        meters.open.incrementAndGet();
+    }
+
+    /** Runs once, when both channels have closed. */
+    void onFinish(Runnable r) {
+        onFinish = r;
+    }
+
+    /** Bytes read from one side, about to be written to the other. Called on the event loop of that side. */
+    void relayed(boolean fromClient, int bytes) {
+        if (fromClient) {
+            upstream += bytes;
+            meters.upstreamBytes.increment(bytes);
+        } else {
+            downstream += bytes;
+            meters.downstreamBytes.increment(bytes);
+        }
+    }
+
+    /** Why the session is ending, for the access log; the first reason wins. */
+    void ending(String why) {
+        if (ending == null) {
+            ending = why;
+        }
+    }
+
+    /** One of the two channels closed; the second one finishes the session. */
+    void channelClosed() {
+        if (closed.incrementAndGet() == 2) {
+            target.end();
+            meters.open.decrementAndGet();
+            onFinish.run();
+            if (accessLog) {
+                ACCESS.infof("%s tls sni=%s %s up=%d down=%d %dms %s", clientAddress, serverName == null ? "-" : serverName, target.id(),
+                        upstream, downstream, (System.nanoTime() - startNanos) / 1_000_000, ending == null ? "closed" : ending);
+            }
+        }
+    }
+
+    /** Closes both sides now (shutdown deadline, backend declared down). */
+    void close(String why) {
+        ending(why);
+        client.close();
+        backend.close();
+    }
+}
