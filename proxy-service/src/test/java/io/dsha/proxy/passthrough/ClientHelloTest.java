@@ -4,14 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import io.dsha.proxy.passthrough.ClientHello.Kind;
+import io.dsha.proxy.support.ClientHellos;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.List;
-import javax.net.ssl.SNIHostName;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLEngine;
-import javax.net.ssl.SSLParameters;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -19,21 +15,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** Real ClientHellos, made by the JDK's own TLS engine, cut and corrupted every way that matters. */
 class ClientHelloTest {
 
-    /** The first flight of a JDK client for {@code serverName} (null: no SNI), with these protocols. */
-    static byte[] clientHello(String serverName, String... protocols) throws Exception {
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, null, null);
-        SSLEngine engine = ctx.createSSLEngine();
-        engine.setUseClientMode(true);
-        SSLParameters p = engine.getSSLParameters();
-        p.setServerNames(serverName == null ? List.of() : List.of(new SNIHostName(serverName)));
-        if (protocols.length > 0) {
-            p.setProtocols(protocols);
-        }
-        engine.setSSLParameters(p);
-        ByteBuffer out = ByteBuffer.allocate(engine.getSession().getPacketBufferSize());
-        engine.wrap(ByteBuffer.allocate(0), out);
-        return Arrays.copyOf(out.array(), out.position());
+    private static byte[] clientHello(String serverName, String... protocols) {
+        return ClientHellos.clientHello(serverName, protocols);
     }
 
     private static ClientHello.Result parse(byte[] b) {
