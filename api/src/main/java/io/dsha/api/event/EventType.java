@@ -1,6 +1,15 @@
 package io.dsha.api.event;
 
-/** What happened. Operator edits, health verdicts, and the routing moves they caused. */
+/**
+ * What happened. Operator edits, health verdicts, and the routing moves they caused.
+ * {@code CHECKER_ISOLATED}/{@code CHECKER_REJOINED}: a checker's votes set aside (it saw every
+ * backend fail while the others saw them up) and counted again. {@code DEGRADED}/{@code DEGRADED_ENDED}:
+ * a backend's DEGRADED flag raised (with the reasons) and cleared. {@code LAG_STARTED}/{@code LAG_ENDED}:
+ * a backend's data fell behind the freshest instance by more than the freshness check allows, and
+ * caught up. {@code FAILOVER_HELD}: traffic kept on an active backend that is down by a hair
+ * rather than moved to a lagging one. {@code DATA_GAP}: traffic moved to a lagging backend; the
+ * message says how much data clients will miss.
+ */
 public enum EventType {
     TOPOLOGY_REPLACED,
     MODE_CHANGED,
@@ -15,5 +24,13 @@ public enum EventType {
     FAILBACK_PENDING,
     ROUTING_CHANGED,
     ALL_DOWN,
-    ALL_DOWN_ENDED
+    ALL_DOWN_ENDED,
+    CHECKER_ISOLATED,
+    CHECKER_REJOINED,
+    DEGRADED,
+    DEGRADED_ENDED,
+    LAG_STARTED,
+    LAG_ENDED,
+    FAILOVER_HELD,
+    DATA_GAP
 }

@@ -7,13 +7,32 @@ import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
 import java.time.Instant;
+import java.util.List;
 
-/** One observation of one backend: the result, why, how long it took, and when (reporter's clock). */
+/**
+ * One observation of one backend: the result, why, how long it took, and when (reporter's clock).
+ * A checker may add {@code degraded}: why the backend, although it answers, is not fit to be
+ * preferred (an untrusted or expiring certificate, a name mismatch, lagging data), and
+ * {@code lag}: how far its data is behind the freshest instance (milliseconds, or counter units
+ * for a COUNTER freshness check). Both are absent when there is nothing to say.
+ */
 public record Observation(
         @NotNull @Pattern(regexp = Backend.ID_PATTERN, message = Backend.ID_MESSAGE) String backendId,
         @NotNull ObservedStatus status,
         @Size(max = 512, message = "must be at most 512 characters") String reason,
         @Min(value = 0, message = "must be between 0 and 3600000")
         @Max(value = 3_600_000, message = "must be between 0 and 3600000") Long latencyMs,
-        Instant at) {
+        Instant at,
+        @Size(max = 16, message = "must hold at most 16 reasons")
+        List<@NotNull @Size(min = 1, max = 512, message = "must be 1 to 512 characters") String> degraded,
+        @Min(value = 0, message = "must not be negative") Long lag) {
+
+    public Observation {
+        degraded = degraded == null || degraded.isEmpty() ? null : java.util.Collections.unmodifiableList(new java.util.ArrayList<>(degraded));
+    }
+
+    /** A plain result, without degradation or lag. */
+    public Observation(String backendId, ObservedStatus status, String reason, Long latencyMs, Instant at) {
+        this(backendId, status, reason, latencyMs, at, null, null);
+    }
 }

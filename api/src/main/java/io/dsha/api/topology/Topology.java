@@ -14,7 +14,8 @@ import java.util.Optional;
  * its default in the constructor, so a stored topology always shows the values in effect. A
  * topology is only meaningful once it has passed validation (field constraints plus the
  * cross-field rules of the control plane); the constructor itself never rejects anything, so that
- * validation can list every problem at once.
+ * validation can list every problem at once. {@code freshness} (optional): the data cross-check
+ * between instances.
  */
 public record Topology(
         @NotNull @Valid Listener listener,
@@ -24,7 +25,8 @@ public record Topology(
         @NotNull @Valid Failback failback,
         @NotNull AllDownPolicy allDown,
         @NotEmpty(message = "must list at least one backend")
-        @Size(max = 64, message = "must list at most 64 backends") List<@NotNull @Valid Backend> backends) {
+        @Size(max = 64, message = "must list at most 64 backends") List<@NotNull @Valid Backend> backends,
+        @Valid Freshness freshness) {
 
     public Topology {
         listener = listener == null ? Listener.DEFAULT : listener;
@@ -35,16 +37,22 @@ public record Topology(
         backends = backends == null ? null : withDefaultPriorities(backends);
     }
 
+    /** A topology without the data cross-check. */
+    public Topology(Listener listener, String fqdn, TlsMode tlsMode, Mode mode, Failback failback, AllDownPolicy allDown,
+            List<Backend> backends) {
+        this(listener, fqdn, tlsMode, mode, failback, allDown, backends, null);
+    }
+
     public Optional<Backend> backend(String id) {
         return backends == null ? Optional.empty() : backends.stream().filter(b -> b != null && b.id() != null && b.id().equals(id)).findFirst();
     }
 
     public Topology withMode(Mode newMode) {
-        return new Topology(listener, fqdn, tlsMode, newMode, failback, allDown, backends);
+        return new Topology(listener, fqdn, tlsMode, newMode, failback, allDown, backends, freshness);
     }
 
     public Topology withBackends(List<Backend> newBackends) {
-        return new Topology(listener, fqdn, tlsMode, mode, failback, allDown, newBackends);
+        return new Topology(listener, fqdn, tlsMode, mode, failback, allDown, newBackends, freshness);
     }
 
     /** This topology with {@code backend} replacing the one of the same id, or appended. */

@@ -14,7 +14,8 @@ import java.util.Set;
 /**
  * The observed state of one backend: its verdict, the votes behind it, the last passive failure a
  * proxy reported, and since when it has been ENABLED (the AUTO failback delay counts from the later
- * of that and {@code since}). Immutable.
+ * of that and {@code since}). {@code degraded}: the reasons behind the DEGRADED flag (empty without it);
+ * {@code lag}: the data lag the checkers report, when the topology has a freshness check. Immutable.
  */
 public record BackendHealth(
         String backendId,
@@ -25,11 +26,20 @@ public record BackendHealth(
         Set<VerdictFlag> flags,
         Map<String, VoteState> votes,
         PassiveObservation lastPassiveFailure,
-        Instant enabledSince) {
+        Instant enabledSince,
+        List<String> degraded,
+        Long lag) {
 
     public BackendHealth {
         flags = flags.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(flags));
         votes = Map.copyOf(votes);
+        degraded = degraded == null ? List.of() : List.copyOf(degraded);
+    }
+
+    /** Without degradation or lag (a restored verdict, a new backend). */
+    public BackendHealth(String backendId, HealthStatus status, Instant since, int liveCheckers, int quorum, Set<VerdictFlag> flags,
+            Map<String, VoteState> votes, PassiveObservation lastPassiveFailure, Instant enabledSince) {
+        this(backendId, status, since, liveCheckers, quorum, flags, votes, lastPassiveFailure, enabledSince, List.of(), null);
     }
 
     static BackendHealth unknown(String backendId, Instant now) {
@@ -41,14 +51,15 @@ public record BackendHealth(
                 .sorted(java.util.Comparator.comparing(VoteState::reporterId))
                 .map(VoteState::view)
                 .toList();
-        return new Verdict(backendId, status, since, liveCheckers, quorum, flags, list, lastPassiveFailure);
+        return new Verdict(backendId, status, since, liveCheckers, quorum, flags, list, lastPassiveFailure, degraded, lag);
     }
 
-    /** Equal in everything a watcher must hear about (timestamps of individual reports aside). */
+    /** Equal in everything a watcher must hear about (timestamps of individual reports and the exact lag aside). */
     boolean sameVerdictAs(BackendHealth other) {
         if (other == null || status != other.status || !Objects.equals(since, other.since)
                 || liveCheckers != other.liveCheckers || quorum != other.quorum || !flags.equals(other.flags)
-                || !Objects.equals(enabledSince, other.enabledSince) || votes.size() != other.votes.size()) {
+                || !Objects.equals(enabledSince, other.enabledSince) || votes.size() != other.votes.size()
+                || !degraded.equals(other.degraded)) {
             return false;
         }
         for (Map.Entry<String, VoteState> e : votes.entrySet()) {

@@ -136,14 +136,18 @@ public final class DecisionEngine {
 
     private Outcome settle(ControlState state, Instant now, List<Event> events, boolean operatorFailback, String actor) {
         Topology t = state.topology();
+        Map<String, BackendHealth> aged = new HashMap<>();
+        for (Backend b : t.backends()) {
+            aged.put(b.id(), withLiveness(state.health().get(b.id()), b, now));
+        }
+        Set<String> isolated = isolatedCheckers(aged);
+        Set<String> wasIsolated = markedIsolated(state.health().values());
+        isolationEvents(aged, isolated, wasIsolated, now, events);
         Map<String, BackendHealth> health = new HashMap<>();
         for (Backend b : t.backends()) {
             BackendHealth before = state.health().get(b.id());
-            BackendHealth after = evaluate(before, b, now);
-            if (after.status() != before.status()) {
-                events.add(event(now, EventType.VERDICT_CHANGED, ACTOR, b.id(), before.status().name(), after.status().name(),
-                        b.id() + " is " + after.status() + " (" + votesSummary(after) + ")"));
-            }
+            BackendHealth after = verdict(aged.get(b.id()), t, isolated, now);
+            verdictEvents(t, b, before, after, now, events);
             health.put(b.id(), after);
         }
         ControlState evaluated = new ControlState(t, health, state.routing(), state.memory());
@@ -160,9 +164,9 @@ public final class DecisionEngine {
         Hysteresis hysteresis = before == null ? Hysteresis.INITIAL : before.hysteresis();
         Hysteresis next = hysteresis.observe(o.status() == ObservedStatus.UP, b.healthCheck().rise(), b.healthCheck().fall()).next();
         votes.put(reporterId, new VoteState(reporterId, next, true, o.status(), o.reason(), o.latencyMs(),
-                o.at() == null ? now : o.at(), now));
+                o.at() == null ? now : o.at(), now, before != null && before.isolated(), o.degraded(), o.lag()));
         return new BackendHealth(h.backendId(), h.status(), h.since(), h.liveCheckers(), h.quorum(), h.flags(), votes,
-                h.lastPassiveFailure(), h.enabledSince());
+                h.lastPassiveFailure(), h.enabledSince(), h.degraded(), h.lag());
     }
 
     private static BackendHealth withPassive(BackendHealth h, String reporterId, Observation o, Instant now) {
@@ -172,57 +176,204 @@ public final class DecisionEngine {
         long count = h.lastPassiveFailure() == null ? 1 : h.lastPassiveFailure().count() + 1;
         PassiveObservation p = new PassiveObservation(reporterId, o.reason(), o.at() == null ? now : o.at(), count);
         return new BackendHealth(h.backendId(), h.status(), h.since(), h.liveCheckers(), h.quorum(), h.flags(), h.votes(), p,
-                h.enabledSince());
+                h.enabledSince(), h.degraded(), h.lag());
     }
 
-    private BackendHealth evaluate(BackendHealth h, Backend b, Instant now) {
-        Duration window = Duration.ofMillis((long) livenessIntervals * b.healthCheck().intervalMs());
-        Instant liveAfter = now.minus(window);
-        Instant forgetBefore = now.minus(window.multipliedBy(FORGET_AFTER_WINDOWS));
+    /** Marks each vote live or not and forgets votes silent for long; the verdict itself is left as it was. */
+    private BackendHealth withLiveness(BackendHealth h, Backend b, Instant now) {
         Map<String, VoteState> votes = new HashMap<>();
+        for (VoteState v : h.votes().values()) {
+            // A checker that sees the backend DOWN probes it at the (slower) down interval: that must not make it look silent.
+            long interval = v.status() == HealthStatus.DOWN
+                    ? Math.max(b.healthCheck().intervalMs(), b.healthCheck().downIntervalMs())
+                    : b.healthCheck().intervalMs();
+            Duration window = Duration.ofMillis(livenessIntervals * interval);
+            if (!v.receivedAt().isBefore(now.minus(window.multipliedBy(FORGET_AFTER_WINDOWS)))) {
+                votes.put(v.reporterId(), v.withLive(!v.receivedAt().isBefore(now.minus(window)) && v.status() != HealthStatus.UNKNOWN));
+            }
+        }
+        return new BackendHealth(h.backendId(), h.status(), h.since(), h.liveCheckers(), h.quorum(), h.flags(), votes,
+                h.lastPassiveFailure(), h.enabledSince(), h.degraded(), h.lag());
+    }
+
+    /**
+     * Checkers that see every backend (at least two) DOWN while, for each of those backends, a
+     * majority of the other live checkers see it UP (in their state and in their latest result, so that
+     * the first checker to notice a real outage is not called isolated while the others are still
+     * counting their failures): they are cut off from the backends, not right about them. With one backend that is indistinguishable from a disagreement, which the majority
+     * (or the DISPUTED flag) handles.
+     */
+    static Set<String> isolatedCheckers(Map<String, BackendHealth> health) {
+        if (health.size() < 2) {
+            return Set.of();
+        }
+        Map<String, Integer> downEverywhere = new HashMap<>();
+        Set<String> seenUp = new java.util.HashSet<>();
+        for (BackendHealth h : health.values()) {
+            for (VoteState v : h.votes().values()) {
+                if (!v.live()) {
+                    continue;
+                }
+                if (v.status() == HealthStatus.DOWN) {
+                    downEverywhere.merge(v.reporterId(), 1, Integer::sum);
+                } else {
+                    seenUp.add(v.reporterId());
+                }
+            }
+        }
+        Set<String> isolated = new java.util.TreeSet<>();
+        for (Map.Entry<String, Integer> e : downEverywhere.entrySet()) {
+            String checker = e.getKey();
+            if (seenUp.contains(checker) || e.getValue() < 2) {
+                continue;
+            }
+            boolean othersSeeThemUp = true;
+            for (BackendHealth h : health.values()) {
+                VoteState own = h.votes().get(checker);
+                if (own == null || !own.live()) {
+                    continue;
+                }
+                long others = h.votes().values().stream().filter(v -> v.live() && !v.reporterId().equals(checker)).count();
+                long othersUp = h.votes().values().stream()
+                        .filter(v -> v.live() && !v.reporterId().equals(checker) && v.status() == HealthStatus.UP
+                                && v.lastResult() == ObservedStatus.UP).count();
+                othersSeeThemUp &= others > 0 && othersUp * 2 > others;
+            }
+            if (othersSeeThemUp) {
+                isolated.add(checker);
+            }
+        }
+        return isolated;
+    }
+
+    private static Set<String> markedIsolated(java.util.Collection<BackendHealth> health) {
+        Set<String> ids = new java.util.TreeSet<>();
+        health.forEach(h -> h.votes().values().stream().filter(VoteState::isolated).forEach(v -> ids.add(v.reporterId())));
+        return ids;
+    }
+
+    private static void isolationEvents(Map<String, BackendHealth> health, Set<String> isolated, Set<String> wasIsolated, Instant now,
+            List<Event> events) {
+        for (String checker : isolated) {
+            if (!wasIsolated.contains(checker)) {
+                events.add(event(now, EventType.CHECKER_ISOLATED, ACTOR, null, null, checker, "checker " + checker
+                        + " sees every backend DOWN while the other live checkers see them UP: it is treated as isolated and its votes are set aside"));
+            }
+        }
+        for (String checker : wasIsolated) {
+            if (!isolated.contains(checker)) {
+                boolean stillThere = health.values().stream().anyMatch(h -> h.votes().containsKey(checker));
+                events.add(event(now, EventType.CHECKER_REJOINED, ACTOR, null, checker, null, "checker " + checker
+                        + (stillThere ? " agrees with the others again: its votes count again" : " has gone silent; it is no longer treated as isolated")));
+            }
+        }
+    }
+
+    private static BackendHealth verdict(BackendHealth h, Topology t, Set<String> isolated, Instant now) {
+        Map<String, VoteState> votes = new HashMap<>();
+        List<VoteState> upVoters = new ArrayList<>();
         int live = 0;
         int ups = 0;
         int downs = 0;
         for (VoteState v : h.votes().values()) {
-            if (v.receivedAt().isBefore(forgetBefore)) {
-                continue;
-            }
-            VoteState checked = v.withLive(!v.receivedAt().isBefore(liveAfter) && v.status() != HealthStatus.UNKNOWN);
+            VoteState checked = v.withIsolated(isolated.contains(v.reporterId()));
             votes.put(checked.reporterId(), checked);
-            if (checked.live()) {
+            if (checked.counts()) {
                 live++;
-                ups += checked.status() == HealthStatus.UP ? 1 : 0;
+                if (checked.status() == HealthStatus.UP) {
+                    ups++;
+                    upVoters.add(checked);
+                }
                 downs += checked.status() == HealthStatus.DOWN ? 1 : 0;
             }
         }
         int quorum = live == 0 ? 0 : live / 2 + 1;
         HealthStatus status = h.status();
         Set<VerdictFlag> flags = EnumSet.noneOf(VerdictFlag.class);
+        List<String> degraded = h.degraded();
+        Long lag = h.lag();
         if (live == 0) {
             if (status != HealthStatus.UNKNOWN) {
                 flags.add(VerdictFlag.STALE);
             }
         } else if (ups >= quorum) {
             status = HealthStatus.UP;
+            // Of the checkers that see it up, a majority must see the same trouble for it to count.
+            int need = upVoters.size() / 2 + 1;
+            List<VoteState> troubled = upVoters.stream().filter(v -> !v.degraded().isEmpty()).toList();
+            degraded = troubled.size() >= need
+                    ? troubled.stream().flatMap(v -> v.degraded().stream()).distinct().sorted().toList()
+                    : List.of();
+            lag = median(upVoters.stream().map(VoteState::lag).filter(Objects::nonNull).toList());
+            if (t.freshness() != null) {
+                long lagging = upVoters.stream().filter(v -> v.lag() != null && v.lag() > t.freshness().maxLag()).count();
+                status = lagging >= need ? HealthStatus.DEGRADED : HealthStatus.UP;
+            } else {
+                lag = null;
+            }
         } else if (downs >= quorum) {
             status = HealthStatus.DOWN;
+            degraded = List.of();
         } else {
             flags.add(VerdictFlag.DISPUTED);
         }
+        if (!degraded.isEmpty() && status != HealthStatus.DOWN) {
+            flags.add(VerdictFlag.DEGRADED);
+        }
         Instant since = status == h.status() ? h.since() : now;
-        return new BackendHealth(h.backendId(), status, since, live, quorum, flags, votes, h.lastPassiveFailure(), h.enabledSince());
+        return new BackendHealth(h.backendId(), status, since, live, quorum, flags, votes, h.lastPassiveFailure(), h.enabledSince(),
+                degraded, lag);
+    }
+
+    private static Long median(List<Long> values) {
+        if (values.isEmpty()) {
+            return null;
+        }
+        List<Long> sorted = values.stream().sorted().toList();
+        return sorted.get((sorted.size() - 1) / 2);
+    }
+
+    private static void verdictEvents(Topology t, Backend b, BackendHealth before, BackendHealth after, Instant now, List<Event> events) {
+        if (after.status() != before.status()) {
+            events.add(event(now, EventType.VERDICT_CHANGED, ACTOR, b.id(), before.status().name(), after.status().name(),
+                    b.id() + " is " + after.status() + " (" + votesSummary(after) + ")"));
+        }
+        if (after.status() == HealthStatus.DEGRADED && before.status() != HealthStatus.DEGRADED) {
+            events.add(event(now, EventType.LAG_STARTED, ACTOR, b.id(), null, lagText(t, after.lag()),
+                    b.id() + "'s data lags the freshest instance by " + lagText(t, after.lag()) + " (more than the "
+                            + t.freshness().describeLag(t.freshness().maxLag()) + " allowed)"));
+        } else if (before.status() == HealthStatus.DEGRADED && after.status() != HealthStatus.DEGRADED) {
+            events.add(event(now, EventType.LAG_ENDED, ACTOR, b.id(), lagText(t, before.lag()), after.status().name(),
+                    after.status() == HealthStatus.UP ? b.id() + "'s data has caught up" + (after.lag() == null ? "" : " (lag " + lagText(t, after.lag()) + ")")
+                            : b.id() + " no longer counts as lagging: it is " + after.status()));
+        }
+        if (!after.degraded().isEmpty() && !after.degraded().equals(before.degraded())) {
+            events.add(event(now, EventType.DEGRADED, ACTOR, b.id(), null, null, b.id() + " is degraded: " + String.join("; ", after.degraded())));
+        } else if (after.degraded().isEmpty() && !before.degraded().isEmpty()) {
+            events.add(event(now, EventType.DEGRADED_ENDED, ACTOR, b.id(), null, null,
+                    b.id() + " is no longer degraded (was: " + String.join("; ", before.degraded()) + ")"));
+        }
+    }
+
+    private static String lagText(Topology t, Long lag) {
+        if (lag == null) {
+            return "an unknown amount";
+        }
+        return t.freshness() == null ? String.valueOf(lag) : t.freshness().describeLag(lag);
     }
 
     private static BackendHealth withEnabledSince(BackendHealth h, Instant now) {
         return new BackendHealth(h.backendId(), h.status(), h.since(), h.liveCheckers(), h.quorum(), h.flags(), h.votes(),
-                h.lastPassiveFailure(), now);
+                h.lastPassiveFailure(), now, h.degraded(), h.lag());
     }
 
     private static String votesSummary(BackendHealth h) {
         if (h.liveCheckers() == 0) {
             return "no live checker";
         }
-        long agree = h.votes().values().stream().filter(v -> v.live() && v.status() == h.status()).count();
+        // A DEGRADED backend is one the checkers see UP (with lagging data).
+        HealthStatus seen = h.status() == HealthStatus.DEGRADED ? HealthStatus.UP : h.status();
+        long agree = h.votes().values().stream().filter(v -> v.counts() && v.status() == seen).count();
         return agree + " of " + h.liveCheckers() + " live checkers";
     }
 
@@ -245,7 +396,21 @@ public final class DecisionEngine {
         String pending = null;
         Instant failbackAt = null;
         String reason;
-        if (!currentServing) {
+        if (!currentServing && holdOn(s, currentBackend, best, now) != null) {
+            // Down by a hair, and the only way out is to a lagging backend: wait a little for it to come back.
+            Instant until = holdOn(s, currentBackend, best, now);
+            BackendHealth h = s.health().get(current);
+            long stillUp = h.votes().values().stream().filter(v -> v.counts() && v.status() == HealthStatus.UP).count();
+            reason = "holding traffic on " + current + ": it is DOWN by a hair (" + stillUp + " of " + h.liveCheckers()
+                    + " live checkers still see it UP) and " + best.id() + " lags by " + lagText(t, s.health().get(best.id()).lag())
+                    + "; failover at " + until + " unless it recovers";
+            if (!memory.held()) {
+                events.add(event(now, EventType.FAILOVER_HELD, ACTOR, current, current, current, reason));
+            }
+            List<String> standby = serving.stream().map(Backend::id).toList();
+            RoutingDecision decision = new RoutingDecision(List.of(current), standby, draining(t), false, null, null, reason);
+            return finish(s, decision, new RoutingMemory(current, memory.failedOver(), true), now, events);
+        } else if (!currentServing) {
             active = best;
             // A first selection is not a failover; moving away from a backend that stopped serving is.
             failedOver = current != null && hasBetter(t, active);
@@ -256,6 +421,7 @@ public final class DecisionEngine {
                 reason = "failover: " + current + " is " + whyNotServing(s, current) + "; " + active.id() + " is the next backend that is "
                         + status(s, active);
                 events.add(event(now, EventType.FAILOVER, ACTOR, current, current, active.id(), reason));
+                dataGap(s, current, active, now, events);
             }
         } else if (best.equals(currentBackend)) {
             active = currentBackend;
@@ -308,6 +474,35 @@ public final class DecisionEngine {
         List<String> standby = serving.stream().filter(b -> !b.equals(active)).map(Backend::id).toList();
         RoutingDecision decision = new RoutingDecision(List.of(active.id()), standby, draining(t), false, pending, failbackAt, reason);
         return finish(s, decision, new RoutingMemory(active.id(), failedOver), now, events);
+    }
+
+    /**
+     * When traffic should stay on {@code current} although it is DOWN: until when, or null. Only with
+     * a freshness check whose hold is not 0, only while a live checker still sees it UP, only when
+     * the best alternative is DEGRADED (lagging), and only for {@code failoverHoldMs} after it went DOWN.
+     */
+    private static Instant holdOn(ControlState s, Backend current, Backend best, Instant now) {
+        Topology t = s.topology();
+        if (current == null || t.freshness() == null || t.freshness().failoverHoldMs() == 0 || current.adminState() != AdminState.ENABLED
+                || status(s, best) != HealthStatus.DEGRADED) {
+            return null;
+        }
+        BackendHealth h = s.health().get(current.id());
+        boolean byAHair = h.status() == HealthStatus.DOWN
+                && h.votes().values().stream().anyMatch(v -> v.counts() && v.status() == HealthStatus.UP);
+        Instant until = h.since().plusMillis(t.freshness().failoverHoldMs());
+        return byAHair && now.isBefore(until) ? until : null;
+    }
+
+    /** Traffic moved to a lagging backend: say how much data clients will not see there. */
+    private static void dataGap(ControlState s, String from, Backend to, Instant now, List<Event> events) {
+        BackendHealth h = s.health().get(to.id());
+        if (h.status() != HealthStatus.DEGRADED) {
+            return;
+        }
+        String lag = lagText(s.topology(), h.lag());
+        events.add(event(now, EventType.DATA_GAP, ACTOR, to.id(), from, to.id(), "traffic moved from " + from + " to " + to.id()
+                + ", whose data lags the freshest instance by " + lag + ": clients will miss about " + lag + " of data until it catches up"));
     }
 
     private Outcome routeActiveActive(ControlState s, Instant now, List<Event> events) {

@@ -5,8 +5,10 @@ import io.dsha.api.report.ObservedStatus;
 import io.dsha.api.state.HealthStatus;
 import io.dsha.api.state.Vote;
 import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
 
-/** One checker's running view of one backend, as the engine keeps it. */
+/** One checker's running view of one backend, as the engine keeps it. {@code degraded} is never null. */
 record VoteState(
         String reporterId,
         Hysteresis hysteresis,
@@ -15,22 +17,42 @@ record VoteState(
         String reason,
         Long latencyMs,
         Instant observedAt,
-        Instant receivedAt) {
+        Instant receivedAt,
+        boolean isolated,
+        List<String> degraded,
+        Long lag) {
+
+    VoteState {
+        degraded = degraded == null ? List.of() : List.copyOf(degraded);
+    }
 
     HealthStatus status() {
         return hysteresis.status();
     }
 
+    /** Whether this vote counts: live and not set aside as isolated. */
+    boolean counts() {
+        return live && !isolated;
+    }
+
     VoteState withLive(boolean newLive) {
-        return newLive == live ? this : new VoteState(reporterId, hysteresis, newLive, lastResult, reason, latencyMs, observedAt, receivedAt);
+        return newLive == live ? this : new VoteState(reporterId, hysteresis, newLive, lastResult, reason, latencyMs, observedAt, receivedAt,
+                isolated, degraded, lag);
+    }
+
+    VoteState withIsolated(boolean newIsolated) {
+        return newIsolated == isolated ? this : new VoteState(reporterId, hysteresis, live, lastResult, reason, latencyMs, observedAt,
+                receivedAt, newIsolated, degraded, lag);
     }
 
     Vote view() {
-        return new Vote(reporterId, status(), live, lastResult, reason, latencyMs, observedAt, receivedAt);
+        return new Vote(reporterId, status(), live, lastResult, reason, latencyMs, observedAt, receivedAt, isolated ? Boolean.TRUE : null,
+                degraded.isEmpty() ? null : degraded, lag);
     }
 
-    /** What a revision bump cares about: the counted state, not the timestamps. */
+    /** What a revision bump cares about: the counted state and its reasons, not the timestamps nor the exact lag. */
     boolean sameVoteAs(VoteState other) {
-        return other != null && reporterId.equals(other.reporterId) && status() == other.status() && live == other.live;
+        return other != null && reporterId.equals(other.reporterId) && status() == other.status() && live == other.live
+                && isolated == other.isolated && degraded.equals(other.degraded) && Objects.equals(lag == null, other.lag == null);
     }
 }

@@ -24,7 +24,8 @@ import java.util.Set;
 /**
  * Decides whether a topology is meaningful: Hibernate Validator for each field, then the rules that
  * span fields (unique ids and addresses, one backend per priority in ACTIVE_PASSIVE, timeout below
- * interval, an FQDN for PASSTHROUGH, no backend pointing at the proxy's own listener). Returns every
+ * interval, fast interval at most and down interval at least the interval, HTTP-only settings only
+ * on HTTP checks, an FQDN for PASSTHROUGH, no backend pointing at the proxy's own listener). Returns every
  * violation at once, in a stable order.
  */
 public final class TopologyValidator {
@@ -142,8 +143,25 @@ public final class TopologyValidator {
                     if (hc.expectStatus() != null) {
                         v.add(new Violation(at + ".healthCheck.expectStatus", "only applies to HTTP health checks; this one is " + hc.type()));
                     }
+                    if (hc.expectBody() != null) {
+                        v.add(new Violation(at + ".healthCheck.expectBody", "only applies to HTTP health checks; this one is " + hc.type()));
+                    }
+                    if (hc.tls() != null) {
+                        v.add(new Violation(at + ".healthCheck.tls", "only applies to HTTP health checks (a TLS check always speaks TLS); this one is "
+                                + hc.type()));
+                    }
+                }
+                if (hc.fastIntervalMs() != null && hc.intervalMs() != null && hc.fastIntervalMs() > hc.intervalMs()) {
+                    v.add(new Violation(at + ".healthCheck.fastIntervalMs", "must not be more than intervalMs (" + hc.intervalMs() + ")"));
+                }
+                if (hc.downIntervalMs() != null && hc.intervalMs() != null && hc.downIntervalMs() < hc.intervalMs()) {
+                    v.add(new Violation(at + ".healthCheck.downIntervalMs", "must not be less than intervalMs (" + hc.intervalMs() + ")"));
                 }
             }
+        }
+        var f = t.freshness();
+        if (f != null && f.timeoutMs() != null && f.intervalMs() != null && f.timeoutMs() >= f.intervalMs()) {
+            v.add(new Violation("freshness.timeoutMs", "must be less than intervalMs (" + f.intervalMs() + ")"));
         }
         return v;
     }

@@ -483,4 +483,203 @@ class DecisionEngineTest {
 
         assertEquals(afterFailover, routing(), "a tick with nothing new must not change the decision (nor the revision)");
     }
+
+    // ---------- checkers that must agree; certificate and freshness cross-checks ----------
+
+    private void observe(String checker, String backend, ObservedStatus status, List<String> degraded, Long lag) {
+        apply(engine.report(state, new Report(ReportSource.CHECKER, checker,
+                List.of(new Observation(backend, status, null, 3L, clock.instant(), degraded, lag)))));
+    }
+
+    private Topology withFreshness(Topology t, long maxLag, long holdMs) {
+        return new Topology(t.listener(), t.fqdn(), t.tlsMode(), t.mode(), t.failback(), t.allDown(), t.backends(),
+                new io.dsha.api.topology.Freshness("/status", "/lastRecordTime", null, maxLag, null, null, holdMs));
+    }
+
+    private List<Event> eventsOf(EventType type) {
+        return events.stream().filter(e -> e.type() == type).toList();
+    }
+
+    @Test
+    void aCheckerThatSeesEverythingFailWhileTheOthersSeeThemUpIsIsolatedNotBelieved() {
+        startActivePassive(FailbackPolicy.AUTO);
+        up("c2", "a", "b");
+        up("c3", "a", "b");
+
+        down("c3", "a", "b", "a", "b");
+
+        assertEquals(HealthStatus.UP, verdict("a"));
+        assertEquals(HealthStatus.UP, verdict("b"));
+        assertEquals(List.of("a"), routing().active());
+        assertEquals(2, state.health().get("a").liveCheckers(), "the isolated checker's vote is set aside");
+        assertEquals(2, state.health().get("a").quorum());
+        assertEquals(Boolean.TRUE, state.verdicts().get(0).votes().stream().filter(v -> v.reporterId().equals("c3")).findFirst()
+                .orElseThrow().isolated());
+        List<Event> isolated = eventsOf(EventType.CHECKER_ISOLATED);
+        assertEquals(1, isolated.size(), events.toString());
+        assertEquals("c3", isolated.get(0).to());
+        assertFalse(drainEventTypes().contains(EventType.FAILOVER));
+
+        // Repeating itself changes nothing; seeing the backends again brings its votes back.
+        down("c3", "a", "b");
+        assertTrue(eventsOf(EventType.CHECKER_ISOLATED).isEmpty());
+        up("c3", "a", "a", "b", "b");
+        assertEquals(3, state.health().get("a").liveCheckers());
+        assertEquals(List.of(EventType.CHECKER_REJOINED), eventsOf(EventType.CHECKER_REJOINED).stream().map(Event::type).toList());
+    }
+
+    @Test
+    void everyCheckerSeeingEverythingFailIsAnOutageNotAnIsolation() {
+        startActivePassive(FailbackPolicy.AUTO);
+        up("c2", "a", "b");
+
+        // As it happens: each checker probes each backend once per interval, and they all see the failures.
+        for (int i = 0; i < 2; i++) {
+            down("c1", "a", "b");
+            down("c2", "a", "b");
+        }
+
+        assertEquals(HealthStatus.DOWN, verdict("a"));
+        assertEquals(HealthStatus.DOWN, verdict("b"));
+        assertTrue(routing().allDown());
+        assertTrue(eventsOf(EventType.CHECKER_ISOLATED).isEmpty());
+    }
+
+    @Test
+    void aSingleCheckerDecidesAloneWithAQuorumOfOne() {
+        startActivePassive(FailbackPolicy.AUTO);
+
+        down("c1", "a", "b", "a", "b");
+
+        assertEquals(1, state.health().get("a").quorum());
+        assertEquals(HealthStatus.DOWN, verdict("a"));
+        assertTrue(eventsOf(EventType.CHECKER_ISOLATED).isEmpty());
+    }
+
+    @Test
+    void twoCheckersThatDisagreeOnOneBackendStayDisputedWithoutFlapping() {
+        startActivePassive(FailbackPolicy.AUTO);
+        up("c2", "a", "b");
+        down("c1", "a", "a");
+        events.clear();
+
+        for (int i = 0; i < 20; i++) {
+            clock.advanceMillis(INTERVAL);
+            down("c1", "a");
+            up("c1", "b");
+            up("c2", "a", "b");
+            assertEquals(HealthStatus.UP, verdict("a"));
+            assertEquals(Set.of(VerdictFlag.DISPUTED), state.health().get("a").flags());
+            assertEquals(List.of("a"), routing().active());
+        }
+        assertTrue(eventsOf(EventType.VERDICT_CHANGED).isEmpty(), events.toString());
+        assertTrue(eventsOf(EventType.CHECKER_ISOLATED).isEmpty(), "c1 still sees b: it is not cut off");
+    }
+
+    @Test
+    void aCertificateProblemFlagsTheBackendDegradedButKeepsItInRotation() {
+        declare(topology(Mode.ACTIVE_ACTIVE, FailbackPolicy.AUTO, AllDownPolicy.TRY_ALL, backend("a", 0), backend("b", 1)));
+        up("c1", "a", "b");
+        String reason = "certificate expires in 5 days (2026-01-06T00:00:00Z)";
+
+        observe("c1", "a", ObservedStatus.UP, List.of(reason), null);
+
+        assertEquals(HealthStatus.UP, verdict("a"));
+        assertEquals(Set.of(VerdictFlag.DEGRADED), state.health().get("a").flags());
+        assertEquals(List.of(reason), state.verdicts().get(0).degraded());
+        assertEquals(List.of("a", "b"), routing().active(), "a certificate warning does not take a backend out of rotation");
+        assertEquals(1, eventsOf(EventType.DEGRADED).size());
+        assertTrue(eventsOf(EventType.DEGRADED).get(0).message().contains(reason));
+
+        observe("c1", "a", ObservedStatus.UP, null, null);
+        assertEquals(Set.of(), state.health().get("a").flags());
+        assertEquals(1, eventsOf(EventType.DEGRADED_ENDED).size());
+    }
+
+    @Test
+    void aCertificateProblemSeenByAMinorityOfCheckersDoesNotCount() {
+        startActivePassive(FailbackPolicy.AUTO);
+        up("c2", "a", "b");
+        up("c3", "a", "b");
+
+        observe("c1", "a", ObservedStatus.UP, List.of("certificate is self-signed (CN=a)"), null);
+
+        assertEquals(Set.of(), state.health().get("a").flags());
+    }
+
+    @Test
+    void aLaggingInstanceIsDegradedWithItsLagAndEventsWhenLagStartsAndStops() {
+        declare(withFreshness(topology(Mode.ACTIVE_PASSIVE, FailbackPolicy.AUTO, AllDownPolicy.TRY_ALL, backend("a", 0), backend("b", 1)),
+                5000, 10_000));
+        up("c1", "a", "b");
+        events.clear();
+
+        observe("c1", "b", ObservedStatus.UP, List.of("data lags the freshest instance (a) by more than 5000 ms"), 12_000L);
+
+        assertEquals(HealthStatus.DEGRADED, verdict("b"));
+        assertEquals(12_000L, state.verdicts().get(1).lag());
+        assertEquals(Set.of(VerdictFlag.DEGRADED), state.health().get("b").flags());
+        assertEquals(1, eventsOf(EventType.LAG_STARTED).size());
+        assertTrue(eventsOf(EventType.LAG_STARTED).get(0).message().contains("12000 ms"), events.toString());
+
+        observe("c1", "b", ObservedStatus.UP, null, 200L);
+        assertEquals(HealthStatus.UP, verdict("b"));
+        assertEquals(1, eventsOf(EventType.LAG_ENDED).size());
+        assertEquals(List.of("a"), routing().active());
+    }
+
+    @Test
+    void aPrimaryDownByAHairHoldsTrafficRatherThanFailingOverToALaggingStandby() {
+        declare(withFreshness(topology(Mode.ACTIVE_PASSIVE, FailbackPolicy.AUTO, AllDownPolicy.TRY_ALL, backend("a", 0), backend("b", 1)),
+                5000, 10_000));
+        up("c1", "a", "b");
+        up("c2", "a", "b");
+        up("c3", "a", "b");
+        for (String c : List.of("c1", "c2", "c3")) {
+            observe(c, "b", ObservedStatus.UP, List.of("data lags the freshest instance (a) by more than 5000 ms"), 60_000L);
+        }
+        assertEquals(HealthStatus.DEGRADED, verdict("b"));
+        events.clear();
+
+        // Two of three checkers lose a: DOWN, but c3 still sees it UP.
+        down("c1", "a", "a");
+        down("c2", "a", "a");
+        assertEquals(HealthStatus.DOWN, verdict("a"));
+        assertEquals(List.of("a"), routing().active(), routing().reason());
+        assertTrue(routing().reason().startsWith("holding traffic on a"), routing().reason());
+        assertEquals(1, eventsOf(EventType.FAILOVER_HELD).size());
+        assertTrue(eventsOf(EventType.FAILOVER).isEmpty());
+
+        // The checkers go on probing; the hold runs out after 10 s: traffic moves, and the event says how much data clients will miss.
+        for (int second = 1; second <= 10; second++) {
+            assertEquals(List.of("a"), routing().active(), "still held after " + second + " s");
+            clock.advanceMillis(INTERVAL);
+            down("c1", "a");
+            down("c2", "a");
+            up("c3", "a");
+            for (String c : List.of("c1", "c2", "c3")) {
+                observe(c, "b", ObservedStatus.UP, List.of("data lags the freshest instance (a) by more than 5000 ms"), 60_000L);
+            }
+        }
+        assertEquals(List.of("b"), routing().active(), routing().reason());
+        assertEquals(1, eventsOf(EventType.FAILOVER).size());
+        List<Event> gap = eventsOf(EventType.DATA_GAP);
+        assertEquals(1, gap.size(), events.toString());
+        assertTrue(gap.get(0).message().contains("clients will miss about 60000 ms of data"), gap.get(0).message());
+    }
+
+    @Test
+    void aPrimaryDownForEveryCheckerFailsOverToALaggingStandbyAtOnceAndSaysWhatIsMissing() {
+        declare(withFreshness(topology(Mode.ACTIVE_PASSIVE, FailbackPolicy.AUTO, AllDownPolicy.TRY_ALL, backend("a", 0), backend("b", 1)),
+                5000, 10_000));
+        up("c1", "a", "b");
+        observe("c1", "b", ObservedStatus.UP, List.of("data lags the freshest instance (a) by more than 5000 ms"), 8_000L);
+        events.clear();
+
+        down("c1", "a", "a");
+
+        assertEquals(List.of("b"), routing().active());
+        assertTrue(eventsOf(EventType.FAILOVER_HELD).isEmpty());
+        assertTrue(eventsOf(EventType.DATA_GAP).get(0).message().contains("8000 ms"));
+    }
 }

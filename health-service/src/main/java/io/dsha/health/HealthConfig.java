@@ -1,0 +1,73 @@
+package io.dsha.health;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Everything the health service reads from configuration ({@code dsha.*}), checked at start.
+ * {@code quarkus.http.port} is its own management port ({@code /q/health}, {@code /q/metrics}).
+ */
+@ConfigMapping(prefix = "dsha")
+public interface HealthConfig {
+
+    /** Base URL of the control plane, e.g. {@code http://127.0.0.1:9470}. */
+    @WithName("control-plane.url")
+    String controlPlaneUrl();
+
+    /** Bearer token for the control plane (the agent token). */
+    Optional<String> agentToken();
+
+    /** The name this checker reports under; defaults to the host name. One per vantage point. */
+    Optional<String> checkerId();
+
+    /** Trust store for certificate checks (PEM, PKCS#12 or JKS); the JVM's own trust store when not set. */
+    Optional<String> trustStoreFile();
+
+    /** Password of a PKCS#12 or JKS trust store. */
+    Optional<String> trustStorePassword();
+
+    /**
+     * Where this checker reaches a backend when that differs from the topology's address (a NAT, a
+     * tunnel): {@code dsha.address."a"=10.1.0.11:8080}.
+     */
+    Map<String, String> address();
+
+    Certificate certificate();
+
+    Probe probe();
+
+    Report report();
+
+    /** Certificate checks of TLS and HTTPS probes. */
+    interface Certificate {
+        /** A certificate that expires within this many days makes the backend DEGRADED. */
+        @WithDefault("30")
+        int warnDays();
+    }
+
+    /** Probe scheduling. */
+    interface Probe {
+        /** Each interval is moved at random by up to this fraction (0.1 = ±10 %), so checks do not fire in step. */
+        @WithDefault("0.1")
+        double jitter();
+    }
+
+    /** Reports to the control plane. */
+    interface Report {
+        /** The most observations kept while the control plane is away (the newest per backend). */
+        @WithDefault("1024")
+        int maxPending();
+
+        /** How long to wait before trying again after a report failed (retries inside one attempt aside). */
+        @WithDefault("1s")
+        Duration retryPause();
+
+        /** How long one watch long-poll of the topology waits. */
+        @WithDefault("30s")
+        Duration watchTimeout();
+    }
+}

@@ -1,0 +1,54 @@
+package io.dsha.health.report;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import io.dsha.api.report.Observation;
+import io.dsha.api.report.ObservedStatus;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class PendingObservationsTest {
+
+    private static Observation obs(String id, ObservedStatus s, long second) {
+        return new Observation(id, s, null, 1L, Instant.ofEpochSecond(second));
+    }
+
+    @Test
+    void keepsOnlyTheNewestPerBackend() throws Exception {
+        PendingObservations p = new PendingObservations(10);
+        p.offer(obs("a", ObservedStatus.UP, 1));
+        p.offer(obs("a", ObservedStatus.DOWN, 2));
+        p.offer(obs("b", ObservedStatus.UP, 3));
+        assertEquals(List.of(obs("a", ObservedStatus.DOWN, 2), obs("b", ObservedStatus.UP, 3)), p.await(0));
+    }
+
+    @Test
+    void anAcknowledgementKeepsWhatArrivedWhileSending() throws Exception {
+        PendingObservations p = new PendingObservations(10);
+        p.offer(obs("a", ObservedStatus.UP, 1));
+        p.offer(obs("b", ObservedStatus.UP, 1));
+        List<Observation> sending = p.await(0);
+        p.offer(obs("a", ObservedStatus.DOWN, 2));
+
+        p.acknowledge(sending);
+
+        assertEquals(List.of(obs("a", ObservedStatus.DOWN, 2)), p.await(0));
+    }
+
+    @Test
+    void isBoundedAndForgetsRemovedBackends() throws Exception {
+        PendingObservations p = new PendingObservations(2);
+        p.offer(obs("a", ObservedStatus.UP, 1));
+        p.offer(obs("b", ObservedStatus.UP, 1));
+        assertFalse(p.offer(obs("c", ObservedStatus.UP, 1)));
+        p.offer(obs("b", ObservedStatus.DOWN, 2));
+        assertEquals(1, p.dropped());
+
+        p.retain(Set.of("b"));
+
+        assertEquals(List.of(obs("b", ObservedStatus.DOWN, 2)), p.await(0));
+    }
+}
