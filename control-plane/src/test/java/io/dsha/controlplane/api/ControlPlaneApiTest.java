@@ -367,6 +367,30 @@ class ControlPlaneApiTest {
     }
 
     @Test
+    void aCheckersCertificateFindingShowsInTheVerdictAndBadFindingsAreRefused() {
+        agent().contentType(ContentType.JSON)
+                .body("""
+                        {"source": "CHECKER", "reporterId": "edge-1", "observations": [
+                          {"backendId": "%s", "status": "UP", "degraded": ["certificate is self-signed (CN=a)"]}]}
+                        """.formatted(f.a))
+                .post("/api/v1/reports").then().statusCode(202);
+        agent().get("/api/v1/state").then()
+                .body("verdicts[0].status", equalTo("UP"))
+                .body("verdicts[0].flags", equalTo(List.of("DEGRADED")))
+                .body("verdicts[0].degraded", equalTo(List.of("certificate is self-signed (CN=a)")))
+                .body("verdicts[0].votes[0].degraded", equalTo(List.of("certificate is self-signed (CN=a)")));
+
+        agent().contentType(ContentType.JSON)
+                .body("{\"source\": \"CHECKER\", \"reporterId\": \"edge-1\", \"observations\": [{\"backendId\": \"a\", \"status\": \"UP\", "
+                        + "\"lag\": -5, \"degraded\": [\"\"]}]}")
+                .post("/api/v1/reports")
+                .then().statusCode(400).contentType(PROBLEM)
+                .body("violations", hasSize(2))
+                .body("violations", hasItem(Map.of("field", "observations[0].lag", "message", "must not be negative")))
+                .body("violations", hasItem(Map.of("field", "observations[0].degraded[0]", "message", "must be 1 to 512 characters")));
+    }
+
+    @Test
     void proxyReportsShowAsPassiveFailures() {
         agent().contentType(ContentType.JSON)
                 .body("{\"source\": \"PROXY\", \"reporterId\": \"proxy-1\", \"observations\": [{\"backendId\": \"" + f.a

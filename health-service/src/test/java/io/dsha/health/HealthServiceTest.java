@@ -1,0 +1,29 @@
+package io.dsha.health;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+
+import io.quarkus.test.junit.QuarkusTest;
+import org.junit.jupiter.api.Test;
+
+/** The service in-process, its control plane away (the test profile points at a port that refuses). */
+@QuarkusTest
+class HealthServiceTest {
+
+    @Test
+    void notReadyWhileTheControlPlaneIsAwayButAlive() {
+        given().when().get("/q/health/ready").then().statusCode(503)
+                .body("checks[0].name", equalTo("control-plane"))
+                .body("checks[0].data.checkerId", equalTo("test-checker"))
+                .body("checks[0].data.topology", equalTo(false));
+        given().when().get("/q/health/live").then().statusCode(200);
+    }
+
+    @Test
+    void exposesItsMetrics() {
+        given().when().get("/q/metrics").then().statusCode(200)
+                .body(containsString("dsha_health_pending_observations"))
+                .body(containsString("dsha_health_reports_total"));
+    }
+}

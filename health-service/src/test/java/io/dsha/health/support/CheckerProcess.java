@@ -1,0 +1,72 @@
+package io.dsha.health.support;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+/** A health-service (one checker) as a real process, its management port picked free. */
+public final class CheckerProcess implements AutoCloseable {
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final JavaProcess process;
+    private int port = -1;
+
+    private CheckerProcess(JavaProcess process) {
+        this.process = process;
+    }
+
+    /** Starts a checker of {@code controlPlane} under {@code id}; {@code extra} adds or overrides settings. */
+    public static CheckerProcess start(String controlPlaneUrl, String id, Map<String, String> extra) {
+        Map<String, String> props = new HashMap<>(Map.of(
+                "dsha.control-plane.url", controlPlaneUrl,
+                "dsha.agent-token", ControlPlaneProcess.AGENT,
+                "dsha.checker-id", id,
+                "dsha.report.retry-pause", "200ms",
+                // A control plane that went away is tried again soon in tests.
+                "io.dsha.health.report.ReportSender/send/CircuitBreaker/delay", "500",
+                "quarkus.http.port", "0"));
+        props.putAll(extra);
+        return new CheckerProcess(JavaProcess.start("checker-" + id, JavaProcess.jar("health-service"), props));
+    }
+
+    public CheckerProcess awaitStarted() {
+        port = process.awaitHttpPort();
+        return this;
+    }
+
+    /** {@code /q/health/ready}: the status code and the body. */
+    public HttpResponse<String> ready() {
+        return get("/q/health/ready");
+    }
+
+    public String metrics() {
+        return get("/q/metrics").body();
+    }
+
+    private HttpResponse<String> get(String path) {
+        try {
+            return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(10)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public JavaProcess process() {
+        return process;
+    }
+
+    @Override
+    public void close() {
+        process.close();
+    }
+}
