@@ -1,5 +1,6 @@
 package io.dsha.api.topology;
 
+import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
@@ -11,7 +12,8 @@ import jakarta.validation.constraints.Size;
  * to come up, {@code fall} failures to go down). Defaults: HTTP GET {@code /health} expecting 200,
  * every 1000 ms, 500 ms timeout, rise 2, fall 2.
  *
- * <p>Optional: {@code expectBody}, a substring the HTTP answer must contain; {@code tls}, whether an
+ * <p>Optional: {@code expectBody}, a substring the HTTP answer must contain; {@code expectJson}, a
+ * field its JSON must hold ({@code {pointer: /status, value: UP}}); {@code tls}, whether an
  * HTTP check speaks HTTPS (not given: HTTPS when the topology's {@code tlsMode} is PASSTHROUGH,
  * where backends hold their own certificates); {@code fastIntervalMs}, the interval while a state
  * change is building up (default a quarter of {@code intervalMs}, at least 100 ms, like HAProxy's
@@ -36,7 +38,8 @@ public record HealthCheck(
         @Min(value = 100, message = "must be between 100 and 3600000")
         @Max(value = 3_600_000, message = "must be between 100 and 3600000") Integer fastIntervalMs,
         @Min(value = 100, message = "must be between 100 and 7200000")
-        @Max(value = 7_200_000, message = "must be between 100 and 7200000") Integer downIntervalMs) {
+        @Max(value = 7_200_000, message = "must be between 100 and 7200000") Integer downIntervalMs,
+        @Valid JsonExpectation expectJson) {
 
     public static final HealthCheck DEFAULT = new HealthCheck(null, null, null, null, null, null, null);
 
@@ -63,7 +66,7 @@ public record HealthCheck(
     /** The check as it was before the optional fields existed; they take their defaults. */
     public HealthCheck(HealthCheckType type, String path, Integer expectStatus, Integer intervalMs, Integer timeoutMs, Integer rise,
             Integer fall) {
-        this(type, path, expectStatus, intervalMs, timeoutMs, rise, fall, null, null, null, null);
+        this(type, path, expectStatus, intervalMs, timeoutMs, rise, fall, null, null, null, null, null);
     }
 
     /** Whether an HTTP check speaks HTTPS, given the topology's TLS mode. */

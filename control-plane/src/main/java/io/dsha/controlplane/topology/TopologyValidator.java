@@ -146,6 +146,9 @@ public final class TopologyValidator {
                     if (hc.expectBody() != null) {
                         v.add(new Violation(at + ".healthCheck.expectBody", "only applies to HTTP health checks; this one is " + hc.type()));
                     }
+                    if (hc.expectJson() != null) {
+                        v.add(new Violation(at + ".healthCheck.expectJson", "only applies to HTTP health checks; this one is " + hc.type()));
+                    }
                     if (hc.tls() != null) {
                         v.add(new Violation(at + ".healthCheck.tls", "only applies to HTTP health checks (a TLS check always speaks TLS); this one is "
                                 + hc.type()));

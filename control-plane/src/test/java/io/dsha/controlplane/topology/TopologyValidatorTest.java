@@ -461,6 +461,44 @@ class TopologyValidatorTest {
     }
 
     @Test
+    void httpOnlyAnswerChecksAndTlsGivenForATcpCheck() {
+        assertViolations(withBackends(A, bWithCheck("{'type':'TCP','expectBody':'ok','expectJson':{'pointer':'/status','value':'UP'},'tls':true}")),
+                v("backends[1].healthCheck.expectBody", ONLY_HTTP_TCP),
+                v("backends[1].healthCheck.expectJson", ONLY_HTTP_TCP),
+                v("backends[1].healthCheck.tls", "only applies to HTTP health checks (a TLS check always speaks TLS); this one is TCP"));
+    }
+
+    @Test
+    void fastAndDownIntervalsDefaultFromTheIntervalAndMustFrameIt() {
+        Topology t = assertValid(withBackends(A, bWithCheck("{'intervalMs':2000,'timeoutMs':500}")));
+        assertEquals(500, t.backends().get(1).healthCheck().fastIntervalMs());
+        assertEquals(4000, t.backends().get(1).healthCheck().downIntervalMs());
+        assertViolations(withBackends(A, bWithCheck("{'intervalMs':2000,'timeoutMs':500,'fastIntervalMs':3000,'downIntervalMs':1000}")),
+                v("backends[1].healthCheck.downIntervalMs", "must not be less than intervalMs (2000)"),
+                v("backends[1].healthCheck.fastIntervalMs", "must not be more than intervalMs (2000)"));
+    }
+
+    @Test
+    void aBadJsonExpectationNamesItsFields() {
+        assertViolations(withBackends(A, bWithCheck("{'expectJson':{'pointer':'status'}}")),
+                v("backends[1].healthCheck.expectJson.pointer", "must be a JSON pointer such as /status"),
+                v("backends[1].healthCheck.expectJson.value", "must not be null"));
+    }
+
+    @Test
+    void freshnessTakesDefaultsAndListsEveryProblem() {
+        Topology t = assertValid(json("{'freshness':{'path':'/status','pointer':'/ingest/lastRecordTime'},'backends':[" + A + "," + B + "]}"));
+        assertEquals(30_000L, t.freshness().maxLag());
+        assertEquals(10_000L, t.freshness().failoverHoldMs());
+        assertViolations(json("{'freshness':{'path':'status','pointer':'x','kind':'COUNTER','intervalMs':500,'timeoutMs':500},'backends':["
+                        + A + "," + B + "]}"),
+                v("freshness.maxLag", "must not be null"),
+                v("freshness.path", "must start with '/' and contain no spaces"),
+                v("freshness.pointer", "must be a JSON pointer such as /ingest/lastRecordTime"),
+                v("freshness.timeoutMs", "must be less than intervalMs (500)"));
+    }
+
+    @Test
     void explicitNullTakesTheDefault() {
         // "type": null is treated like "type" left out: the constructor defaults it to HTTP.
         Topology t = assertValid(withBackends(A, bWithCheck("{'type':null}")));

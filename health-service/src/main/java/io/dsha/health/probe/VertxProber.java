@@ -1,6 +1,9 @@
 package io.dsha.health.probe;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.dsha.api.json.DshaJson;
 import io.dsha.api.topology.Hostnames;
+import io.dsha.api.topology.JsonExpectation;
 import io.dsha.health.cert.CertificateCheck;
 import io.dsha.health.cert.CertificateReport;
 import io.vertx.core.Future;
@@ -127,7 +130,25 @@ public final class VertxProber implements Prober {
         if (wanted != null && !body.toString(StandardCharsets.UTF_8).contains(wanted)) {
             return ProbeResult.down("the answer from " + t.check().path() + " does not contain \"" + wanted + "\"", latency, cert);
         }
+        JsonExpectation field = t.check().expectJson();
+        if (field != null) {
+            String found = jsonText(body, field.pointer());
+            if (!field.value().equals(found)) {
+                return ProbeResult.down("the answer from " + t.check().path() + " has " + (found == null ? "nothing" : "\"" + found + "\"")
+                        + " at " + field.pointer() + " (expected \"" + field.value() + "\")", latency, cert);
+            }
+        }
         return ProbeResult.up(latency, cert);
+    }
+
+    /** The scalar at {@code pointer} as text, or null when the body is not JSON or holds no scalar there. */
+    private static String jsonText(Buffer body, String pointer) {
+        try {
+            JsonNode node = DshaJson.mapper().readTree(body.getBytes()).at(pointer);
+            return node.isValueNode() && !node.isNull() ? node.asText() : null;
+        } catch (java.io.IOException e) {
+            return null;
+        }
     }
 
     private static Future<Buffer> body(HttpClientResponse resp) {

@@ -81,10 +81,23 @@ class VertxProberTest {
     @Test
     void httpChecksTheBodyWhenAsked() throws Exception {
         try (SimulatedDataStack ds = new SimulatedDataStack(vertx)) {
-            HealthCheck withBody = new HealthCheck(HealthCheckType.HTTP, "/health", 200, 1000, 300, 2, 2, "\"status\":\"ok\"", null, null, null);
+            HealthCheck withBody = new HealthCheck(HealthCheckType.HTTP, "/health", 200, 1000, 300, 2, 2, "\"status\":\"ok\"", null, null, null, null);
             assertTrue(probe(target(ds.port(), withBody, false)).ok());
             ds.body("{\"status\":\"starting\"}");
             assertEquals("the answer from /health does not contain \"\"status\":\"ok\"\"", probe(target(ds.port(), withBody, false)).reason());
+        }
+    }
+
+    @Test
+    void httpChecksAJsonFieldWhenAsked() throws Exception {
+        try (SimulatedDataStack ds = new SimulatedDataStack(vertx)) {
+            HealthCheck withField = new HealthCheck(HealthCheckType.HTTP, "/health", 200, 1000, 300, 2, 2, null, null, null, null,
+                    new io.dsha.api.topology.JsonExpectation("/status", "ok"));
+            assertTrue(probe(target(ds.port(), withField, false)).ok());
+            ds.body("{\"status\":\"starting\"}");
+            assertEquals("the answer from /health has \"starting\" at /status (expected \"ok\")", probe(target(ds.port(), withField, false)).reason());
+            ds.body("not json");
+            assertEquals("the answer from /health has nothing at /status (expected \"ok\")", probe(target(ds.port(), withField, false)).reason());
         }
     }
 

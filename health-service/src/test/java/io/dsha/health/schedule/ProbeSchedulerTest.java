@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 class ProbeSchedulerTest {
 
     // interval 1000, fast 250, down 2000, rise 2, fall 3
-    private static final HealthCheck CHECK = new HealthCheck(HealthCheckType.TCP, null, null, 1000, 200, 2, 3, null, null, 250, 2000);
+    private static final HealthCheck CHECK = new HealthCheck(HealthCheckType.TCP, null, null, 1000, 200, 2, 3, null, null, 250, 2000, null);
 
     private final ManualTimers timers = new ManualTimers();
     private final Deque<Boolean> script = new ArrayDeque<>();
@@ -141,7 +141,7 @@ class ProbeSchedulerTest {
     void aBackendWhoseCheckChangedStartsAfresh() {
         scheduler.apply(List.of(target("a", CHECK)));
         step(true);
-        HealthCheck slower = new HealthCheck(HealthCheckType.TCP, null, null, 5000, 200, 2, 3, null, null, 1000, 10000);
+        HealthCheck slower = new HealthCheck(HealthCheckType.TCP, null, null, 5000, 200, 2, 3, null, null, 1000, 10000, null);
 
         scheduler.apply(List.of(target("a", slower)));
 
