@@ -4,6 +4,7 @@ import io.dsha.api.state.StateSnapshot;
 import io.dsha.api.topology.Backend;
 import io.dsha.api.topology.HealthCheckType;
 import io.dsha.api.topology.Topology;
+import io.dsha.health.cert.ListenerCheck;
 import io.dsha.health.crosscheck.FreshnessLag;
 import io.dsha.health.crosscheck.FreshnessMonitor;
 import io.dsha.health.follow.TopologyFollower;
@@ -39,6 +40,7 @@ public final class Checker {
     private volatile Reporter reporter;
     private volatile TopologyFollower follower;
     private volatile HealthMetrics metrics;
+    private volatile ListenerCheck listenerCheck;
 
     public Checker(String checkerId, Map<String, String> overrides, ControlPlaneLink link, PendingObservations pending) {
         this.checkerId = checkerId;
@@ -47,7 +49,8 @@ public final class Checker {
         this.pending = pending;
     }
 
-    void wire(ProbeScheduler s, FreshnessMonitor f, Reporter r, TopologyFollower t, HealthMetrics m) {
+    void wire(ProbeScheduler s, FreshnessMonitor f, Reporter r, TopologyFollower t, HealthMetrics m, ListenerCheck l) {
+        this.listenerCheck = l;
         this.scheduler = s;
         this.freshness = f;
         this.reporter = r;
@@ -77,6 +80,7 @@ public final class Checker {
         follower.stop();
         scheduler.stopAll();
         freshness.stop();
+        listenerCheck.stop();
         reporter.stop();
     }
 
@@ -87,6 +91,7 @@ public final class Checker {
         List<ProbeTarget> targets = t == null ? List.of() : targets(t, overrides);
         List<String> removed = scheduler.apply(targets);
         freshness.apply(t == null ? null : t.freshness(), targets);
+        listenerCheck.apply(t);
         Set<String> ids = targets.stream().map(ProbeTarget::backendId).collect(Collectors.toSet());
         pending.retain(ids);
         if (!removed.isEmpty()) {

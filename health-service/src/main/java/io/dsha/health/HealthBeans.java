@@ -1,6 +1,7 @@
 package io.dsha.health;
 
 import io.dsha.health.cert.CertificateCheck;
+import io.dsha.health.cert.ListenerCheck;
 import io.dsha.health.crosscheck.FreshnessMonitor;
 import io.dsha.health.follow.TopologyFollower;
 import io.dsha.health.ops.HealthMetrics;
@@ -98,6 +99,13 @@ public class HealthBeans {
                 problems.add("dsha.address.\"" + e.getKey() + "\" must be host:port, got " + e.getValue());
             }
         }
+        config.listener().address().filter(a -> !ADDRESS.matcher(a).matches())
+                .ifPresent(a -> problems.add("dsha.listener.address must be host:port, got " + a));
+        if (config.listener().interval().toMillis() < 100 || config.listener().timeout().toMillis() < 10
+                || config.listener().timeout().compareTo(config.listener().interval()) >= 0) {
+            problems.add("dsha.listener.timeout (" + config.listener().timeout() + ") must be at least 10ms and below dsha.listener.interval ("
+                    + config.listener().interval() + "), which must be at least 100ms");
+        }
         CertificateCheck certificates = null;
         try {
             certificates = new CertificateCheck(CertificateCheck.trustedCertificates(config.trustStoreFile().map(Path::of),
@@ -137,9 +145,12 @@ public class HealthBeans {
         ProbeScheduler scheduler = new ProbeScheduler(timers, prober, Clock.systemUTC(), () -> ThreadLocalRandom.current().nextDouble(),
                 config.probe().jitter(), checker::probed);
         FreshnessMonitor freshness = new FreshnessMonitor(prober, timers, checker::compared);
-        Reporter reporter = new Reporter(checker.pending(), sender::send, s.checkerId(), checker.link(), metrics, config.report().retryPause());
+        ListenerCheck listener = new ListenerCheck(prober, timers, Clock.systemUTC(), config.listener().address(), config.listener().interval(),
+                config.listener().timeout());
+        Reporter reporter = new Reporter(checker.pending(), sender::send, s.checkerId(), checker.link(), metrics, config.report().retryPause(),
+                listener::latest);
         TopologyFollower follower = new TopologyFollower(clients.watch(), checker.link(), config.report().watchTimeout(), checker::adopt);
-        checker.wire(scheduler, freshness, reporter, follower, metrics);
+        checker.wire(scheduler, freshness, reporter, follower, metrics, listener);
         checker.start();
     }
 

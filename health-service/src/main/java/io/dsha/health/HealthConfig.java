@@ -38,6 +38,8 @@ public interface HealthConfig {
 
     Certificate certificate();
 
+    Listener listener();
+
     Probe probe();
 
     Report report();
@@ -47,6 +49,18 @@ public interface HealthConfig {
         /** A certificate that expires within this many days makes the backend DEGRADED. */
         @WithDefault("30")
         int warnDays();
+    }
+
+    /** The check of the proxy's own certificate (TLS termination). */
+    interface Listener {
+        /** Where this checker reaches the proxy's listener; by default the FQDN and the listener's port. */
+        Optional<String> address();
+
+        @WithDefault("30s")
+        Duration interval();
+
+        @WithDefault("2s")
+        Duration timeout();
     }
 
     /** Probe scheduling. */

@@ -270,13 +270,31 @@ class CheckerIT {
     }
 
     @Test
+    void theProxysOwnSelfSignedCertificateMakesTheListenerDegraded() throws Exception {
+        twoBackendsUp();
+        long seq = cp.lastEventSeq();
+        SimulatedDataStack proxyListener = track(new SimulatedDataStack(vertx, TestCa.selfSigned(FQDN).keyCert()));
+        track(CheckerProcess.start(cp.url(), "edge-5", Map.of("dsha.trust-store-file", dir.resolve("ca.crt").toString(),
+                "dsha.listener.address", "127.0.0.1:" + proxyListener.port(), "dsha.listener.interval", "500ms", "dsha.listener.timeout", "400ms")).awaitStarted());
+
+        within(20).until(() -> !cp.state().path("listener").path("degraded").isMissingNode());
+        JsonNode listener = cp.state().path("listener");
+        assertTrue(listener.path("degraded").get(0).asText().startsWith("certificate is self-signed (CN=" + FQDN + ")"), listener.toString());
+        assertEquals("[\"DEGRADED\"]", listener.path("flags").toString());
+        assertTrue(cp.hasEvent(seq, "DEGRADED", "the proxy's listener (" + FQDN + ":9) is degraded: certificate is self-signed"));
+        assertEquals(List.of("a"), active(), "the backends are not affected");
+    }
+
+    @Test
     void aConfigurationThatCannotWorkStopsTheServiceWithEveryProblemNamed() {
-        try (CheckerProcess bad = CheckerProcess.start("ftp://nowhere", "bad id with spaces", Map.of("dsha.trust-store-file", "/nonexistent/ca.pem"))) {
+        try (CheckerProcess bad = CheckerProcess.start("ftp://nowhere", "bad id with spaces", Map.of("dsha.trust-store-file", "/nonexistent/ca.pem",
+                "dsha.listener.address", "no-port"))) {
             within(30).until(() -> !bad.process().alive());
             String out = bad.process().output();
             assertTrue(out.contains("Not starting: invalid configuration: dsha.control-plane.url must be http(s)://host:port, got ftp://nowhere"), out);
             assertTrue(out.contains("dsha.checker-id must be 1 to 128 characters"), out);
             assertTrue(out.contains("dsha.trust-store-file: /nonexistent/ca.pem"), out);
+            assertTrue(out.contains("dsha.listener.address must be host:port, got no-port"), out);
         }
     }
 }

@@ -84,7 +84,7 @@ public final class DecisionEngine {
             }
             health.put(b.id(), h);
         }
-        return settle(new ControlState(topology, health, state.routing(), state.memory()), now, new ArrayList<>(), false, null);
+        return settle(new ControlState(topology, health, state.routing(), state.memory(), state.listener()), now, new ArrayList<>(), false, null);
     }
 
     /** Takes a batch of observations; those naming unknown backends are ignored. */
@@ -104,7 +104,13 @@ public final class DecisionEngine {
                     ? withPassive(h, report.reporterId(), o, now)
                     : withVote(h, b, report.reporterId(), o, now));
         }
-        return settle(new ControlState(state.topology(), health, state.routing(), state.memory()), now, new ArrayList<>(), false, null);
+        ListenerHealth listener = state.listener();
+        if (report.source() == ReportSource.CHECKER && report.listener() != null) {
+            Map<String, ListenerHealth.Finding> findings = new HashMap<>(listener.findings());
+            findings.put(report.reporterId(), new ListenerHealth.Finding(report.listener(), now));
+            listener = new ListenerHealth(findings, listener.degraded(), listener.liveCheckers(), listener.daysToExpiry());
+        }
+        return settle(new ControlState(state.topology(), health, state.routing(), state.memory(), listener), now, new ArrayList<>(), false, null);
     }
 
     /** Re-evaluates what time alone changes: checkers going silent, AUTO failback delays running out. */
@@ -150,7 +156,7 @@ public final class DecisionEngine {
             verdictEvents(t, b, before, after, now, events);
             health.put(b.id(), after);
         }
-        ControlState evaluated = new ControlState(t, health, state.routing(), state.memory());
+        ControlState evaluated = new ControlState(t, health, state.routing(), state.memory(), listenerVerdict(t, state.listener(), now, events));
         return t.mode() == Mode.ACTIVE_PASSIVE
                 ? routeActivePassive(evaluated, now, events, operatorFailback, actor)
                 : routeActiveActive(evaluated, now, events);
@@ -267,6 +273,44 @@ public final class DecisionEngine {
                         + (stillThere ? " agrees with the others again: its votes count again" : " has gone silent; it is no longer treated as isolated")));
             }
         }
+    }
+
+    /**
+     * The proxy's certificate as the checkers see it: DEGRADED when a majority of the checkers that
+     * completed a handshake with it lately (within the liveness window of the slowest backend check)
+     * see a problem. Findings silent for long are forgotten.
+     */
+    private ListenerHealth listenerVerdict(Topology t, ListenerHealth l, Instant now, List<Event> events) {
+        if (l.findings().isEmpty()) {
+            return l;
+        }
+        long interval = t.backends().stream().mapToLong(b -> b.healthCheck().intervalMs()).max().orElse(1000);
+        Duration window = Duration.ofMillis(livenessIntervals * interval);
+        Map<String, ListenerHealth.Finding> kept = new HashMap<>();
+        List<ListenerHealth.Finding> live = new ArrayList<>();
+        l.findings().forEach((id, f) -> {
+            if (!f.receivedAt().isBefore(now.minus(window.multipliedBy(FORGET_AFTER_WINDOWS)))) {
+                kept.put(id, f);
+                // A checker that could not complete a handshake has no view of the certificate.
+                if (!f.receivedAt().isBefore(now.minus(window)) && f.observation().status() == ObservedStatus.UP) {
+                    live.add(f);
+                }
+            }
+        });
+        List<ListenerHealth.Finding> troubled = live.stream().filter(f -> f.observation().degraded() != null).toList();
+        List<String> degraded = !live.isEmpty() && troubled.size() >= live.size() / 2 + 1
+                ? troubled.stream().flatMap(f -> f.observation().degraded().stream()).distinct().sorted().toList()
+                : live.isEmpty() ? l.degraded() : List.of();
+        Long days = live.stream().map(f -> f.observation().daysToExpiry()).filter(Objects::nonNull).min(Long::compare).orElse(l.daysToExpiry());
+        String where = t.fqdn() != null ? t.fqdn() + ":" + t.listener().port() : t.listener().host() + ":" + t.listener().port();
+        if (!degraded.isEmpty() && !degraded.equals(l.degraded())) {
+            events.add(event(now, EventType.DEGRADED, ACTOR, null, null, "listener",
+                    "the proxy's listener (" + where + ") is degraded: " + String.join("; ", degraded)));
+        } else if (degraded.isEmpty() && !l.degraded().isEmpty()) {
+            events.add(event(now, EventType.DEGRADED_ENDED, ACTOR, null, "listener", null,
+                    "the proxy's listener (" + where + ") is no longer degraded (was: " + String.join("; ", l.degraded()) + ")"));
+        }
+        return new ListenerHealth(kept, degraded, live.size(), days);
     }
 
     private static BackendHealth verdict(BackendHealth h, Topology t, Set<String> isolated, Instant now) {
@@ -555,7 +599,7 @@ public final class DecisionEngine {
             // lastActive is only null before the first selection: start-up is not the end of an outage.
             events.add(event(now, EventType.ALL_DOWN_ENDED, ACTOR, null, null, String.join(",", decision.active()), decision.reason()));
         }
-        return new Outcome(new ControlState(s.topology(), s.health(), decision, memory), events);
+        return new Outcome(new ControlState(s.topology(), s.health(), decision, memory, s.listener()), events);
     }
 
     private static List<Backend> enabled(Topology t) {

@@ -682,4 +682,29 @@ class DecisionEngineTest {
         assertTrue(eventsOf(EventType.FAILOVER_HELD).isEmpty());
         assertTrue(eventsOf(EventType.DATA_GAP).get(0).message().contains("8000 ms"));
     }
+
+    @Test
+    void theProxysCertificateIsDegradedWhenMostCheckersSeeAProblem() {
+        startActivePassive(FailbackPolicy.AUTO);
+        String reason = "certificate is self-signed (CN=lb.example.com): clients that refuse self-signed certificates will not connect";
+        java.util.function.BiConsumer<String, List<String>> listener = (checker, degraded) -> apply(engine.report(state,
+                new Report(ReportSource.CHECKER, checker, List.of(new Observation("a", ObservedStatus.UP, null, 1L, clock.instant())),
+                        new io.dsha.api.report.ListenerObservation(ObservedStatus.UP, null, degraded, 200L, clock.instant()))));
+
+        listener.accept("c1", List.of(reason));
+        assertEquals(List.of(reason), state.snapshot(1, 1).listener().degraded());
+        assertEquals(Set.of(VerdictFlag.DEGRADED), state.snapshot(1, 1).listener().flags());
+        assertEquals(1, eventsOf(EventType.DEGRADED).size());
+        assertEquals(List.of("a"), routing().active(), "the proxy's certificate says nothing about the backends");
+
+        listener.accept("c2", null);
+        listener.accept("c3", null);
+        assertEquals(null, state.snapshot(1, 1).listener().degraded(), "one checker of three is not a majority");
+        assertEquals(3, state.snapshot(1, 1).listener().liveCheckers());
+        assertEquals(1, eventsOf(EventType.DEGRADED_ENDED).size());
+
+        clock.advanceMillis(3 * INTERVAL + 1);
+        tick();
+        assertEquals(0, state.snapshot(1, 1).listener().liveCheckers(), "silent checkers' findings stop counting");
+    }
 }

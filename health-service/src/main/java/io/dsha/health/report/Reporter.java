@@ -1,5 +1,6 @@
 package io.dsha.health.report;
 
+import io.dsha.api.report.ListenerObservation;
 import io.dsha.api.report.Observation;
 import io.dsha.api.report.Report;
 import io.dsha.api.report.ReportReceipt;
@@ -11,6 +12,7 @@ import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
 /**
@@ -38,17 +40,20 @@ public final class Reporter {
     private final ControlPlaneLink link;
     private final Listener listener;
     private final Duration retryPause;
+    private final Supplier<ListenerObservation> listenerFinding;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private Thread thread;
 
+    /** {@code listenerFinding}: the latest finding about the proxy's certificate (or null), sent with every report. */
     public Reporter(PendingObservations pending, Function<Report, ReportReceipt> sender, String checkerId, ControlPlaneLink link,
-            Listener listener, Duration retryPause) {
+            Listener listener, Duration retryPause, Supplier<ListenerObservation> listenerFinding) {
         this.pending = Objects.requireNonNull(pending, "pending");
         this.sender = Objects.requireNonNull(sender, "sender");
         this.checkerId = Objects.requireNonNull(checkerId, "checkerId");
         this.link = Objects.requireNonNull(link, "link");
         this.listener = Objects.requireNonNull(listener, "listener");
         this.retryPause = Objects.requireNonNull(retryPause, "retryPause");
+        this.listenerFinding = Objects.requireNonNull(listenerFinding, "listenerFinding");
     }
 
     public synchronized void start() {
@@ -92,7 +97,7 @@ public final class Reporter {
 
     private boolean sendOne(List<Observation> batch) {
         try {
-            sender.apply(new Report(ReportSource.CHECKER, checkerId, batch));
+            sender.apply(new Report(ReportSource.CHECKER, checkerId, batch, listenerFinding.get()));
             pending.acknowledge(batch);
             link.reachable();
             listener.sent(batch.size());
