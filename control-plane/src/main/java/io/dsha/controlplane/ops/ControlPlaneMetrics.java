@@ -4,6 +4,7 @@ import io.dsha.api.event.Event;
 import io.dsha.api.event.EventType;
 import io.dsha.api.report.Report;
 import io.dsha.api.state.HealthStatus;
+import io.dsha.api.state.VerdictFlag;
 import io.dsha.controlplane.ControlPlane;
 import io.dsha.controlplane.decision.BackendHealth;
 import io.dsha.controlplane.store.Published;
@@ -23,7 +24,10 @@ import java.util.Map;
 /**
  * Prometheus metrics: {@code dsha_revision}, {@code dsha_backend_verdict{backend,status}} (1 for the
  * current verdict, 0 for the others), {@code dsha_failovers_total}, {@code dsha_failbacks_total},
- * {@code dsha_events_total{type}}, {@code dsha_reports_received_total{source}}, {@code dsha_watchers}.
+ * {@code dsha_events_total{type}}, {@code dsha_reports_received_total{source}}, {@code dsha_watchers},
+ * {@code dsha_backend_degraded{backend}} (1 while the verdict is flagged DEGRADED),
+ * {@code dsha_backend_lag{backend}} (the data lag in the verdict, for a topology with a freshness
+ * check; refreshed with each revision).
  */
 @Singleton
 public class ControlPlaneMetrics {
@@ -31,6 +35,8 @@ public class ControlPlaneMetrics {
     private final MeterRegistry registry;
     private final ControlPlane controlPlane;
     private final MultiGauge verdicts;
+    private final MultiGauge degraded;
+    private final MultiGauge lags;
     private final Map<EventType, Counter> events = new EnumMap<>(EventType.class);
     private final Counter failovers;
     private final Counter failbacks;
@@ -41,6 +47,10 @@ public class ControlPlaneMetrics {
         this.controlPlane = controlPlane;
         this.verdicts = MultiGauge.builder("dsha.backend.verdict")
                 .description("1 for the backend's current verdict, 0 for the other statuses")
+                .register(registry);
+        this.degraded = MultiGauge.builder("dsha.backend.degraded").description("1 while the backend's verdict is flagged DEGRADED")
+                .register(registry);
+        this.lags = MultiGauge.builder("dsha.backend.lag").description("How far the backend's data is behind the freshest instance")
                 .register(registry);
         this.failovers = Counter.builder("dsha.failovers").description("Traffic moved away from a backend that stopped serving").register(registry);
         this.failbacks = Counter.builder("dsha.failbacks").description("Traffic moved back to a preferred backend").register(registry);
@@ -93,5 +103,15 @@ public class ControlPlaneMetrics {
             }
         }
         verdicts.register(rows, true);
+        List<MultiGauge.Row<?>> flagged = new ArrayList<>();
+        List<MultiGauge.Row<?>> lagRows = new ArrayList<>();
+        for (BackendHealth h : p.state().health().values()) {
+            flagged.add(MultiGauge.Row.of(Tags.of("backend", h.backendId()), h.flags().contains(VerdictFlag.DEGRADED) ? 1 : 0));
+            if (h.lag() != null) {
+                lagRows.add(MultiGauge.Row.of(Tags.of("backend", h.backendId()), h.lag()));
+            }
+        }
+        degraded.register(flagged, true);
+        lags.register(lagRows, true);
     }
 }

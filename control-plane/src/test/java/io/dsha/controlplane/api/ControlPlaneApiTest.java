@@ -495,7 +495,8 @@ class ControlPlaneApiTest {
         settle("c1", f.a, "UP");
         String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
         for (String name : List.of("dsha_revision", "dsha_backend_verdict{backend=\"" + f.a + "\",status=\"UP\"} 1.0",
-                "dsha_failovers_total", "dsha_failbacks_total", "dsha_reports_received_total{source=\"CHECKER\"}")) {
+                "dsha_failovers_total", "dsha_failbacks_total", "dsha_reports_received_total{source=\"CHECKER\"}",
+                "dsha_backend_degraded{backend=\"" + f.a + "\"} 0.0")) {
             assertTrue(metrics.contains(name), name + " in\n" + metrics);
         }
         given().get("/q/openapi").then().statusCode(200)
