@@ -286,6 +286,16 @@ class CheckerIT {
     }
 
     @Test
+    void aWrongTokenKeepsTheCheckerUnreadyAndSaysWhy() {
+        twoBackendsUp();
+        try (CheckerProcess wrong = CheckerProcess.start(cp.url(), "edge-6", Map.of("dsha.agent-token", "not-the-agent-token-0000")).awaitStarted()) {
+            within(20).until(() -> wrong.ready().body().contains("401"));
+            assertEquals(503, wrong.ready().statusCode());
+            assertTrue(wrong.process().output().contains("Cannot use the control plane at " + cp.url()), wrong.process().output());
+        }
+    }
+
+    @Test
     void aConfigurationThatCannotWorkStopsTheServiceWithEveryProblemNamed() {
         try (CheckerProcess bad = CheckerProcess.start("ftp://nowhere", "bad id with spaces", Map.of("dsha.trust-store-file", "/nonexistent/ca.pem",
                 "dsha.listener.address", "no-port"))) {

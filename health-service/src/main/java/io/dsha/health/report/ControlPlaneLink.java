@@ -30,10 +30,14 @@ public final class ControlPlaneLink {
     }
 
     public void unreachable(Throwable cause) {
-        lastError = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+        String error = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
         if (reachable) {
-            LOG.warnf("Lost the control plane at %s (%s); probing goes on, observations wait", url, lastError);
+            LOG.warnf("Lost the control plane at %s (%s); probing goes on, observations wait", url, error);
+        } else if (!error.equals(lastError)) {
+            // Said once per distinct reason, so a wrong token or URL is visible without flooding the log.
+            LOG.warnf("Cannot use the control plane at %s: %s", url, error);
         }
+        lastError = error;
         reachable = false;
     }
 

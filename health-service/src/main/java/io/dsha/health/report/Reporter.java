@@ -104,15 +104,16 @@ public final class Reporter {
             return true;
         } catch (ClientErrorException e) {
             int status = e.getResponse().getStatus();
-            link.reachable();
             listener.failed(e);
             if (status == 400 || status == 422) {
+                link.reachable();
                 LOG.errorf("The control plane refused a report (%d); dropping its %d observations: %s", status, batch.size(),
                         e.getResponse().readEntity(String.class));
                 pending.acknowledge(batch);
                 return true;
             }
-            LOG.errorf("The control plane refused a report (%d): check dsha.agent-token", status);
+            link.unreachable(new IllegalStateException("the control plane refused a report with " + status
+                    + (status == 401 || status == 403 ? ": check dsha.agent-token" : ": check dsha.control-plane.url")));
             return false;
         } catch (RuntimeException e) {
             link.unreachable(e);
