@@ -65,9 +65,9 @@ public final class VertxProber implements Prober {
         long timeout = target.check().timeoutMs();
         long timer = vertx.setTimer(timeout, id -> result.tryComplete(ProbeResult.down("timed out after " + timeout + " ms", elapsed.get(), null)));
         Future<ProbeResult> attempt = switch (target.check().type()) {
-            case HTTP -> http(target, elapsed, result);
-            case TCP -> tcp(target, elapsed, result);
-            case TLS -> tls(target, elapsed, result);
+            case HTTP -> http(target, elapsed);
+            case TCP -> tcp(target, elapsed);
+            case TLS -> tls(target, elapsed);
         };
         attempt.onComplete(ar -> {
             vertx.cancelTimer(timer);
@@ -83,8 +83,8 @@ public final class VertxProber implements Prober {
     public Future<Buffer> get(ProbeTarget t, String path, long timeoutMs) {
         Promise<Buffer> result = Promise.promise();
         long timer = vertx.setTimer(timeoutMs, id -> result.tryFail("timed out after " + timeoutMs + " ms"));
-        send(t, path, timeoutMs).compose(resp -> resp.statusCode() == 200 ? body(resp)
-                : Future.failedFuture("HTTP " + resp.statusCode() + " from " + path)).onComplete(ar -> {
+        exchange(t, path, timeoutMs).compose(a -> a.status() == 200 ? Future.succeededFuture(a.body())
+                : Future.failedFuture("HTTP " + a.status() + " from " + path)).onComplete(ar -> {
                     vertx.cancelTimer(timer);
                     if (ar.succeeded()) {
                         result.tryComplete(ar.result());
@@ -95,7 +95,11 @@ public final class VertxProber implements Prober {
         return result.future();
     }
 
-    private Future<HttpClientResponse> send(ProbeTarget t, String path, long timeoutMs) {
+    /** An HTTP answer: its status, the start of its body, and the certificate findings when it came over TLS. */
+    private record Answer(int status, Buffer body, CertificateReport certificate) {
+    }
+
+    private Future<Answer> exchange(ProbeTarget t, String path, long timeoutMs) {
         RequestOptions options = new RequestOptions()
                 .setMethod(HttpMethod.GET)
                 .setServer(SocketAddress.inetSocketAddress(t.port(), t.host()))
@@ -106,19 +110,27 @@ public final class VertxProber implements Prober {
                 .setIdleTimeout(timeoutMs)
                 .putHeader("User-Agent", "dsha-health");
         HttpClient client = t.tls() ? https : http;
-        return client.request(options).compose(req -> req.send());
+        return client.request(options).compose(req -> {
+            Promise<Answer> answer = Promise.promise();
+            // Handlers are set as the response head arrives, on the event loop, before any of its body can be missed.
+            req.response().onSuccess(resp -> {
+                CertificateReport cert = t.tls() ? certificate(resp, t) : null;
+                Buffer acc = Buffer.buffer();
+                resp.handler(chunk -> {
+                    if (acc.length() < MAX_BODY) {
+                        acc.appendBuffer(chunk, 0, Math.min(chunk.length(), MAX_BODY - acc.length()));
+                    }
+                });
+                resp.exceptionHandler(answer::tryFail);
+                resp.endHandler(v -> answer.tryComplete(new Answer(resp.statusCode(), acc, cert)));
+            }).onFailure(answer::tryFail);
+            req.end().onFailure(answer::tryFail);
+            return answer.future();
+        });
     }
 
-    private Future<ProbeResult> http(ProbeTarget t, Supplier<Long> elapsed, Promise<ProbeResult> done) {
-        return send(t, t.check().path(), t.check().timeoutMs()).compose(resp -> {
-            CertificateReport cert = t.tls() ? certificate(resp, t) : null;
-            // A probe that already timed out must not keep reading.
-            if (done.future().isComplete()) {
-                resp.request().connection().close();
-                return Future.succeededFuture(done.future().result());
-            }
-            return body(resp).map(body -> judge(t, resp.statusCode(), body, elapsed.get(), cert));
-        });
+    private Future<ProbeResult> http(ProbeTarget t, Supplier<Long> elapsed) {
+        return exchange(t, t.check().path(), t.check().timeoutMs()).map(a -> judge(t, a.status(), a.body(), elapsed.get(), a.certificate()));
     }
 
     private static ProbeResult judge(ProbeTarget t, int status, Buffer body, long latency, CertificateReport cert) {
@@ -151,27 +163,14 @@ public final class VertxProber implements Prober {
         }
     }
 
-    private static Future<Buffer> body(HttpClientResponse resp) {
-        Promise<Buffer> p = Promise.promise();
-        Buffer acc = Buffer.buffer();
-        resp.handler(chunk -> {
-            if (acc.length() < MAX_BODY) {
-                acc.appendBuffer(chunk, 0, Math.min(chunk.length(), MAX_BODY - acc.length()));
-            }
-        });
-        resp.exceptionHandler(p::tryFail);
-        resp.endHandler(v -> p.tryComplete(acc));
-        return p.future();
-    }
-
-    private Future<ProbeResult> tcp(ProbeTarget t, Supplier<Long> elapsed, Promise<ProbeResult> done) {
+    private Future<ProbeResult> tcp(ProbeTarget t, Supplier<Long> elapsed) {
         return tcp.connect(t.port(), t.host()).map(socket -> {
             socket.close();
             return ProbeResult.up(elapsed.get(), null);
         });
     }
 
-    private Future<ProbeResult> tls(ProbeTarget t, Supplier<Long> elapsed, Promise<ProbeResult> done) {
+    private Future<ProbeResult> tls(ProbeTarget t, Supplier<Long> elapsed) {
         SocketAddress remote = SocketAddress.inetSocketAddress(t.port(), t.host());
         // SNI carries a host name, never an IP literal (RFC 6066).
         String sni = t.expectedName() == null || Hostnames.isIpLiteral(t.expectedName()) ? null : t.expectedName();

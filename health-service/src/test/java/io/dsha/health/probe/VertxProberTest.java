@@ -74,7 +74,8 @@ class VertxProberTest {
             assertEquals("HTTP 500 from /health (expected 200)", down.reason());
 
             ds.status(200);
-            assertTrue(probe(t).ok());
+            ProbeResult again = probe(t);
+            assertTrue(again.ok(), again.reason());
         }
     }
 
@@ -82,7 +83,8 @@ class VertxProberTest {
     void httpChecksTheBodyWhenAsked() throws Exception {
         try (SimulatedDataStack ds = new SimulatedDataStack(vertx)) {
             HealthCheck withBody = new HealthCheck(HealthCheckType.HTTP, "/health", 200, 1000, 300, 2, 2, "\"status\":\"ok\"", null, null, null, null);
-            assertTrue(probe(target(ds.port(), withBody, false)).ok());
+            ProbeResult first = probe(target(ds.port(), withBody, false));
+            assertTrue(first.ok(), first.reason());
             ds.body("{\"status\":\"starting\"}");
             assertEquals("the answer from /health does not contain \"\"status\":\"ok\"\"", probe(target(ds.port(), withBody, false)).reason());
         }
@@ -93,7 +95,8 @@ class VertxProberTest {
         try (SimulatedDataStack ds = new SimulatedDataStack(vertx)) {
             HealthCheck withField = new HealthCheck(HealthCheckType.HTTP, "/health", 200, 1000, 300, 2, 2, null, null, null, null,
                     new io.dsha.api.topology.JsonExpectation("/status", "ok"));
-            assertTrue(probe(target(ds.port(), withField, false)).ok());
+            ProbeResult first = probe(target(ds.port(), withField, false));
+            assertTrue(first.ok(), first.reason());
             ds.body("{\"status\":\"starting\"}");
             assertEquals("the answer from /health has \"starting\" at /status (expected \"ok\")", probe(target(ds.port(), withField, false)).reason());
             ds.body("not json");
@@ -118,7 +121,8 @@ class VertxProberTest {
     @Test
     void tcpConnects() throws Exception {
         try (SimulatedDataStack ds = new SimulatedDataStack(vertx)) {
-            assertTrue(probe(target(ds.port(), TCP, false)).ok());
+            ProbeResult tcp = probe(target(ds.port(), TCP, false));
+            assertTrue(tcp.ok(), tcp.reason());
         }
         assertFalse(probe(target(closedPort(), TCP, false)).ok());
     }
