@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Side-by-side throughput of the datastack-ha proxy and HAProxy 2.6 on loopback (see bench/README.md).
 #
-#   bench/run.sh [--duration 10s] [--warmup 20s] [--threads 1] [--also-threads 2]
-#                [--connections 64] [--wrk-threads 2] [--java-opts "..."] [--wait-idle 0]
-#                [--profile] [--keep]
+#   bench/run.sh [--scenarios "http tls passthrough"] [--duration 10s] [--warmup 20s] [--threads 1]
+#                [--also-threads 2] [--connections 64] [--wrk-threads 2] [--java-opts "..."]
+#                [--wait-idle 0] [--profile] [--keep]
 #
-# Starts two NGINX stand-in backends, the control plane, HAProxy and our proxy (one at a time),
+# Starts two NGINX stand-in backends (plain HTTP, and HTTPS for passthrough), the control plane,
+# HAProxy and our proxy (one at a time; HAProxy in mode tcp with SNI routing for passthrough),
 # runs wrk against each, prints a markdown table and writes it, with every configuration and
 # command line used, to bench/results/latest.md (with --profile: latest-profile.md). Everything
 # listens on 127.0.0.1; every process started here is stopped on exit.
@@ -25,6 +26,7 @@ WARMUP="${WARMUP:-20s}"              # wrk run before measuring our proxy (JIT);
 WARMUP_NATIVE="${WARMUP_NATIVE:-2s}" # warm-up of NGINX / HAProxy (connections, TLS sessions, caches)
 THREADS="${THREADS:-1}"              # HAProxy nbthread = our dsha.event-loops (the main comparison)
 ALSO_THREADS="${ALSO_THREADS-2}"     # further thread counts to report ("" for none)
+SCENARIOS="${SCENARIOS:-http tls passthrough}"   # HTTP, TLS termination, TLS passthrough by SNI
 CONNECTIONS="${CONNECTIONS:-64}"     # wrk -c
 WRK_THREADS="${WRK_THREADS:-2}"      # wrk -t
 JAVA_OPTS="${JAVA_OPTS:--Xms512m -Xmx512m -XX:+UseG1GC}"   # for our proxy (the control plane gets -Xmx256m)
@@ -39,6 +41,7 @@ while [ $# -gt 0 ]; do
     --warmup) WARMUP="$2"; shift 2 ;;
     --threads) THREADS="$2"; shift 2 ;;
     --also-threads) ALSO_THREADS="$2"; shift 2 ;;
+    --scenarios) SCENARIOS="$2"; shift 2 ;;
     --connections) CONNECTIONS="$2"; shift 2 ;;
     --wrk-threads) WRK_THREADS="$2"; shift 2 ;;
     --java-opts) JAVA_OPTS="$2"; shift 2 ;;
@@ -60,6 +63,9 @@ for d in "$DURATION" "$WARMUP" "$WARMUP_NATIVE"; do
   [[ "$d" =~ ^[0-9]+[smh]?$ ]] || die "a duration looks like 10s, 2m or 30 (seconds); got '$d'"
 done
 [[ "$WAIT_IDLE" =~ ^[0-9]+$ ]] || die "--wait-idle takes seconds; got '$WAIT_IDLE'"
+for sc in $SCENARIOS; do
+  case "$sc" in http|tls|passthrough) ;; *) die "a scenario is http, tls or passthrough; got '$sc'" ;; esac
+done
 for n in "$THREADS" $ALSO_THREADS "$CONNECTIONS" "$WRK_THREADS"; do
   [[ "$n" =~ ^[1-9][0-9]*$ ]] || die "thread and connection counts are positive integers; got '$n'"
 done
@@ -176,8 +182,9 @@ ADMIN_TOKEN="bench-admin-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 AGENT_TOKEN="bench-agent-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 
 # ---- two NGINX stand-ins (the peers' configuration, one worker each) -------------------------------
-start_nginx() {   # start_nginx NAME PORT BODY
-  local name="$1" port="$2" body="$3"
+start_nginx() {   # start_nginx NAME PORT BODY [ssl]
+  local name="$1" port="$2" body="$3" listen="$2" scheme=http
+  [ "${4:-}" = ssl ] && { listen="$port ssl; ssl_certificate $RUN/lb.crt; ssl_certificate_key $RUN/lb.key"; scheme=https; }
   mkdir -p "$RUN/$name-tmp"
   # The peers' configuration; only the temp paths are added (NGINX refuses to start as a user who
   # cannot write the compiled-in ones; nothing is ever written there for these GETs).
@@ -187,18 +194,25 @@ events { worker_connections 1024; }
 http { access_log off; keepalive_requests 1000000;
   client_body_temp_path $RUN/$name-tmp/body; proxy_temp_path $RUN/$name-tmp/proxy;
   fastcgi_temp_path $RUN/$name-tmp/fastcgi; uwsgi_temp_path $RUN/$name-tmp/uwsgi; scgi_temp_path $RUN/$name-tmp/scgi;
-  server { listen 127.0.0.1:$port;
+  server { listen 127.0.0.1:$listen;
     location / { default_type text/plain; return 200 "$body\n"; }
     location = /health { default_type text/plain; return 200 "ok\n"; } } }
 CONF
   nginx -p "$RUN" -e "$RUN/$name.err" -c "$RUN/$name.conf" > "$RUN/$name.out" 2>&1 &
   PIDS+=("$!")
-  wait_http "http://127.0.0.1:$port/health" 10 "$!" "nginx $name" "$RUN/$name.err"
+  wait_http "$scheme://127.0.0.1:$port/health" 10 "$!" "nginx $name" "$RUN/$name.err" -k
 }
 log "starting NGINX stand-ins on 127.0.0.1:$P1 (alpha) and 127.0.0.1:$P2 (bravo)"
 start_nginx alpha "$P1" alpha
 NGINX_ALPHA_PID="${PIDS[-1]}"
 start_nginx bravo "$P2" bravo
+case " $SCENARIOS " in *" passthrough "*)
+  # Passthrough: the instances hold the certificate (the same self-signed one, for simplicity).
+  free_port P3; free_port P4
+  log "starting NGINX HTTPS stand-ins on 127.0.0.1:$P3 (alpha) and 127.0.0.1:$P4 (bravo) for passthrough"
+  start_nginx alpha-tls "$P3" alpha ssl
+  start_nginx bravo-tls "$P4" bravo ssl ;;
+esac
 
 # ---- control plane, topology, checker reports --------------------------------------------------------
 mkdir -p "$RUN/control-plane"
@@ -213,6 +227,21 @@ CP_URL="http://127.0.0.1:$CP_PORT"
 wait_http "$CP_URL/q/health/ready" 60 "$CP_PID" "the control plane" "$RUN/control-plane.log"
 
 free_port NOMINAL_LISTENER
+# Passthrough clients ask for this name (curl, through --resolve) or for 127.0.0.1 (wrk sends its URL's
+# host as SNI); both proxies route exactly these two names and refuse others.
+BENCH_FQDN="ds.bench.test"
+cat > "$RUN/topology-passthrough.json" <<JSON
+{"listener": {"host": "127.0.0.1", "port": $NOMINAL_LISTENER},
+ "fqdn": "$BENCH_FQDN",
+ "tlsMode": "PASSTHROUGH",
+ "mode": "ACTIVE_ACTIVE",
+ "allDown": "TRY_ALL",
+ "backends": [
+   {"id": "a", "host": "127.0.0.1", "port": ${P3:-1}, "priority": 0, "weight": 1,
+    "healthCheck": {"type": "TLS", "intervalMs": 1000, "timeoutMs": 500, "rise": 2, "fall": 2}},
+   {"id": "b", "host": "127.0.0.1", "port": ${P4:-2}, "priority": 1, "weight": 1,
+    "healthCheck": {"type": "TLS", "intervalMs": 1000, "timeoutMs": 500, "rise": 2, "fall": 2}}]}
+JSON
 cat > "$RUN/topology.json" <<JSON
 {"listener": {"host": "127.0.0.1", "port": $NOMINAL_LISTENER},
  "tlsMode": "TERMINATE",
@@ -224,18 +253,21 @@ cat > "$RUN/topology.json" <<JSON
    {"id": "b", "host": "127.0.0.1", "port": $P2, "priority": 1, "weight": 1,
     "healthCheck": {"type": "HTTP", "path": "/health", "expectStatus": 200, "intervalMs": 1000, "timeoutMs": 500, "rise": 2, "fall": 2}}]}
 JSON
-curl -sS --fail-with-body -o "$RUN/put-topology.json" -X PUT -H "Authorization: Bearer $ADMIN_TOKEN" \
-  -H 'Content-Type: application/json' --data-binary @"$RUN/topology.json" "$CP_URL/api/v1/topology" \
-  || die "the control plane refused the topology: $(cat "$RUN/put-topology.json" 2>/dev/null)"
-# A checker's observations (rise 2): both backends UP.
-for i in 1 2; do
-  curl -fsS -o /dev/null -X POST -H "Authorization: Bearer $AGENT_TOKEN" -H 'Content-Type: application/json' \
-    --data '{"source":"CHECKER","reporterId":"bench-checker","observations":[{"backendId":"a","status":"UP"},{"backendId":"b","status":"UP"}]}' \
-    "$CP_URL/api/v1/reports" || die "the control plane refused a checker report"
-done
-STATE="$(curl -fsS -H "Authorization: Bearer $AGENT_TOKEN" "$CP_URL/api/v1/state")"
-ACTIVE="$(printf '%s' "$STATE" | grep -o '"active" *: *\[[^]]*\]' | sed -n "1,1p")"
-case "$ACTIVE" in *'"a"'*'"b"'*|*'"b"'*'"a"'*) log "routing: $ACTIVE" ;; *) die "both backends should be active; the state is: $STATE" ;; esac
+use_topology() {   # use_topology FILE: PUT it, then a checker's observations (rise 2): both backends UP
+  curl -sS --fail-with-body -o "$RUN/put-topology.json" -X PUT -H "Authorization: Bearer $ADMIN_TOKEN" \
+    -H 'Content-Type: application/json' --data-binary @"$1" "$CP_URL/api/v1/topology" \
+    || die "the control plane refused the topology: $(cat "$RUN/put-topology.json" 2>/dev/null)"
+  local i state active
+  for i in 1 2; do
+    curl -fsS -o /dev/null -X POST -H "Authorization: Bearer $AGENT_TOKEN" -H 'Content-Type: application/json' \
+      --data '{"source":"CHECKER","reporterId":"bench-checker","observations":[{"backendId":"a","status":"UP"},{"backendId":"b","status":"UP"}]}' \
+      "$CP_URL/api/v1/reports" || die "the control plane refused a checker report"
+  done
+  state="$(curl -fsS -H "Authorization: Bearer $AGENT_TOKEN" "$CP_URL/api/v1/state")"
+  active="$(printf '%s' "$state" | grep -o '"active" *: *\[[^]]*\]' | sed -n "1,1p")"
+  case "$active" in *'"a"'*'"b"'*|*'"b"'*'"a"'*) log "routing ($(basename "$1")): $active" ;; *) die "both backends should be active; the state is: $state" ;; esac
+}
+use_topology "$RUN/topology.json"
 
 # ---- CPU accounting: how much of the machine went to processes that are not part of this run ------------
 NCPU="$(nproc)"
@@ -378,10 +410,31 @@ tls_params() {   # what was negotiated
 
 # ---- HAProxy (the peers' configuration) ------------------------------------------------------------------
 HAPROXY_PID=""
-start_haproxy() {   # start_haproxy NBTHREAD tls|http PORT
+start_haproxy() {   # start_haproxy NBTHREAD tls|http|passthrough PORT
   local nb="$1" mode="$2" port="$3" bind cfg="$RUN/haproxy-$2-t$1.cfg"
   bind="bind 127.0.0.1:$port"
   [ "$mode" = tls ] && bind="$bind ssl crt $RUN/lb.pem alpn http/1.1"
+  if [ "$mode" = passthrough ]; then
+    cat > "$cfg" <<CFG
+global
+  nbthread $nb
+  maxconn 4096
+defaults
+  mode tcp
+  timeout connect 2s
+  timeout client 30s
+  timeout server 30s
+frontend fe
+  $bind
+  tcp-request inspect-delay 5s
+  tcp-request content accept if { req_ssl_hello_type 1 }
+  use_backend be if { req_ssl_sni -i 127.0.0.1 $BENCH_FQDN }
+backend be
+  balance roundrobin
+  server a 127.0.0.1:$P3
+  server b 127.0.0.1:$P4
+CFG
+  else
   cat > "$cfg" <<CFG
 global
   nbthread $nb
@@ -401,12 +454,13 @@ backend be
   server a 127.0.0.1:$P1
   server b 127.0.0.1:$P2
 CFG
+  fi
   haproxy -c -q -f "$cfg" > "$RUN/haproxy-$mode-t$nb.check" 2>&1 || { cat "$RUN/haproxy-$mode-t$nb.check" >&2; die "haproxy -c refused $cfg"; }
   haproxy -db -f "$cfg" > "$RUN/haproxy-$mode-t$nb.log" 2>&1 &
   HAPROXY_PID=$!
   PIDS+=("$HAPROXY_PID")
-  local scheme=http; [ "$mode" = tls ] && scheme=https
-  wait_http "$scheme://127.0.0.1:$port/" 10 "$HAPROXY_PID" haproxy "$RUN/haproxy-$mode-t$nb.log" -k
+  local scheme=http; [ "$mode" != http ] && scheme=https
+  wait_http "$scheme://$BENCH_FQDN:$port/" 10 "$HAPROXY_PID" haproxy "$RUN/haproxy-$mode-t$nb.log" -k --resolve "$BENCH_FQDN:$port:127.0.0.1"
 }
 
 # ---- our proxy -------------------------------------------------------------------------------------------
@@ -425,6 +479,8 @@ start_proxy() {   # start_proxy EVENT_LOOPS tls|http PORT
     -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$mgmt")
   if [ "$mode" = tls ]; then
     cmd+=(-Ddsha.tls.cert-file="$RUN/lb.crt" -Ddsha.tls.key-file="$RUN/lb.key")
+  elif [ "$mode" = passthrough ]; then
+    cmd+=(-Ddsha.passthrough.server-names=127.0.0.1)   # besides the topology's fqdn; no certificate at all
   else
     cmd+=(-Ddsha.listener.plain-http=true)
   fi
@@ -456,21 +512,24 @@ THREAD_COUNTS="$THREADS"
 for t in $ALSO_THREADS; do case " $THREAD_COUNTS " in *" $t "*) ;; *) THREAD_COUNTS+=" $t" ;; esac; done
 FIRST=1
 for T in $THREAD_COUNTS; do
-  for mode in http tls; do
-    scheme=http; [ "$mode" = tls ] && scheme=https
-    label="HTTP"; [ "$mode" = tls ] && label="TLS termination"
+  for mode in $SCENARIOS; do
+    scheme=http; [ "$mode" != http ] && scheme=https
+    case "$mode" in http) label="HTTP" ;; tls) label="TLS termination" ;; passthrough) label="TLS passthrough by SNI" ;; esac
+    hlabel="$label"; [ "$mode" = passthrough ] && hlabel="$label (mode tcp)"
+    # curl sends no SNI for an IP address: ask for the FQDN, resolved to loopback.
 
     free_port LB
     start_haproxy "$T" "$mode" "$LB"
-    check_body "$scheme://127.0.0.1:$LB/" -k
+    check_body "$scheme://$BENCH_FQDN:$LB/" -k --resolve "$BENCH_FQDN:$LB:127.0.0.1"
     [ "$mode" = tls ] && TLS_INFO+=("HAProxy, $T thread(s): $(tls_params "$LB")")
-    measure "haproxy-$mode-t$T" "HAProxy 2.6, $label" "$T" "$scheme://127.0.0.1:$LB/" "$WARMUP_NATIVE" "$HAPROXY_PID"
+    measure "haproxy-$mode-t$T" "HAProxy 2.6, $hlabel" "$T" "$scheme://127.0.0.1:$LB/" "$WARMUP_NATIVE" "$HAPROXY_PID"
     stop_and_forget "$HAPROXY_PID"
 
     free_port PX
     PROFILED="$FIRST"
+    if [ "$mode" = passthrough ]; then use_topology "$RUN/topology-passthrough.json"; else use_topology "$RUN/topology.json"; fi
     start_proxy "$T" "$mode" "$PX"
-    check_body "$scheme://127.0.0.1:$PX/" -k
+    check_body "$scheme://$BENCH_FQDN:$PX/" -k --resolve "$BENCH_FQDN:$PX:127.0.0.1"
     [ "$mode" = tls ] && TLS_INFO+=("dsha proxy, $T event loop(s): $(tls_params "$PX")")
     measure "dsha-$mode-t$T" "dsha proxy, $label" "$T" "$scheme://127.0.0.1:$PX/" "$WARMUP" "$PROXY_PID"
     # Distinct warnings and errors logged while serving (before the stop), with counts.
@@ -552,13 +611,14 @@ JAVA_FLAGS="$(java $JAVA_OPTS -XX:+PrintCommandLineFlags -version 2>&1 | sed -n 
   echo "Ports were picked free for this run; RUN was \`$RUN\`."
   echo
   echo "### NGINX stand-ins"
-  for n in alpha bravo; do echo '```nginx'; cat "$RUN/$n.conf"; echo '```'; done
+  for n in alpha bravo alpha-tls bravo-tls; do [ -f "$RUN/$n.conf" ] && { echo '```nginx'; cat "$RUN/$n.conf"; echo '```'; }; done
   for cfg in "$RUN"/haproxy-*.cfg; do
     echo; echo "### $(basename "$cfg")"; echo '```'; cat "$cfg"; echo '```'
   done
   echo
-  echo "### Topology (PUT /api/v1/topology; then two CHECKER reports marking a and b UP)"
+  echo "### Topologies (PUT /api/v1/topology before each proxy starts; then two CHECKER reports marking a and b UP)"
   echo '```json'; cat "$RUN/topology.json"; echo '```'
+  case " $SCENARIOS " in *" passthrough "*) echo '```json'; cat "$RUN/topology-passthrough.json"; echo '```' ;; esac
   echo
   echo "### Java command lines (tokens are random per run)"
   echo '```'
