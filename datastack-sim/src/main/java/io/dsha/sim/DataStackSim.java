@@ -29,7 +29,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code POST /sim/hang {"hang": true}}: from then on every request but {@code /sim/*} is accepted
  *       and never answered;</li>
  *   <li>{@code POST /api/records}: ingests one record (JSON; its {@code id} is kept, or one is made),
- *       201 once it is stored; {@code GET /api/records/{id}} finds it, {@code GET /api/records} lists them;</li>
+ *       201 once it is stored (with {@code sim.journal-file}, forced to disk and read back at start); {@code GET /api/records/{id}} finds it, {@code GET /api/records} lists them;</li>
  *   <li>{@code GET /status}: data freshness, {@code {"ingest": {"lastRecordTime": ISO-8601, "records": N}}};</li>
  *   <li>{@code GET /api/info}: which instance answered; {@code GET /sim/state}: everything above.</li>
  * </ul>
@@ -49,6 +49,7 @@ public final class DataStackSim {
     private volatile boolean hang;
     private volatile HttpServer server;
     private long feedTimer = -1;
+    private java.nio.channels.FileChannel journal;
 
     public DataStackSim(Vertx vertx, SimSettings settings) {
         this.vertx = requireNonNull(vertx, "vertx");
@@ -61,9 +62,21 @@ public final class DataStackSim {
         settings.keystore().ifPresent(ks -> options.setSsl(true)
                 .setKeyCertOptions(new PfxOptions().setPath(ks.toString()).setPassword(settings.keystorePassword())));
         lastRecord.set(System.currentTimeMillis());
+        if (settings.journal().isPresent()) {
+            try {
+                java.nio.file.Path j = settings.journal().get();
+                if (java.nio.file.Files.exists(j)) {
+                    java.nio.file.Files.readAllLines(j).stream().filter(l -> !l.isBlank()).forEach(this::store);
+                }
+                journal = java.nio.channels.FileChannel.open(j, java.nio.file.StandardOpenOption.CREATE,
+                        java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.APPEND);
+            } catch (java.io.IOException e) {
+                return Future.failedFuture(e);
+            }
+        }
         if (!settings.feedIntervalMillis().isEmpty()) {
             long every = settings.feedIntervalMillis().getAsLong();
-            feedTimer = vertx.setPeriodic(every, id -> store("feed-" + fed.incrementAndGet()));
+            feedTimer = vertx.setPeriodic(every, id -> store("feed-" + settings.name() + "-" + System.currentTimeMillis() + "-" + fed.incrementAndGet()));
         }
         return vertx.createHttpServer(options).requestHandler(this::handle).listen(settings.port()).map(s -> {
             server = s;
@@ -76,7 +89,15 @@ public final class DataStackSim {
             vertx.cancelTimer(feedTimer);
         }
         HttpServer s = server;
-        return s == null ? Future.succeededFuture() : s.close();
+        return (s == null ? Future.<Void>succeededFuture() : s.close()).eventually(() -> vertx.executeBlocking(() -> {
+            synchronized (this) {
+                if (journal != null) {
+                    journal.close();
+                    journal = null;
+                }
+            }
+            return null;
+        }).mapEmpty());
     }
 
     public String scheme() {
@@ -104,6 +125,18 @@ public final class DataStackSim {
 
     public int recordCount() {
         return records.size();
+    }
+
+    /**
+     * Stores an ingested record: with a journal, the id is written and forced to disk before it is counted (and so
+     * before the client is told), so a killed instance comes back with every record it acknowledged.
+     */
+    private synchronized void journal(String id) throws java.io.IOException {
+        if (journal != null) {
+            journal.write(java.nio.ByteBuffer.wrap((id + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            journal.force(false);
+        }
+        store(id);
     }
 
     private void store(String id) {
@@ -137,8 +170,11 @@ public final class DataStackSim {
                     json(req, 400, new JsonObject().put("error", "a record is a JSON object; its optional \"id\" a string"));
                     return;
                 }
-                store(id);
-                json(req, 201, new JsonObject().put("id", id).put("instance", settings.name()).put("records", records.size()));
+                vertx.executeBlocking(() -> {
+                    journal(id);
+                    return id;
+                }).onFailure(e -> json(req, 500, new JsonObject().put("error", "not stored: " + e.getMessage())))
+                        .onSuccess(stored -> json(req, 201, new JsonObject().put("id", id).put("instance", settings.name()).put("records", records.size())));
             });
         } else if (path.equals("/api/records") && req.method() == HttpMethod.GET) {
             json(req, 200, new JsonObject().put("instance", settings.name()).put("count", records.size())
@@ -208,19 +244,20 @@ public final class DataStackSim {
 
     /** The {@code sim.*} settings as plain values, so tests build them without a config source. */
     public record SimSettings(String name, String host, int port, Optional<java.nio.file.Path> keystore, String keystorePassword,
-            java.util.OptionalLong feedIntervalMillis) {
+            java.util.OptionalLong feedIntervalMillis, Optional<java.nio.file.Path> journal) {
         public SimSettings {
             requireNonNull(name, "name");
             requireNonNull(host, "host");
             requireNonNull(keystore, "keystore");
             requireNonNull(feedIntervalMillis, "feedIntervalMillis");
+            requireNonNull(journal, "journal");
             if (port < 0 || port > 65535) {
                 throw new IllegalArgumentException("port: " + port + " (expected: 0..65535)");
             }
         }
 
         public static SimSettings plain(String name) {
-            return new SimSettings(name, "127.0.0.1", 0, Optional.empty(), "", java.util.OptionalLong.empty());
+            return new SimSettings(name, "127.0.0.1", 0, Optional.empty(), "", java.util.OptionalLong.empty(), Optional.empty());
         }
     }
 }

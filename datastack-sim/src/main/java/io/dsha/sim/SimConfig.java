@@ -24,6 +24,9 @@ public interface SimConfig {
     @WithDefault("0s")
     Duration feedInterval();
 
+    /** Where ingested record ids are journaled (forced to disk before the 201), read back at start; none: memory only. */
+    Optional<String> journalFile();
+
     Tls tls();
 
     /** HTTPS with a PKCS#12 key store; plain HTTP without one. */

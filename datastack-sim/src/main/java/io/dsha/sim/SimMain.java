@@ -30,7 +30,8 @@ public final class SimMain implements QuarkusApplication {
     public int run(String... args) throws Exception {
         SimSettings settings = new SimSettings(config.name(), config.host(), config.port(),
                 config.tls().keystoreFile().map(Path::of), config.tls().keystorePassword().orElse(""),
-                config.feedInterval().isZero() ? OptionalLong.empty() : OptionalLong.of(config.feedInterval().toMillis()));
+                config.feedInterval().isZero() ? OptionalLong.empty() : OptionalLong.of(config.feedInterval().toMillis()),
+                config.journalFile().map(Path::of));
         DataStackSim sim = new DataStackSim(vertx, settings);
         int port = sim.start().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         LOG.infof("datastack-sim %s listening on %s://%s:%d", config.name(), sim.scheme(), config.host(), port);

@@ -85,6 +85,21 @@ class DataStackSimTest {
     }
 
     @Test
+    void journaledRecordsSurviveARestart(@TempDir Path dir) throws Exception {
+        SimSettings journaled = new SimSettings("j", "127.0.0.1", 0, Optional.empty(), "", OptionalLong.empty(),
+                Optional.of(dir.resolve("j.journal")));
+        DataStackSim first = new DataStackSim(vertx, journaled);
+        int port = first.start().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        assertEquals(201, send(http, "POST", "http://127.0.0.1:" + port + "/api/records", "{\"id\":\"kept\"}").statusCode());
+        first.stop().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+        DataStackSim second = new DataStackSim(vertx, journaled);
+        second.start().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        assertTrue(second.hasRecord("kept"));
+        assertEquals(1, second.recordCount());
+    }
+
+    @Test
     void aHangingInstanceAcceptsAndNeverAnswersButStillTakesControlCalls() throws Exception {
         assertEquals(200, send(http, "POST", base + "/sim/hang", "{\"hang\":true}").statusCode());
         HttpRequest slow = HttpRequest.newBuilder(URI.create(base + "/api/info")).timeout(Duration.ofMillis(300)).build();
@@ -101,7 +116,7 @@ class DataStackSimTest {
                 "-ext", "SAN=dns:localhost,ip:127.0.0.1", "-validity", "2", "-storetype", "PKCS12",
                 "-keystore", ks.toString(), "-storepass", "changeit", "-keypass", "changeit").inheritIO().start();
         assertEquals(0, keytool.waitFor());
-        DataStackSim tls = new DataStackSim(vertx, new SimSettings("b", "127.0.0.1", 0, Optional.of(ks), "changeit", OptionalLong.of(20)));
+        DataStackSim tls = new DataStackSim(vertx, new SimSettings("b", "127.0.0.1", 0, Optional.of(ks), "changeit", OptionalLong.of(20), Optional.empty()));
         int port = tls.start().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         assertEquals("https", tls.scheme());
 

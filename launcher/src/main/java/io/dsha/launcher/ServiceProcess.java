@@ -37,7 +37,7 @@ public final class ServiceProcess implements AutoCloseable {
         this.log = log;
     }
 
-    /** Starts {@code java -D<properties> -jar jar}, its output (and errors) appended to {@code log}. */
+    /** Starts {@code java -D<properties> -jar jar}, its output (and errors) in {@code log} (emptied first). */
     public static ServiceProcess start(String name, Path jar, Map<String, String> properties, Path log) {
         requireNonNull(jar, "jar");
         if (!Files.isRegularFile(jar)) {
@@ -52,15 +52,15 @@ public final class ServiceProcess implements AutoCloseable {
         cmd.add("-jar");
         cmd.add(jar.toString());
         ServiceProcess p = new ServiceProcess(name, List.copyOf(cmd), log);
-        p.launch();
+        p.launch(ProcessBuilder.Redirect.to(log.toFile()));
         return p;
     }
 
-    private void launch() {
+    private void launch(ProcessBuilder.Redirect output) {
         try {
             Files.createDirectories(log.toAbsolutePath().getParent());
             process = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+                    .redirectOutput(output).start();
         } catch (IOException e) {
             throw new UncheckedIOException("could not start " + name, e);
         }
@@ -71,7 +71,7 @@ public final class ServiceProcess implements AutoCloseable {
         if (process.isAlive()) {
             throw new IllegalStateException(name + " is still running");
         }
-        launch();
+        launch(ProcessBuilder.Redirect.appendTo(log.toFile()));
     }
 
     /**

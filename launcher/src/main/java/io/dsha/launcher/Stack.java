@@ -104,30 +104,39 @@ public final class Stack implements AutoCloseable {
     }
 
     private Sim startSim(String id) {
-        Map<String, String> props = new HashMap<>(Map.of("sim.name", id, "sim.port", "0",
-                "sim.feed-interval", options.feedIntervalMs() + "ms"));
+        return startSim(id, 0);
+    }
+
+    private Sim startSim(String id, int port) {
+        Map<String, String> props = new HashMap<>(Map.of("sim.name", id, "sim.port", Integer.toString(port),
+                "sim.feed-interval", options.feedIntervalMs() + "ms",
+                "sim.journal-file", options.stateDir().resolve("sim-" + id + ".journal").toString()));
         if (options.passthrough()) {
             props.put("sim.tls.keystore-file", certificate.keyStore().toString());
             props.put("sim.tls.keystore-password", certificate.password());
         }
-        ServiceProcess p = track(ServiceProcess.start("sim-" + id, jar("datastack-sim"), props, log("sim-" + id)));
-        int port = p.awaitPort(ServiceProcess.SIM_LISTENING);
-        return new Sim(id, p, (options.passthrough() ? "https" : "http") + "://127.0.0.1:" + port);
+        ServiceProcess p = track(ServiceProcess.start("sim-" + id, jar("datastack-sim"), props, log("sim-" + id + (port == 0 ? "" : "-again"))));
+        int bound = p.awaitPort(ServiceProcess.SIM_LISTENING);
+        return new Sim(id, p, (options.passthrough() ? "https" : "http") + "://127.0.0.1:" + bound);
     }
 
     private ServiceProcess startControlPlane(int port) {
+        return startControlPlane(port, "control-plane");
+    }
+
+    private ServiceProcess startControlPlane(int port, String logName) {
         ServiceProcess p = track(ServiceProcess.start("control-plane", jar("control-plane"), Map.of(
                 "dsha.admin-token", tokens.admin(),
                 "dsha.agent-token", tokens.agent(),
                 "dsha.state-dir", options.stateDir().resolve("control-plane").toString(),
-                "quarkus.http.port", Integer.toString(port)), log("control-plane")));
+                "quarkus.http.port", Integer.toString(port)), log(logName)));
         int actual = p.awaitPort(ServiceProcess.QUARKUS_LISTENING);
         client = new ControlPlaneClient("http://127.0.0.1:" + actual, tokens);
         return p;
     }
 
     private ServiceProcess startChecker(String id) {
-        ServiceProcess p = track(ServiceProcess.start(id, jar("health-service"), Map.of(
+        Map<String, String> props = new HashMap<>(Map.of(
                 "dsha.control-plane.url", client.url(),
                 "dsha.agent-token", tokens.agent(),
                 "dsha.checker-id", id,
@@ -135,7 +144,9 @@ public final class Stack implements AutoCloseable {
                 "dsha.trust-store-password", certificate.password(),
                 "dsha.report.retry-pause", "200ms",
                 "io.dsha.health.report.ReportSender/send/CircuitBreaker/delay", "500",
-                "quarkus.http.port", "0"), log(id)));
+                "quarkus.http.port", "0"));
+        props.putAll(options.checkerSettings().getOrDefault(id, Map.of()));
+        ServiceProcess p = track(ServiceProcess.start(id, jar("health-service"), props, log(id)));
         p.awaitPort(ServiceProcess.QUARKUS_LISTENING);
         return p;
     }
@@ -227,9 +238,20 @@ public final class Stack implements AutoCloseable {
         if (controlPlane.alive()) {
             controlPlane.stop(GRACE);
         }
-        long from = controlPlane.outputLength();
-        controlPlane.restart();
-        controlPlane.awaitLine(ServiceProcess.QUARKUS_LISTENING, from, Duration.ofSeconds(60));
+        all.remove(controlPlane);
+        controlPlane = startControlPlane(URI.create(client.url()).getPort(), "control-plane-again");
+    }
+
+    /** Starts instance {@code id} again on its port (after it was killed); its journal brings its records back. */
+    public Sim restartSim(String id) {
+        Sim old = sim(id);
+        if (old.process().alive()) {
+            old.process().stop(GRACE);
+        }
+        all.remove(old.process());
+        Sim s = startSim(id, URI.create(old.url()).getPort());
+        sims.put(id, s);
+        return s;
     }
 
     /** Restarts the proxy with the same settings; returns when it is ready again. */
@@ -240,7 +262,7 @@ public final class Stack implements AutoCloseable {
         long from = proxy.outputLength();
         proxy.restart();
         proxyManagementPort = Integer.parseInt(proxy.awaitLine(ServiceProcess.QUARKUS_LISTENING, from, Duration.ofSeconds(60)));
-        awaitProxyReady();
+        lbUrl = awaitProxyReady();
     }
 
     /** {@code stack.json}: every process with its pid, role and URLs, and the tokens. */

@@ -13,9 +13,10 @@ import java.util.Map;
  * @param checkIntervalMs the health-check interval of both backends (timeout a half of it)
  * @param failbackDelayMs AUTO failback's delay; a negative value means MANUAL
  * @param feedIntervalMs how often the simulated data sources feed both instances (0: never)
+ * @param checkerSettings extra settings per checker id ({@code checker-1}, ...), e.g. an address override
  */
 public record StackOptions(Path root, Path stateDir, String mode, String tlsMode, int lbPort, int controlPlanePort, int checkers,
-        long checkIntervalMs, int riseFall, long failbackDelayMs, long feedIntervalMs, Map<String, String> proxySettings) {
+        long checkIntervalMs, int riseFall, long failbackDelayMs, long feedIntervalMs, Map<String, String> proxySettings, Map<String, Map<String, String>> checkerSettings) {
 
     public static final String FQDN = "datastack.localhost";
 
@@ -28,16 +29,17 @@ public record StackOptions(Path root, Path stateDir, String mode, String tlsMode
             throw new IllegalArgumentException("checkers: " + checkers + " (expected: 1..9)");
         }
         proxySettings = Map.copyOf(proxySettings);
+        checkerSettings = Map.copyOf(checkerSettings);
     }
 
     /** The demo's defaults: one checker every second, AUTO failback after 10 s, data fed every second. */
     public static StackOptions demo(Path root, Path stateDir) {
-        return new StackOptions(root, stateDir, "ACTIVE_PASSIVE", "TERMINATE", 8443, 9470, 1, 1000, 2, 10_000, 1000, Map.of());
+        return new StackOptions(root, stateDir, "ACTIVE_PASSIVE", "TERMINATE", 8443, 9470, 1, 1000, 2, 10_000, 1000, Map.of(), Map.of());
     }
 
     public StackOptions with(String newMode, String newTlsMode, int newLbPort, int newCpPort, Path newStateDir) {
         return new StackOptions(root, newStateDir, newMode, newTlsMode, newLbPort, newCpPort, checkers, checkIntervalMs, riseFall,
-                failbackDelayMs, feedIntervalMs, proxySettings);
+                failbackDelayMs, feedIntervalMs, proxySettings, checkerSettings);
     }
 
     public boolean passthrough() {
