@@ -1,0 +1,263 @@
+package io.dsha.sim;
+
+import static java.util.Objects.requireNonNull;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.PfxOptions;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A stand-in DataStack instance: what the demo and the end-to-end tests put behind the balancer in
+ * place of the real product. Everything it answers names the instance ({@code X-DataStack-Instance}).
+ *
+ * <ul>
+ *   <li>{@code GET /health}: the status set by {@code POST /sim/health {"status": 500}} (200 at first);</li>
+ *   <li>{@code POST /sim/hang {"hang": true}}: from then on every request but {@code /sim/*} is accepted
+ *       and never answered;</li>
+ *   <li>{@code POST /api/records}: ingests one record (JSON; its {@code id} is kept, or one is made),
+ *       201 once it is stored (with {@code sim.journal-file}, forced to disk and read back at start); {@code GET /api/records/{id}} finds it, {@code GET /api/records} lists them;</li>
+ *   <li>{@code GET /status}: data freshness, {@code {"ingest": {"lastRecordTime": ISO-8601, "records": N}}};</li>
+ *   <li>{@code GET /api/info}: which instance answered; {@code GET /sim/state}: everything above.</li>
+ * </ul>
+ * Handlers run on the event loop; the state is safe to read from any thread.
+ */
+public final class DataStackSim {
+
+    /** The response header naming the instance that answered. */
+    public static final String INSTANCE_HEADER = "X-DataStack-Instance";
+
+    private final Vertx vertx;
+    private final SimSettings settings;
+    private final AtomicInteger healthStatus = new AtomicInteger(200);
+    private final Map<String, Long> records = new ConcurrentHashMap<>();
+    private final AtomicLong lastRecord = new AtomicLong();
+    private final AtomicLong fed = new AtomicLong();
+    private volatile boolean hang;
+    private volatile HttpServer server;
+    private long feedTimer = -1;
+    private java.nio.channels.FileChannel journal;
+
+    public DataStackSim(Vertx vertx, SimSettings settings) {
+        this.vertx = requireNonNull(vertx, "vertx");
+        this.settings = requireNonNull(settings, "settings");
+    }
+
+    /** Binds the listener; the future gives the port (a free one when the settings say 0). */
+    public Future<Integer> start() {
+        HttpServerOptions options = new HttpServerOptions().setHost(settings.host());
+        settings.keystore().ifPresent(ks -> options.setSsl(true)
+                .setKeyCertOptions(new PfxOptions().setPath(ks.toString()).setPassword(settings.keystorePassword())));
+        lastRecord.set(System.currentTimeMillis());
+        if (settings.journal().isPresent()) {
+            try {
+                java.nio.file.Path j = settings.journal().get();
+                if (java.nio.file.Files.exists(j)) {
+                    java.nio.file.Files.readAllLines(j).stream().filter(l -> !l.isBlank()).forEach(this::store);
+                }
+                journal = java.nio.channels.FileChannel.open(j, java.nio.file.StandardOpenOption.CREATE,
+                        java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.APPEND);
+            } catch (java.io.IOException e) {
+                return Future.failedFuture(e);
+            }
+        }
+        if (!settings.feedIntervalMillis().isEmpty()) {
+            long every = settings.feedIntervalMillis().getAsLong();
+            feedTimer = vertx.setPeriodic(every, id -> store("feed-" + settings.name() + "-" + System.currentTimeMillis() + "-" + fed.incrementAndGet()));
+        }
+        return vertx.createHttpServer(options).requestHandler(this::handle).listen(settings.port()).map(s -> {
+            server = s;
+            return s.actualPort();
+        });
+    }
+
+    public Future<Void> stop() {
+        if (feedTimer >= 0) {
+            vertx.cancelTimer(feedTimer);
+        }
+        HttpServer s = server;
+        return (s == null ? Future.<Void>succeededFuture() : s.close()).eventually(() -> vertx.executeBlocking(() -> {
+            synchronized (this) {
+                if (journal != null) {
+                    journal.close();
+                    journal = null;
+                }
+            }
+            return null;
+        }).mapEmpty());
+    }
+
+    public String scheme() {
+        return settings.keystore().isPresent() ? "https" : "http";
+    }
+
+    public int healthStatus() {
+        return healthStatus.get();
+    }
+
+    public void healthStatus(int status) {
+        if (status < 100 || status > 599) {
+            throw new IllegalArgumentException("status: " + status + " (expected: 100..599)");
+        }
+        healthStatus.set(status);
+    }
+
+    public void hang(boolean on) {
+        hang = on;
+    }
+
+    public boolean hasRecord(String id) {
+        return records.containsKey(id);
+    }
+
+    public int recordCount() {
+        return records.size();
+    }
+
+    /**
+     * Stores an ingested record: with a journal, the id is written and forced to disk before it is counted (and so
+     * before the client is told), so a killed instance comes back with every record it acknowledged.
+     */
+    private synchronized void journal(String id) throws java.io.IOException {
+        if (journal != null) {
+            journal.write(java.nio.ByteBuffer.wrap((id + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            journal.force(false);
+        }
+        store(id);
+    }
+
+    private void store(String id) {
+        long now = System.currentTimeMillis();
+        records.put(id, now);
+        lastRecord.accumulateAndGet(now, Math::max);
+    }
+
+    private void handle(HttpServerRequest req) {
+        req.response().putHeader(INSTANCE_HEADER, settings.name());
+        String path = req.path();
+        if (path.startsWith("/sim/")) {
+            handleControl(req, path);
+            return;
+        }
+        if (hang) {
+            return; // accepted, never answered: what a hung server looks like from outside
+        }
+        if (path.equals("/health") && req.method() == HttpMethod.GET) {
+            int status = healthStatus.get();
+            json(req, status, new JsonObject().put("status", status < 400 ? "UP" : "DOWN").put("instance", settings.name()));
+        } else if (path.equals("/status") && req.method() == HttpMethod.GET) {
+            json(req, 200, new JsonObject().put("instance", settings.name()).put("ingest", new JsonObject()
+                    .put("lastRecordTime", Instant.ofEpochMilli(lastRecord.get()).toString()).put("records", records.size())));
+        } else if (path.equals("/api/info") && req.method() == HttpMethod.GET) {
+            json(req, 200, new JsonObject().put("instance", settings.name()).put("product", "DataStack (simulated)"));
+        } else if (path.equals("/api/records") && req.method() == HttpMethod.POST) {
+            req.body().onSuccess(body -> {
+                String id = recordId(body.length() == 0 ? null : body.toString());
+                if (id == null) {
+                    json(req, 400, new JsonObject().put("error", "a record is a JSON object; its optional \"id\" a string"));
+                    return;
+                }
+                vertx.executeBlocking(() -> {
+                    journal(id);
+                    return id;
+                }).onFailure(e -> json(req, 500, new JsonObject().put("error", "not stored: " + e.getMessage())))
+                        .onSuccess(stored -> json(req, 201, new JsonObject().put("id", id).put("instance", settings.name()).put("records", records.size())));
+            });
+        } else if (path.equals("/api/records") && req.method() == HttpMethod.GET) {
+            json(req, 200, new JsonObject().put("instance", settings.name()).put("count", records.size())
+                    .put("ids", new JsonArray(records.keySet().stream().sorted().toList())));
+        } else if (path.startsWith("/api/records/") && req.method() == HttpMethod.GET) {
+            String id = path.substring("/api/records/".length());
+            Long at = records.get(id);
+            if (at == null) {
+                json(req, 404, new JsonObject().put("id", id).put("instance", settings.name()));
+            } else {
+                json(req, 200, new JsonObject().put("id", id).put("instance", settings.name()).put("at", Instant.ofEpochMilli(at).toString()));
+            }
+        } else {
+            json(req, 404, new JsonObject().put("error", "no such path: " + path));
+        }
+    }
+
+    private void handleControl(HttpServerRequest req, String path) {
+        if (req.method() == HttpMethod.GET && path.equals("/sim/state")) {
+            json(req, 200, state());
+            return;
+        }
+        if (req.method() != HttpMethod.POST || !(path.equals("/sim/health") || path.equals("/sim/hang"))) {
+            json(req, 404, new JsonObject().put("error", "control paths: POST /sim/health, POST /sim/hang, GET /sim/state"));
+            return;
+        }
+        req.body().onSuccess(body -> {
+            try {
+                JsonObject o = new JsonObject(body.toString());
+                if (path.equals("/sim/health")) {
+                    healthStatus(o.getInteger("status"));
+                } else {
+                    hang(o.getBoolean("hang"));
+                }
+                json(req, 200, state());
+            } catch (DecodeException | ClassCastException | NullPointerException | IllegalArgumentException e) {
+                json(req, 400, new JsonObject().put("error", path.equals("/sim/health")
+                        ? "expected {\"status\": 100..599}" : "expected {\"hang\": true|false}"));
+            }
+        });
+    }
+
+    private JsonObject state() {
+        return new JsonObject().put("instance", settings.name()).put("health", healthStatus.get()).put("hang", hang)
+                .put("records", records.size()).put("lastRecordTime", Instant.ofEpochMilli(lastRecord.get()).toString());
+    }
+
+    /** The record's id, a new one when it has none; null when the body is not a JSON object with a string id. */
+    private static String recordId(String body) {
+        if (body == null) {
+            return UUID.randomUUID().toString();
+        }
+        try {
+            Object id = new JsonObject(body).getValue("id");
+            if (id == null) {
+                return UUID.randomUUID().toString();
+            }
+            return id instanceof String s && !s.isBlank() && !s.contains("/") ? s : null;
+        } catch (DecodeException | ClassCastException e) {
+            return null;
+        }
+    }
+
+    private static void json(HttpServerRequest req, int status, JsonObject body) {
+        req.response().setStatusCode(status).putHeader("content-type", "application/json").end(body.encode());
+    }
+
+    /** The {@code sim.*} settings as plain values, so tests build them without a config source. */
+    public record SimSettings(String name, String host, int port, Optional<java.nio.file.Path> keystore, String keystorePassword,
+            java.util.OptionalLong feedIntervalMillis, Optional<java.nio.file.Path> journal) {
+        public SimSettings {
+            requireNonNull(name, "name");
+            requireNonNull(host, "host");
+            requireNonNull(keystore, "keystore");
+            requireNonNull(feedIntervalMillis, "feedIntervalMillis");
+            requireNonNull(journal, "journal");
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("port: " + port + " (expected: 0..65535)");
+            }
+        }
+
+        public static SimSettings plain(String name) {
+            return new SimSettings(name, "127.0.0.1", 0, Optional.empty(), "", java.util.OptionalLong.empty(), Optional.empty());
+        }
+    }
+}

@@ -1,0 +1,367 @@
+package io.dsha.launcher;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Iterator;
+import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * What {@code ./dsha} runs: {@code demo} (the whole stack as local processes until Ctrl-C), {@code fail A|B} and
+ * {@code heal A|B} (flip a simulated instance's health, or {@code --hang} it), {@code status} (the running demo
+ * as the control plane sees it). Exit codes: 0 done, 1 the stack or a call failed, 2 a usage error.
+ */
+public final class LauncherMain {
+
+    static final String USAGE = """
+            usage: ./dsha demo [--mode ACTIVE_PASSIVE|ACTIVE_ACTIVE] [--tls-mode TERMINATE|PASSTHROUGH] [--state-dir DIR]
+                               [--lb-port PORT] [--cp-port PORT]
+                   ./dsha fail A|B [--hang] [--state-dir DIR]    make an instance fail its health check (or hang)
+                   ./dsha heal A|B [--state-dir DIR]             make it healthy again
+                   ./dsha status [--state-dir DIR]               the running demo as the control plane sees it
+                   ./dsha validate FILE...                       check topology files (exit 0 valid, 1 not)""";
+    private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss");
+
+    private LauncherMain() {
+    }
+
+    public static void main(String... args) {
+        int code;
+        try {
+            code = run(args, System.out);
+        } catch (UsageException e) {
+            System.err.println("dsha: " + e.getMessage());
+            System.err.println(USAGE);
+            code = 2;
+        } catch (RuntimeException e) {
+            System.err.println("dsha: " + e.getMessage());
+            code = 1;
+        }
+        System.exit(code);
+    }
+
+    /** Thrown for words the launcher does not understand. */
+    static final class UsageException extends RuntimeException {
+        UsageException(String message) {
+            super(message);
+        }
+    }
+
+    static int run(String[] args, PrintStream out) {
+        if (args.length == 0) {
+            throw new UsageException("a command is needed");
+        }
+        Path root = Path.of(System.getProperty("dsha.root", ".")).toAbsolutePath().normalize();
+        Args a = Args.parse(root, java.util.Arrays.copyOfRange(args, 1, args.length));
+        return switch (args[0]) {
+            case "demo" -> demo(a, out);
+            case "fail" -> flip(a, true, out);
+            case "heal" -> flip(a, false, out);
+            case "status" -> status(a, out);
+            default -> throw new UsageException("unknown command " + args[0]);
+        };
+    }
+
+    /** The parsed options; {@code instance} is the one positional word of fail/heal. */
+    record Args(StackOptions options, String instance, boolean hang) {
+        static Args parse(Path root, String[] args) {
+            StackOptions o = StackOptions.demo(root, root.resolve("state/demo"));
+            String mode = o.mode();
+            String tls = o.tlsMode();
+            int lb = o.lbPort();
+            int cp = o.controlPlanePort();
+            Path state = o.stateDir();
+            String instance = null;
+            boolean hang = false;
+            for (int i = 0; i < args.length; i++) {
+                String w = args[i];
+                switch (w) {
+                    case "--mode" -> mode = value(args, ++i, w);
+                    case "--tls-mode" -> tls = value(args, ++i, w);
+                    case "--state-dir" -> state = Path.of(value(args, ++i, w)).toAbsolutePath().normalize();
+                    case "--lb-port" -> lb = port(value(args, ++i, w), w);
+                    case "--cp-port", "--port" -> cp = port(value(args, ++i, w), w);
+                    case "--hang" -> hang = true;
+                    default -> {
+                        if (w.startsWith("-") || instance != null) {
+                            throw new UsageException("unexpected " + w);
+                        }
+                        instance = w.toLowerCase(Locale.ROOT);
+                    }
+                }
+            }
+            try {
+                return new Args(o.with(mode, tls, lb, cp, state), instance, hang);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException(e.getMessage());
+            }
+        }
+
+        private static String value(String[] args, int i, String option) {
+            if (i >= args.length) {
+                throw new UsageException(option + " needs a value");
+            }
+            return args[i];
+        }
+
+        private static int port(String v, String option) {
+            try {
+                int p = Integer.parseInt(v);
+                if (p >= 0 && p <= 65535) {
+                    return p;
+                }
+            } catch (NumberFormatException e) {
+                // said below
+            }
+            throw new UsageException(option + ": " + v + " (expected: 0..65535)");
+        }
+    }
+
+    private static int demo(Args args, PrintStream out) {
+        if (args.instance() != null) {
+            throw new UsageException("demo takes no " + args.instance());
+        }
+        StackOptions o = args.options();
+        Path stackFile = o.stateDir().resolve("stack.json");
+        out.println("datastack-ha demo: starting two simulated DataStack instances, the control plane, a health service and the proxy ...");
+        Stack stack = Stack.start(o, Tokens.inFile(o.stateDir().resolve("tokens.env")));
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            out.println("\ndsha: stopping everything ...");
+            stack.close();
+            try {
+                Files.deleteIfExists(stackFile);
+            } catch (IOException e) {
+                // the next demo overwrites it
+            }
+            out.println("dsha: stopped.");
+            stopped.countDown();
+        }, "dsha-stop"));
+        stack.writeStackFile();
+        printTable(stack, out);
+        Monitor monitor = new Monitor(stack);
+        while (stopped.getCount() > 0) {
+            out.println(monitor.line());
+            ServiceProcess.pause(Duration.ofSeconds(1));
+        }
+        return 0;
+    }
+
+    private static void printTable(Stack s, PrintStream out) {
+        JsonNode d = s.describe();
+        out.println();
+        out.printf("%-16s %-8s %-44s %s%n", "PROCESS", "PID", "URL", "LOG");
+        for (JsonNode p : d.get("processes")) {
+            JsonNode urls = p.path("urls");
+            String url = urls.isMissingNode() ? "-" : urls.elements().next().asText();
+            out.printf("%-16s %-8d %-44s %s%n", p.get("name").asText(), p.get("pid").asLong(), url, p.get("log").asText());
+        }
+        out.println();
+        out.println("load balancer   " + s.loadBalancerUrl() + "   (" + s.options().mode() + ", " + s.options().tlsMode()
+                + ", FQDN " + StackOptions.FQDN + ")");
+        out.println("control plane   " + s.client().url() + "/api/v1/state   (OpenAPI " + s.client().url() + "/q/openapi)");
+        out.println("admin token     " + s.tokens().admin());
+        out.println("agent token     " + s.tokens().agent());
+        out.println("state dir       " + s.options().stateDir() + "   (stack.json, tokens.env, logs/)");
+        out.println("certificate     " + s.certificate().pem());
+        out.println();
+        out.println(SelfSignedCertificate.SOC_WARNING);
+        out.println();
+        out.println("Try:  curl --cacert " + s.certificate().pem() + " " + s.loadBalancerUrl().replace("127.0.0.1", "localhost") + "/api/info");
+        out.println("      ./dsha fail a      ./dsha heal a      ./dsha status" + stateDirArg(s.options()));
+        out.println("Ctrl-C stops everything.");
+        out.println();
+    }
+
+    private static String stateDirArg(StackOptions o) {
+        return o.stateDir().equals(o.root().resolve("state/demo")) ? "" : "   (add --state-dir " + o.stateDir() + ")";
+    }
+
+    /** The live line: mode, where traffic goes, each verdict, and the proxy's requests per second. */
+    static final class Monitor {
+        private final Stack stack;
+        private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+        private double lastRequests = -1;
+        private long lastAt;
+
+        Monitor(Stack stack) {
+            this.stack = stack;
+        }
+
+        String line() {
+            StringBuilder b = new StringBuilder(LocalTime.now().format(CLOCK)).append("  ");
+            try {
+                b.append(summary(stack.client().state()));
+            } catch (RuntimeException e) {
+                b.append("control plane: not answering");
+            }
+            b.append("  ").append(requestsPerSecond());
+            for (ServiceProcess p : stack.processes()) {
+                if (!p.alive()) {
+                    b.append("  [").append(p.name()).append(" exited]");
+                }
+            }
+            return b.toString();
+        }
+
+        private String requestsPerSecond() {
+            try {
+                String metrics = http.send(HttpRequest.newBuilder(URI.create(stack.proxyManagementUrl() + "/q/metrics"))
+                        .timeout(Duration.ofSeconds(1)).build(), HttpResponse.BodyHandlers.ofString()).body();
+                double total = metrics.lines().filter(l -> l.startsWith("dsha_proxy_requests_total{"))
+                        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+                long now = System.nanoTime();
+                String s = lastRequests < 0 ? "- req/s"
+                        : String.format(Locale.ROOT, "%.1f req/s", (total - lastRequests) / ((now - lastAt) / 1e9));
+                lastRequests = total;
+                lastAt = now;
+                return s;
+            } catch (IOException | RuntimeException e) {
+                return "proxy: not answering";
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return "";
+            }
+        }
+    }
+
+    /** {@code ACTIVE_PASSIVE active=a  a:UP b:UP  rev 12}. */
+    static String summary(JsonNode state) {
+        StringBuilder b = new StringBuilder(state.path("topology").path("mode").asText("?"));
+        JsonNode routing = state.path("routing");
+        b.append(" active=");
+        JsonNode active = routing.path("active");
+        if (active.isArray() && active.size() > 0) {
+            for (Iterator<JsonNode> it = active.elements(); it.hasNext();) {
+                b.append(it.next().asText());
+                if (it.hasNext()) {
+                    b.append(',');
+                }
+            }
+        } else {
+            b.append("none");
+        }
+        if (routing.path("allDown").asBoolean(false)) {
+            b.append(" (all down)");
+        }
+        b.append(' ');
+        for (JsonNode v : state.path("verdicts")) {
+            b.append(' ').append(v.path("backendId").asText("?")).append(':').append(v.path("status").asText("?"));
+            JsonNode flags = v.path("flags");
+            if (flags.isArray() && flags.size() > 0) {
+                b.append(flags);
+            }
+        }
+        return b.append("  rev ").append(state.path("revision").asLong()).toString();
+    }
+
+    private static JsonNode stackFile(StackOptions o) {
+        Path f = o.stateDir().resolve("stack.json");
+        if (!Files.exists(f)) {
+            throw new IllegalStateException("no running demo in " + o.stateDir() + " (start one with ./dsha demo)");
+        }
+        try {
+            return ControlPlaneClient.parse(Files.readString(f));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static int flip(Args args, boolean fail, PrintStream out) {
+        if (args.instance() == null) {
+            throw new UsageException((fail ? "fail" : "heal") + " needs an instance: A or B");
+        }
+        JsonNode stack = stackFile(args.options());
+        for (JsonNode p : stack.get("processes")) {
+            if (p.path("role").asText().equals("datastack-sim") && p.path("name").asText().equals(args.instance())) {
+                String control = p.path("urls").path("control").asText();
+                HttpClient http = insecureLocalClient();
+                String body;
+                if (fail && args.hang()) {
+                    body = post(http, control + "/hang", "{\"hang\":true}");
+                } else {
+                    if (!fail) {
+                        post(http, control + "/hang", "{\"hang\":false}");
+                    }
+                    body = post(http, control + "/health", "{\"status\":" + (fail ? 503 : 200) + "}");
+                }
+                out.println("instance " + args.instance() + ": " + body);
+                out.println(fail ? "The checkers see it fail within a few intervals; watch the demo's live line (or ./dsha status)."
+                        : "It is healthy again; traffic comes back per the failback policy.");
+                return 0;
+            }
+        }
+        throw new UsageException("no instance " + args.instance() + " in the running demo (expected: a or b)");
+    }
+
+    private static int status(Args args, PrintStream out) {
+        JsonNode stack = stackFile(args.options());
+        JsonNode tokens = stack.get("tokens");
+        ControlPlaneClient client = new ControlPlaneClient(stack.get("controlPlane").asText(),
+                new Tokens(tokens.get("admin").asText(), tokens.get("agent").asText()));
+        for (JsonNode p : stack.get("processes")) {
+            boolean alive = ProcessHandle.of(p.get("pid").asLong()).map(ProcessHandle::isAlive).orElse(false);
+            out.printf("%-16s pid %-8d %s%n", p.get("name").asText(), p.get("pid").asLong(), alive ? "running" : "NOT RUNNING");
+        }
+        JsonNode state = client.state();
+        out.println(summary(state));
+        out.println("load balancer " + stack.get("loadBalancer").asText());
+        JsonNode events = client.events(5);
+        for (JsonNode e : events.isArray() ? events : events.path("events")) {
+            out.println("  " + e.path("at").asText() + "  " + e.path("type").asText() + "  " + e.path("message").asText(e.path("detail").asText()));
+        }
+        return 0;
+    }
+
+    /** The simulators' control paths on loopback; in PASSTHROUGH they speak HTTPS with the demo's own certificate. */
+    private static HttpClient insecureLocalClient() {
+        try {
+            javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+            ctx.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
+                @Override
+                public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String authType) {
+                }
+
+                @Override
+                public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String authType) {
+                }
+
+                @Override
+                public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+                    return new java.security.cert.X509Certificate[0];
+                }
+            }}, null);
+            return HttpClient.newBuilder().sslContext(ctx).connectTimeout(Duration.ofSeconds(2)).build();
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String post(HttpClient http, String url, String body) {
+        try {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5))
+                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 200) {
+                throw new IllegalStateException(url + " answered " + r.statusCode() + ": " + r.body());
+            }
+            return r.body();
+        } catch (IOException e) {
+            throw new UncheckedIOException(url + " does not answer: " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}

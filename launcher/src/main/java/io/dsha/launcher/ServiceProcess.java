@@ -1,0 +1,205 @@
+package io.dsha.launcher;
+
+import static java.util.Objects.requireNonNull;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * One service of this project (or the simulator) started from its packaged jar as a real process,
+ * its output written to a log file. Used by the launcher and by the end-to-end tests alike.
+ */
+public final class ServiceProcess implements AutoCloseable {
+
+    /** Quarkus's line once the HTTP server is bound; group 1 is the port. */
+    public static final Pattern QUARKUS_LISTENING = Pattern.compile("Listening on: http://[^:\\s]+:(\\d+)");
+    /** The simulator's line once bound; group 1 is the port. */
+    public static final Pattern SIM_LISTENING = Pattern.compile("datastack-sim \\S+ listening on https?://[^:\\s]+:(\\d+)");
+
+    private final String name;
+    private final List<String> command;
+    private final Path log;
+    private volatile Process process;
+
+    private ServiceProcess(String name, List<String> command, Path log) {
+        this.name = name;
+        this.command = command;
+        this.log = log;
+    }
+
+    /** Starts {@code java -D<properties> -jar jar}, its output (and errors) in {@code log} (emptied first). */
+    public static ServiceProcess start(String name, Path jar, Map<String, String> properties, Path log) {
+        requireNonNull(jar, "jar");
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(jar + " is missing: build it first (./mvnw -B -DskipTests package)");
+        }
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-Xmx192m");
+        cmd.add("-XX:+UseSerialGC");
+        cmd.add("-XX:TieredStopAtLevel=1");
+        properties.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
+        cmd.add("-jar");
+        cmd.add(jar.toString());
+        ServiceProcess p = new ServiceProcess(name, List.copyOf(cmd), log);
+        p.launch(ProcessBuilder.Redirect.to(log.toFile()));
+        return p;
+    }
+
+    private void launch(ProcessBuilder.Redirect output) {
+        try {
+            Files.createDirectories(log.toAbsolutePath().getParent());
+            process = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(output).start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not start " + name, e);
+        }
+    }
+
+    /** Starts the same command again (same settings, same log) after the process ended. */
+    public void restart() {
+        if (process.isAlive()) {
+            throw new IllegalStateException(name + " is still running");
+        }
+        launch(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    }
+
+    /**
+     * Waits until the log, from {@code fromOffset} on, has a line matching {@code pattern}; returns its group 1.
+     * Fails with the log when the process exits first or the time runs out.
+     */
+    public String awaitLine(Pattern pattern, long fromOffset, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            String out = output();
+            Matcher m = pattern.matcher(out.length() > fromOffset ? out.substring((int) fromOffset) : "");
+            if (m.find()) {
+                return m.group(1);
+            }
+            if (!process.isAlive()) {
+                throw new IllegalStateException(name + " exited with " + process.exitValue() + " before saying /" + pattern + "/:\n" + out);
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(name + " did not say /" + pattern + "/ within " + timeout + ":\n" + out);
+            }
+            pause(Duration.ofMillis(50));
+        }
+    }
+
+    public int awaitPort(Pattern pattern) {
+        return Integer.parseInt(awaitLine(pattern, 0, Duration.ofSeconds(60)));
+    }
+
+    /** Everything the process wrote so far (all its runs). */
+    public String output() {
+        try {
+            return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
+        } catch (IOException e) {
+            return "(could not read " + log + ": " + e.getMessage() + ")";
+        }
+    }
+
+    public long outputLength() {
+        try {
+            return Files.exists(log) ? Files.size(log) : 0;
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public Path log() {
+        return log;
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public boolean alive() {
+        return process.isAlive();
+    }
+
+    /** SIGTERM, then waits for the graceful shutdown (SIGKILL after {@code grace}). */
+    public void stop(Duration grace) {
+        Process p = process;
+        p.toHandle().destroy();
+        try {
+            if (!p.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+                kill();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            p.destroyForcibly();
+        }
+    }
+
+    /** SIGKILL: the process dies without any chance to clean up. */
+    public void kill() {
+        Process p = process;
+        p.destroyForcibly();
+        try {
+            p.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** SIGSTOP: the process freezes; its sockets stay open and accept connections nobody answers. */
+    public void freeze() {
+        signal("STOP");
+    }
+
+    /** SIGCONT after {@link #freeze}. */
+    public void thaw() {
+        signal("CONT");
+    }
+
+    private void signal(String signal) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid())).inheritIO().start();
+            if (kill.waitFor() != 0) {
+                throw new IllegalStateException("kill -" + signal + " " + pid() + " failed");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static void pause(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (process.isAlive()) {
+            kill();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return name + " (pid " + pid() + ")";
+    }
+}

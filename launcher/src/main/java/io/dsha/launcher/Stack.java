@@ -1,0 +1,360 @@
+package io.dsha.launcher;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The whole stack as local processes: two simulated DataStack instances ({@code a}, {@code b}), the control
+ * plane, one or more checkers and the proxy, started from the built jars, in parallel where they do not
+ * depend on each other. The demo runs one; each end-to-end test runs its own.
+ */
+public final class Stack implements AutoCloseable {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern PROXY_LISTENER = Pattern.compile("\"listener\"\\s*:\\s*\"(https?://[^\"]+)\"");
+    private static final Duration GRACE = Duration.ofSeconds(15);
+
+    /** A simulated instance: its process and its base URL. */
+    public record Sim(String id, ServiceProcess process, String url) {
+    }
+
+    private final StackOptions options;
+    private final Tokens tokens;
+    private final SelfSignedCertificate certificate;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final Map<String, Sim> sims = new LinkedHashMap<>();
+    private final List<ServiceProcess> checkers = new ArrayList<>();
+    private final List<ServiceProcess> all = Collections.synchronizedList(new ArrayList<>());
+    private ServiceProcess controlPlane;
+    private ControlPlaneClient client;
+    private ServiceProcess proxy;
+    private int proxyManagementPort;
+    private String lbUrl;
+
+    private Stack(StackOptions options, Tokens tokens) {
+        this.options = options;
+        this.tokens = tokens;
+        this.certificate = SelfSignedCertificate.create(options.stateDir().resolve("tls"), "demo", "dsha-demo",
+                List.of(StackOptions.FQDN, "localhost"));
+    }
+
+    /** Starts everything and waits until the proxy is ready; stops what it started when anything fails. */
+    public static Stack start(StackOptions options, Tokens tokens) {
+        Stack s = new Stack(options, tokens);
+        try {
+            s.startAll();
+            return s;
+        } catch (RuntimeException e) {
+            s.close();
+            throw e;
+        }
+    }
+
+    private void startAll() {
+        CompletableFuture<Sim> a = async(() -> startSim("a"));
+        CompletableFuture<Sim> b = async(() -> startSim("b"));
+        CompletableFuture<ServiceProcess> cp = async(() -> startControlPlane(options.controlPlanePort()));
+        sims.put("a", a.join());
+        sims.put("b", b.join());
+        controlPlane = cp.join();
+        client.putTopology(topology());
+        List<CompletableFuture<ServiceProcess>> cs = new ArrayList<>();
+        for (int i = 1; i <= options.checkers(); i++) {
+            String id = "checker-" + i;
+            cs.add(async(() -> startChecker(id)));
+        }
+        CompletableFuture<ServiceProcess> px = async(this::startProxy);
+        cs.forEach(c -> checkers.add(c.join()));
+        proxy = px.join();
+        lbUrl = awaitProxyReady();
+    }
+
+    private static <T> CompletableFuture<T> async(Supplier<T> s) {
+        return CompletableFuture.supplyAsync(s);
+    }
+
+    private Path log(String name) {
+        return options.stateDir().resolve("logs").resolve(name + ".log");
+    }
+
+    private ServiceProcess track(ServiceProcess p) {
+        all.add(p);
+        return p;
+    }
+
+    private Sim startSim(String id) {
+        return startSim(id, 0);
+    }
+
+    private Sim startSim(String id, int port) {
+        Map<String, String> props = new HashMap<>(Map.of("sim.name", id, "sim.port", Integer.toString(port),
+                "sim.feed-interval", options.feedIntervalMs() + "ms",
+                "sim.journal-file", options.stateDir().resolve("sim-" + id + ".journal").toString()));
+        if (options.passthrough()) {
+            props.put("sim.tls.keystore-file", certificate.keyStore().toString());
+            props.put("sim.tls.keystore-password", certificate.password());
+        }
+        ServiceProcess p = track(ServiceProcess.start("sim-" + id, jar("datastack-sim"), props, log("sim-" + id + (port == 0 ? "" : "-again"))));
+        int bound = p.awaitPort(ServiceProcess.SIM_LISTENING);
+        return new Sim(id, p, (options.passthrough() ? "https" : "http") + "://127.0.0.1:" + bound);
+    }
+
+    private ServiceProcess startControlPlane(int port) {
+        return startControlPlane(port, "control-plane");
+    }
+
+    private ServiceProcess startControlPlane(int port, String logName) {
+        ServiceProcess p = track(ServiceProcess.start("control-plane", jar("control-plane"), Map.of(
+                "dsha.admin-token", tokens.admin(),
+                "dsha.agent-token", tokens.agent(),
+                "dsha.state-dir", options.stateDir().resolve("control-plane").toString(),
+                "quarkus.http.port", Integer.toString(port)), log(logName)));
+        int actual = p.awaitPort(ServiceProcess.QUARKUS_LISTENING);
+        client = new ControlPlaneClient("http://127.0.0.1:" + actual, tokens);
+        return p;
+    }
+
+    private ServiceProcess startChecker(String id) {
+        Map<String, String> props = new HashMap<>(Map.of(
+                "dsha.control-plane.url", client.url(),
+                "dsha.agent-token", tokens.agent(),
+                "dsha.checker-id", id,
+                "dsha.trust-store-file", certificate.keyStore().toString(),
+                "dsha.trust-store-password", certificate.password(),
+                "dsha.report.retry-pause", "200ms",
+                "io.dsha.health.report.ReportSender/send/CircuitBreaker/delay", "500",
+                "quarkus.http.port", "0"));
+        props.putAll(options.checkerSettings().getOrDefault(id, Map.of()));
+        ServiceProcess p = track(ServiceProcess.start(id, jar("health-service"), props, log(id)));
+        p.awaitPort(ServiceProcess.QUARKUS_LISTENING);
+        return p;
+    }
+
+    private ServiceProcess startProxy() {
+        Map<String, String> props = new HashMap<>(Map.of(
+                "dsha.control-plane.url", client.url(),
+                "dsha.agent-token", tokens.agent(),
+                "dsha.state-dir", options.stateDir().resolve("proxy").toString(),
+                "dsha.listener.host", "127.0.0.1",
+                "dsha.listener.port", Integer.toString(options.lbPort()),
+                "dsha.event-loops", "2",
+                "dsha.access-log", "false",
+                "quarkus.http.port", "0"));
+        if (options.passthrough()) {
+            props.put("dsha.passthrough.server-names", "localhost");
+        } else {
+            props.put("dsha.tls.keystore-file", certificate.keyStore().toString());
+            props.put("dsha.tls.keystore-password", certificate.password());
+        }
+        props.putAll(options.proxySettings());
+        ServiceProcess p = track(ServiceProcess.start("proxy", jar("proxy-service"), props, log("proxy")));
+        proxyManagementPort = p.awaitPort(ServiceProcess.QUARKUS_LISTENING);
+        return p;
+    }
+
+    /** Waits for the proxy's readiness (a routing decision, the listener bound); returns the listener's URL. */
+    private String awaitProxyReady() {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        String last = "";
+        while (System.nanoTime() < deadline) {
+            if (!proxy.alive()) {
+                throw new IllegalStateException("the proxy exited:\n" + proxy.output());
+            }
+            try {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(proxyManagementUrl() + "/q/health/ready"))
+                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+                last = r.body();
+                Matcher m = PROXY_LISTENER.matcher(last);
+                if (r.statusCode() == 200 && m.find()) {
+                    return m.group(1).replace("0.0.0.0", "127.0.0.1");
+                }
+            } catch (IOException e) {
+                last = e.toString();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+            ServiceProcess.pause(Duration.ofMillis(100));
+        }
+        throw new IllegalStateException("the proxy did not become ready within 60s: " + last + "\n" + proxy.output());
+    }
+
+    /** The demo topology for this stack's instances (what an operator would write for two DataStack hosts). */
+    public JsonNode topology() {
+        ObjectNode t = JSON.createObjectNode();
+        t.putObject("listener").put("host", "127.0.0.1").put("port", options.lbPort() == 0 ? 8443 : options.lbPort());
+        t.put("fqdn", StackOptions.FQDN).put("tlsMode", options.tlsMode()).put("mode", options.mode());
+        ObjectNode failback = t.putObject("failback");
+        if (options.failbackDelayMs() < 0) {
+            failback.put("policy", "MANUAL");
+        } else {
+            failback.put("policy", "AUTO").put("delayMs", options.failbackDelayMs());
+        }
+        t.put("allDown", "TRY_ALL");
+        ArrayNode backends = t.putArray("backends");
+        int priority = 0;
+        for (Sim sim : sims.values()) {
+            URI u = URI.create(sim.url());
+            ObjectNode b = backends.addObject().put("id", sim.id()).put("host", u.getHost()).put("port", u.getPort())
+                    .put("priority", priority++);
+            b.putObject("healthCheck").put("type", "HTTP").put("path", "/health").put("expectStatus", 200)
+                    .put("intervalMs", options.checkIntervalMs()).put("timeoutMs", options.checkIntervalMs() / 2)
+                    .put("rise", options.riseFall()).put("fall", options.riseFall());
+        }
+        if (options.feedIntervalMs() > 0) {
+            t.putObject("freshness").put("path", "/status").put("pointer", "/ingest/lastRecordTime").put("kind", "TIMESTAMP")
+                    .put("maxLag", 30_000).put("intervalMs", 5000).put("timeoutMs", 1000).put("failoverHoldMs", 10_000);
+        }
+        return t;
+    }
+
+    public Path jar(String module) {
+        return options.root().resolve(module).resolve("target/quarkus-app/quarkus-run.jar");
+    }
+
+    /** Restarts the control plane on the same port and state directory (after it was stopped or killed). */
+    public void restartControlPlane() {
+        if (controlPlane.alive()) {
+            controlPlane.stop(GRACE);
+        }
+        all.remove(controlPlane);
+        controlPlane = startControlPlane(URI.create(client.url()).getPort(), "control-plane-again");
+    }
+
+    /** Starts instance {@code id} again on its port (after it was killed); its journal brings its records back. */
+    public Sim restartSim(String id) {
+        Sim old = sim(id);
+        if (old.process().alive()) {
+            old.process().stop(GRACE);
+        }
+        all.remove(old.process());
+        Sim s = startSim(id, URI.create(old.url()).getPort());
+        sims.put(id, s);
+        return s;
+    }
+
+    /** Restarts the proxy with the same settings; returns when it is ready again. */
+    public void restartProxy() {
+        if (proxy.alive()) {
+            proxy.stop(GRACE);
+        }
+        long from = proxy.outputLength();
+        proxy.restart();
+        proxyManagementPort = Integer.parseInt(proxy.awaitLine(ServiceProcess.QUARKUS_LISTENING, from, Duration.ofSeconds(60)));
+        lbUrl = awaitProxyReady();
+    }
+
+    /** {@code stack.json}: every process with its pid, role and URLs, and the tokens. */
+    public ObjectNode describe() {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("stateDir", options.stateDir().toAbsolutePath().toString()).put("mode", options.mode()).put("tlsMode", options.tlsMode())
+                .put("fqdn", StackOptions.FQDN).put("loadBalancer", lbUrl).put("controlPlane", client.url())
+                .put("certificate", certificate.pem().toAbsolutePath().toString());
+        root.putObject("tokens").put("admin", tokens.admin()).put("agent", tokens.agent());
+        ArrayNode ps = root.putArray("processes");
+        ps.addObject().put("role", "control-plane").put("name", "control-plane").put("pid", controlPlane.pid())
+                .put("log", controlPlane.log().toString()).putObject("urls").put("api", client.url() + "/api/v1")
+                .put("health", client.url() + "/q/health").put("openapi", client.url() + "/q/openapi");
+        ps.addObject().put("role", "proxy").put("name", "proxy").put("pid", proxy.pid()).put("log", proxy.log().toString())
+                .putObject("urls").put("listener", lbUrl).put("management", proxyManagementUrl() + "/q/health");
+        for (ServiceProcess c : checkers) {
+            ps.addObject().put("role", "health-service").put("name", c.name()).put("pid", c.pid()).put("log", c.log().toString());
+        }
+        for (Sim s : sims.values()) {
+            ps.addObject().put("role", "datastack-sim").put("name", s.id()).put("pid", s.process().pid())
+                    .put("log", s.process().log().toString()).putObject("urls").put("base", s.url()).put("control", s.url() + "/sim");
+        }
+        return root;
+    }
+
+    public Path writeStackFile() {
+        Path f = options.stateDir().resolve("stack.json");
+        try {
+            Files.writeString(f, describe().toPrettyString() + "\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return f;
+    }
+
+    public StackOptions options() {
+        return options;
+    }
+
+    public Tokens tokens() {
+        return tokens;
+    }
+
+    public SelfSignedCertificate certificate() {
+        return certificate;
+    }
+
+    public Sim sim(String id) {
+        Sim s = sims.get(id);
+        if (s == null) {
+            throw new IllegalArgumentException("no instance " + id + " (expected: " + sims.keySet() + ")");
+        }
+        return s;
+    }
+
+    public ServiceProcess controlPlane() {
+        return controlPlane;
+    }
+
+    public ControlPlaneClient client() {
+        return client;
+    }
+
+    public ServiceProcess proxy() {
+        return proxy;
+    }
+
+    public String proxyManagementUrl() {
+        return "http://127.0.0.1:" + proxyManagementPort;
+    }
+
+    public List<ServiceProcess> checkers() {
+        return List.copyOf(checkers);
+    }
+
+    /** The proxy's listener, e.g. {@code https://127.0.0.1:8443}. */
+    public String loadBalancerUrl() {
+        return lbUrl;
+    }
+
+    public List<ServiceProcess> processes() {
+        synchronized (all) {
+            return List.copyOf(all);
+        }
+    }
+
+    /** Stops everything: the proxy first (clients see it go), then checkers, instances and the control plane, in parallel. */
+    @Override
+    public void close() {
+        List<ServiceProcess> ps = processes();
+        ps.stream().filter(p -> p.name().equals("proxy")).forEach(p -> p.stop(GRACE));
+        ps.stream().filter(p -> !p.name().equals("proxy"))
+                .map(p -> CompletableFuture.runAsync(() -> p.stop(GRACE))).toList().forEach(CompletableFuture::join);
+    }
+}

@@ -1,0 +1,74 @@
+package io.dsha.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LauncherMainTest {
+
+    private final Path root = Path.of("/repo");
+
+    @Test
+    void optionsAreParsedAndModesSpelledEitherWay() {
+        LauncherMain.Args a = LauncherMain.Args.parse(root, new String[] {"--mode", "active-active", "--tls-mode", "passthrough",
+                "--state-dir", "/tmp/x", "--lb-port", "0"});
+        assertEquals("ACTIVE_ACTIVE", a.options().mode());
+        assertEquals("PASSTHROUGH", a.options().tlsMode());
+        assertEquals(Path.of("/tmp/x"), a.options().stateDir());
+        assertEquals(0, a.options().lbPort());
+        assertEquals(9470, a.options().controlPlanePort());
+        assertEquals(root.resolve("state/demo"), LauncherMain.Args.parse(root, new String[0]).options().stateDir());
+        assertEquals("a", LauncherMain.Args.parse(root, new String[] {"A", "--hang"}).instance());
+    }
+
+    @Test
+    void wordsItDoesNotKnowAreUsageErrors() {
+        assertThrows(LauncherMain.UsageException.class, () -> LauncherMain.Args.parse(root, new String[] {"--mode", "BOTH"}));
+        assertThrows(LauncherMain.UsageException.class, () -> LauncherMain.Args.parse(root, new String[] {"--lb-port", "70000"}));
+        assertThrows(LauncherMain.UsageException.class, () -> LauncherMain.Args.parse(root, new String[] {"--lb-port"}));
+        assertThrows(LauncherMain.UsageException.class, () -> LauncherMain.Args.parse(root, new String[] {"--frobnicate"}));
+        assertThrows(LauncherMain.UsageException.class, () -> LauncherMain.run(new String[] {"dance"}, System.out));
+    }
+
+    @Test
+    void failAndStatusWithoutARunningDemoSaySo(@TempDir Path dir) {
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> LauncherMain.run(new String[] {"status", "--state-dir", dir.toString()}, System.out));
+        assertTrue(e.getMessage().contains("./dsha demo"), e.getMessage());
+        assertThrows(IllegalStateException.class, () -> LauncherMain.run(new String[] {"fail", "a", "--state-dir", dir.toString()}, System.out));
+    }
+
+    @Test
+    void theLiveLineNamesModeActiveBackendAndVerdicts() {
+        String state = """
+                {"revision": 7, "topology": {"mode": "ACTIVE_PASSIVE"},
+                 "verdicts": [{"backendId": "a", "status": "DOWN"}, {"backendId": "b", "status": "UP", "flags": ["DEGRADED"]}],
+                 "routing": {"active": ["b"], "allDown": false}}""";
+        assertEquals("ACTIVE_PASSIVE active=b  a:DOWN b:UP[\"DEGRADED\"]  rev 7", LauncherMain.summary(ControlPlaneClient.parse(state)));
+    }
+
+    @Test
+    void tokensAreMadeOnceAndKeptPrivate(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("tokens.env");
+        Tokens t = Tokens.inFile(f);
+        assertEquals(t, Tokens.inFile(f));
+        assertTrue(t.admin().length() >= 16 && !t.admin().equals(t.agent()));
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(f)));
+    }
+
+    @Test
+    void theCertificateIsMadeOnceWithTheDemoNames(@TempDir Path dir) throws Exception {
+        SelfSignedCertificate c = SelfSignedCertificate.create(dir, "demo", "secret-pw", java.util.List.of("datastack.localhost"));
+        String pem = Files.readString(c.pem());
+        assertTrue(pem.startsWith("-----BEGIN CERTIFICATE-----"), pem);
+        long made = Files.getLastModifiedTime(c.keyStore()).toMillis();
+        SelfSignedCertificate.create(dir, "demo", "secret-pw", java.util.List.of("datastack.localhost"));
+        assertEquals(made, Files.getLastModifiedTime(c.keyStore()).toMillis());
+        assertTrue(SelfSignedCertificate.SOC_WARNING.contains("systems-on-chip"));
+    }
+}
