@@ -99,6 +99,14 @@ public interface ProxyConfig {
         @Max(16)
         int maxAttempts();
 
+        /**
+         * An idempotent request held in full whose backend gives no first byte within {@code timeouts.first-byte}
+         * is tried on the next backend (a hung instance costs the client that wait, not an error) rather than
+         * answered 504. Turn off when slow idempotent requests must never run twice.
+         */
+        @WithDefault("true")
+        boolean retryOnTimeout();
+
         /** Keep-alive connections per backend and event loop. */
         @WithDefault("64")
         @Min(1)

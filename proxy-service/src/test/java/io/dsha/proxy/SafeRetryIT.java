@@ -135,6 +135,46 @@ class SafeRetryIT {
         assertEquals(1, b.received("PUT /echo"));
     }
 
+    @Test
+    void anHttp2GetThatReachedAFailingPrimaryIsRetriedOnTheSecondary() throws Exception {
+        // HTTP/2 says nothing of a GET's body before the stream ends: the proxy holds it (empty) all the same.
+        a.behave(Behaviour.DROP_AFTER_REQUEST);
+        io.vertx.core.http.HttpClient h2 = vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions()
+                .setProtocolVersion(io.vertx.core.http.HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false));
+        try {
+            var answer = h2.request(io.vertx.core.http.HttpMethod.GET, port, "127.0.0.1", "/")
+                    .compose(req -> req.send().compose(resp -> resp.body().map(body -> resp.version() + " " + resp.statusCode() + " " + body)))
+                    .toCompletionStage().toCompletableFuture().get(15, java.util.concurrent.TimeUnit.SECONDS);
+            assertEquals("HTTP_2 200 beta\n", answer);
+        } finally {
+            h2.close();
+        }
+        assertEquals(1, a.received("GET /"), "tried on a first");
+        assertEquals(1, b.received("GET /"), "then once on b");
+    }
+
+    @Test
+    void aChunkedBodyLargerThanTheRetryBufferIsStreamedWholeAndNotRetried() throws Exception {
+        // 200 KiB of unknown length (chunked): more than the 64 KiB the proxy holds, so what it read first goes
+        // ahead of the rest, and the request, no longer held, is not sent twice.
+        byte[] big = "0123456789abcdef".repeat(200 * 64).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        HttpResponse<String> ok = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/echo"))
+                .timeout(Duration.ofSeconds(15))
+                .PUT(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(big))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, ok.statusCode(), ok.body());
+        assertEquals(new String(big, java.nio.charset.StandardCharsets.US_ASCII), ok.body(), "the whole body, in order");
+
+        a.behave(Behaviour.DROP_AFTER_REQUEST);
+        HttpResponse<String> dropped = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/echo"))
+                .timeout(Duration.ofSeconds(15))
+                .PUT(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(big))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(502, dropped.statusCode(), dropped.body());
+        assertEquals(2, a.received("PUT /echo"));
+        assertEquals(0, b.received("PUT /echo"), "a streamed body cannot be sent again");
+    }
+
     // ---- nothing reached the backend ----
 
     @Test
@@ -207,5 +247,15 @@ class SafeRetryIT {
         assertEquals(1, a.received("POST /echo"));
         assertEquals(0, b.received("POST /echo"), "the POST was not retried on b");
         assertEquals(0, b.total());
+    }
+
+    @Test
+    void aHungBackendCostsAGetOnlyTheWaitTheSecondaryAnswersIt() throws Exception {
+        a.behave(Behaviour.HANG);
+        HttpResponse<String> r = send("GET", "/", null);
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals("beta\n", r.body());
+        assertEquals(1, a.received("GET /"), "a got it first and never answered");
+        assertEquals(1, b.received("GET /"), "then b, once");
     }
 }

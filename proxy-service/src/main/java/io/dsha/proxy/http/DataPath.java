@@ -26,6 +26,7 @@ public final class DataPath {
     final PassiveReporter reporter;
     final ProxyConfig.BalancePolicy policy;
     final int maxAttempts;
+    final boolean retryOnTimeout;
     final long connectTimeoutMs;
     final long firstByteTimeoutMs;
     final long idleTimeoutMs;
@@ -46,6 +47,7 @@ public final class DataPath {
         this.reporter = reporter;
         this.policy = config.balance().policy();
         this.maxAttempts = config.balance().maxAttempts();
+        this.retryOnTimeout = config.balance().retryOnTimeout();
         this.poolSize = config.balance().poolSize();
         this.connectTimeoutMs = config.timeouts().connect().toMillis();
         this.firstByteTimeoutMs = config.timeouts().firstByte().toMillis();

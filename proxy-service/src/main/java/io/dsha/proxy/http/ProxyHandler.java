@@ -3,6 +3,7 @@ package io.dsha.proxy.http;
 import io.dsha.proxy.balance.RoutingTable;
 import io.dsha.proxy.balance.Target;
 import io.netty.channel.ConnectTimeoutException;
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
@@ -17,7 +18,6 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketBase;
 import io.vertx.core.http.WebSocketConnectOptions;
-import io.vertx.core.streams.ReadStream;
 import java.net.ConnectException;
 import java.util.List;
 import java.util.Set;
@@ -26,8 +26,9 @@ import java.util.concurrent.TimeoutException;
 /**
  * Forwards one request to a backend and its answer back, on one event loop. Failover is decided
  * per attempt: a backend that could not be reached (nothing was sent) is skipped at once for the
- * next one; a backend that failed after the request went out is retried elsewhere only for an
- * idempotent method whose body is held in full. A backend that does not answer in time gives a 504.
+ * next one; a backend that failed after the request went out, or gave no first byte in time, is
+ * retried elsewhere only for an idempotent method whose body is held in full. Otherwise a backend
+ * that does not answer in time gives a 504.
  */
 final class ProxyHandler implements Handler<HttpServerRequest> {
 
@@ -67,13 +68,16 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
         private final long start = System.nanoTime();
         private List<Target> candidates;
         private MultiMap headers;
+        /** The whole body, when held for retries; null when it is streamed. */
         private Buffer body;
+        /** What was read of a body found too large to hold, to be sent before the rest of it streams. */
+        private Buffer prefix;
         private int attempt = -1;
         private Target current;
         private HttpClientRequest upstream;
         private boolean responded;
         private boolean finished;
-        private boolean timedOut;
+        private boolean firstByteExpired;
         private boolean bodyTooLarge;
         /** False only while a backend's response is being relayed and the backend still counts as outstanding. */
         private boolean released = true;
@@ -109,7 +113,6 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
             headers = Headers.upstream(req, tls);
             requestDeadline = requestDeadlines.add(start, () -> {
                 requestDeadline = null;
-                timedOut = true;
                 if (!responded) {
                     if (upstream != null) {
                         upstream.reset();
@@ -123,31 +126,43 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
                     finish(current, req.response().getStatusCode());
                 }
             });
-            if (retryable(length)) {
-                req.body().onComplete(ar -> {
-                    if (ar.failed()) {
-                        fail(null, ProxyFailure.badGateway("the client's body could not be read: " + ar.cause().getMessage()));
-                    } else {
-                        body = ar.result();
-                        next();
-                    }
-                });
-                req.resume();
+            if (IDEMPOTENT.contains(req.method()) && length <= path.retryBufferBytes) {
+                hold();
             } else {
                 next();
             }
         }
 
-        /** Idempotent, with a body small enough to hold: may be sent again to another backend. */
-        private boolean retryable(long length) {
-            if (!IDEMPOTENT.contains(req.method())) {
-                return false;
-            }
-            if (req.isEnded() || length >= 0) {
-                return length <= path.retryBufferBytes;
-            }
-            // No length: HTTP/1.1 without chunking has no body; a chunked or HTTP/2 body of unknown size is streamed.
-            return !req.headers().contains("transfer-encoding") && req.version() != HttpVersion.HTTP_2;
+        /**
+         * Reads the body of an idempotent request (of a length within the retry buffer, or unknown: chunked, or
+         * HTTP/2, where even a GET says nothing of its body before its end) so it can be sent again to another
+         * backend. A body that turns out larger than the retry buffer is streamed instead, what was read first.
+         */
+        private void hold() {
+            Buffer held = Buffer.buffer();
+            req.exceptionHandler(e -> fail(null, ProxyFailure.badGateway("the client's body could not be read: " + describe(e))));
+            req.handler(chunk -> {
+                if (held.length() + chunk.length() <= path.retryBufferBytes) {
+                    held.appendBuffer(chunk);
+                    return;
+                }
+                // Too large to hold: this request is streamed, and cannot be retried once it went out.
+                req.pause();
+                req.handler(null);
+                req.endHandler(null);
+                held.appendBuffer(chunk);
+                if (held.length() > path.maxBodyBytes) {
+                    fail(null, ProxyFailure.tooLarge("the body exceeds " + path.maxBodyBytes + " bytes"));
+                    return;
+                }
+                prefix = held;
+                next();
+            });
+            req.endHandler(v -> {
+                body = held;
+                next();
+            });
+            req.resume();
         }
 
         private long contentLength() {
@@ -200,10 +215,10 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
             upstream = creq;
             firstByteDeadline = firstByteDeadlines.add(System.nanoTime(), () -> {
                 firstByteDeadline = null;
-                timedOut = true;
+                firstByteExpired = true;
                 creq.reset();
             });
-            var sent = body != null ? creq.send(body) : creq.send(streamed(creq));
+            var sent = body != null ? creq.send(body) : stream(creq);
             sent.onComplete(ar -> {
                 cancel(firstByteDeadline);
                 firstByteDeadline = null;
@@ -221,18 +236,16 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
                     fail(target, ProxyFailure.tooLarge("the body exceeds " + path.maxBodyBytes + " bytes"));
                     return;
                 }
-                if (timedOut) {
-                    String reason = "no response within " + path.firstByteTimeoutMs + " ms";
-                    path.failed(target, reason);
-                    fail(target, ProxyFailure.timeout(target.id() + ": " + reason));
-                    return;
-                }
-                String reason = describe(ar.cause());
+                boolean expired = firstByteExpired;
+                firstByteExpired = false;
+                String reason = expired ? "no response within " + path.firstByteTimeoutMs + " ms" : describe(ar.cause());
                 path.failed(target, reason);
-                if (body != null && attempt + 1 < candidates.size()) {
-                    // The request may have reached the backend, but it is idempotent and held in full.
-                    timedOut = false;
+                if (body != null && attempt + 1 < candidates.size() && (!expired || path.retryOnTimeout)) {
+                    // The request may have reached the backend (it may even still be working on it), but it is
+                    // idempotent and held in full.
                     next();
+                } else if (expired) {
+                    fail(target, ProxyFailure.timeout(target.id() + ": " + reason));
                 } else {
                     fail(target, ProxyFailure.badGateway(target.id() + ": " + reason + " after the request was sent"));
                 }
@@ -240,18 +253,27 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
         }
 
         /**
-         * The client's body as it streams to the backend. A Content-Length was checked against the
+         * Sends the client's body as it streams to the backend. A Content-Length was checked against the
          * limit at the start; a body of unknown length is counted, and the exchange is cut off (413)
-         * once it passes the limit.
+         * once it passes the limit. What was read of it while trying to hold it goes first.
          */
-        private ReadStream<Buffer> streamed(HttpClientRequest creq) {
-            if (contentLength() >= 0) {
-                return req;
+        private Future<HttpClientResponse> stream(HttpClientRequest creq) {
+            if (prefix == null && contentLength() >= 0) {
+                return creq.send(req);
             }
-            return new LimitedBody(req, path.maxBodyBytes, () -> {
+            long limit = path.maxBodyBytes;
+            creq.setChunked(true);
+            if (prefix != null) {
+                // Written before the pipe starts (send() would set chunked again, which Vert.x refuses once data went out).
+                creq.write(prefix);
+                limit -= prefix.length();
+                prefix = null;
+            }
+            new LimitedBody(req, limit, () -> {
                 bodyTooLarge = true;
                 creq.reset();
-            });
+            }).pipeTo(creq);
+            return creq.response();
         }
 
         private void relay(Target target, HttpClientResponse resp) {
