@@ -44,6 +44,7 @@ class PassthroughOptionsIT {
 
     private static final String FQDN = PassthroughIT.FQDN;
     private static final String ALT = "alt.example.test";
+    private static final Duration IDLE = Duration.ofSeconds(2);
 
     @TempDir
     static Path dir;
@@ -74,7 +75,9 @@ class PassthroughOptionsIT {
         cp.putTopology(PassthroughIT.topology("ACTIVE_PASSIVE", a, b));
         cp.settle("a", "UP");
         cp.settle("b", "UP");
-        proxy = new ProxyProcess(cp, settings("proxy"));
+        Map<String, String> settings = new HashMap<>(settings("proxy"));
+        settings.put("dsha.passthrough.idle-timeout", IDLE.toMillis() + "ms");
+        proxy = new ProxyProcess(cp, settings);
         port = proxy.awaitReady();
     }
 
@@ -146,10 +149,23 @@ class PassthroughOptionsIT {
                 s.shutdownOutput();
                 String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
                 int header = 16 + 12 + 3 + FQDN.length(); // PROXY v2, IPv4, authority TLV
-                assertEquals("got " + (header + hello.length + 13) + " bytes", answer);
+                String log = proxy.process().output();
+                assertEquals("got " + (header + hello.length + 13) + " bytes", answer,
+                        () -> "the proxy said, last:\n" + log.substring(Math.max(0, log.length() - 3000)));
             }
             served.get(20, TimeUnit.SECONDS);
         }
+    }
+
+    /** Traffic either way keeps a connection open past the idle timeout; silence for that long closes it. */
+    @Test
+    void aConnectionSilentForTheIdleTimeoutIsClosedABusyOneIsNot() throws Exception {
+        try (TlsClient c = TlsClient.connect(ca, port, FQDN)) {
+            await("busy for twice the idle timeout").during(IDLE.multipliedBy(2)).atMost(IDLE.multipliedBy(4))
+                    .pollInterval(Duration.ofMillis(250)).until(() -> c.get("/whoami").text().startsWith("a "));
+            await("closed once silent").atMost(IDLE.multipliedBy(5)).until(c::closedByPeer);
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> proxy.process().output().contains("idle timeout"));
     }
 
     /** The proxy holds no key: told to terminate TLS, it unbinds and says why, and binds again once the topology is back to passthrough. */

@@ -5,6 +5,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import java.util.Arrays;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -32,6 +33,7 @@ final class HelloHandler extends ChannelInboundHandlerAdapter {
     private byte[] bytes = new byte[2048];
     private int length;
     private boolean decided;
+    private boolean inputShutdown;
     private ScheduledFuture<?> deadline;
 
     HelloHandler(PassthroughVerticle relay, int maxBytes, long timeoutMs) {
@@ -62,6 +64,11 @@ final class HelloHandler extends ChannelInboundHandlerAdapter {
             }
             in.readBytes(bytes, length, n);
             length += n;
+            if (decided && length > maxBytes) {
+                // A client that keeps sending while its backend is being connected: it waits, up to the
+                // hello limit in memory.
+                ctx.channel().config().setAutoRead(false);
+            }
         } finally {
             in.release();
         }
@@ -85,7 +92,8 @@ final class HelloHandler extends ChannelInboundHandlerAdapter {
             case COMPLETE -> {
                 decided = true;
                 deadline.cancel(false);
-                ctx.channel().config().setAutoRead(false);
+                // Reading goes on while the backend is connected (what follows is kept, and a FIN is
+                // remembered): turning it off here made epoll swallow a FIN that came meanwhile.
                 relay.route(ctx.channel(), this, r.serverName());
             }
         }
@@ -107,6 +115,28 @@ final class HelloHandler extends ChannelInboundHandlerAdapter {
         } else {
             ctx.close();
         }
+    }
+
+    /**
+     * The client's FIN. Before a whole hello it can never route: turned away at once. After it (the
+     * hello, its data and the FIN can come in one go, or the FIN while the backend is being connected)
+     * it is kept, for the relay to pass on after the bytes.
+     */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+        if (event instanceof ChannelInputShutdownEvent) {
+            inputShutdown = true;
+            if (!decided) {
+                reject(ctx, "closed_before_hello", null);
+            }
+        } else {
+            ctx.fireUserEventTriggered(event);
+        }
+    }
+
+    /** Whether the client half-closed its side while the hello was being routed. */
+    boolean inputShutdown() {
+        return inputShutdown;
     }
 
     @Override

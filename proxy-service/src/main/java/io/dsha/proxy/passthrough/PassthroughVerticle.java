@@ -9,16 +9,21 @@ import io.dsha.proxy.balance.RoutingTable;
 import io.dsha.proxy.balance.Target;
 import io.dsha.proxy.http.DataPath;
 import io.dsha.proxy.http.ListenerVerticle;
+import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Context;
 import io.vertx.core.Promise;
-import io.vertx.core.net.NetClient;
-import io.vertx.core.net.NetClientOptions;
+import io.vertx.core.impl.VertxInternal;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
@@ -29,14 +34,14 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 /**
  * One event loop of the TLS passthrough listener: a Vert.x {@link NetServer} whose connections
  * are read until their ClientHello names a server ({@link HelloHandler}), routed by the routing
  * decision like an HTTP request (the active backend, or spread by weight or fewest open
- * connections in ACTIVE_ACTIVE), connected through a {@link NetClient} on the same event loop —
+ * connections in ACTIVE_ACTIVE), connected by a Netty {@link Bootstrap} on the client channel's own
+ * event loop (so both halves of a session, and every step of setting it up, run on one thread) —
  * a refused or timed-out connect moves on to the next backend before the client's first byte has
  * left, so the client never notices — and then relayed byte for byte by a {@link Relay} on each
  * side. The proxy never decrypts anything and holds no key.
@@ -58,7 +63,8 @@ public final class PassthroughVerticle extends AbstractVerticle implements Liste
     /** Every accepted channel still open: they left Vert.x's tracking when their handlers were replaced. */
     private final Set<Channel> clients = ConcurrentHashMap.newKeySet();
     private NetServer server;
-    private NetClient client;
+    /** Backend connections: Vert.x's transport (epoll when available) and resolver, the client's event loop. */
+    private Bootstrap backends;
     private Context context;
 
     public PassthroughVerticle(DataPath path, ProxyConfig config, String host, int port) {
@@ -72,9 +78,14 @@ public final class PassthroughVerticle extends AbstractVerticle implements Liste
     @Override
     public void start(Promise<Void> started) {
         context = vertx.getOrCreateContext();
-        client = vertx.createNetClient(new NetClientOptions()
-                .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, path.connectTimeoutMs()))
-                .setTcpNoDelay(true));
+        VertxInternal internal = (VertxInternal) vertx;
+        backends = new Bootstrap()
+                .channelFactory(internal.transport().channelFactory(false))
+                .resolver(internal.nettyAddressResolverGroup())
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, path.connectTimeoutMs()))
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .handler(new Connecting());
         server = vertx.createNetServer(new NetServerOptions().setTcpNoDelay(true)).connectHandler(this::accepted);
         server.listen(port, host).<Void>mapEmpty().onComplete(started);
     }
@@ -145,33 +156,32 @@ public final class PassthroughVerticle extends AbstractVerticle implements Liste
         if (i > 0) {
             path.metrics().retried();
         }
-        client.connect(target.port(), target.host()).onComplete(ar -> {
-            if (ar.failed()) {
-                path.failed(target, "connect failed: " + ar.cause().getMessage());
+        backends.clone(channel.eventLoop()).connect(target.host(), target.port()).addListener((ChannelFuture f) -> {
+            if (!f.isSuccess()) {
+                path.failed(target, "connect failed: " + f.cause().getMessage());
                 attempt(channel, hello, serverName, candidates, i + 1);
                 return;
             }
-            ChannelHandlerContext backendHandler = ((NetSocketInternal) ar.result()).channelHandlerContext();
-            Channel backend = backendHandler.channel();
+            Channel backend = f.channel();
             if (!channel.isActive()) {
                 backend.close();
                 return;
             }
             target.succeeded();
-            relay(channel, hello, backend, backendHandler, target, serverName);
+            relay(channel, hello, backend, target, serverName);
         });
     }
 
-    private void relay(Channel channel, HelloHandler hello, Channel backend, ChannelHandlerContext backendHandler, Target target, String serverName) {
+    private void relay(Channel channel, HelloHandler hello, Channel backend, Target target, String serverName) {
         Session session = new Session(channel, backend, target, path.metrics().tcp(target.id()), serverName, accessLog);
         session.onFinish(() -> sessions.remove(session));
         sessions.add(session);
-        backend.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
-        backend.pipeline().replace(backendHandler.handler(), "dsha-relay", new Relay(session, channel, false));
-        long idle = settings.idleTimeout().toMillis();
+        backend.pipeline().replace(backend.pipeline().first(), "dsha-relay", new Relay(session, channel, false));
         channel.pipeline().replace(hello, "dsha-relay", new Relay(session, backend, true));
+        bare(channel);
+        long idle = settings.idleTimeout().toNanos();
         if (idle > 0) {
-            channel.pipeline().addBefore("dsha-relay", "dsha-idle", new IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS));
+            session.closeWhenIdle(idle);
         }
         if (settings.proxyProtocol()) {
             backend.write(Unpooled.wrappedBuffer(ProxyProtocolV2.header(
@@ -180,7 +190,25 @@ public final class PassthroughVerticle extends AbstractVerticle implements Liste
         var received = hello.received();
         session.relayed(true, received.readableBytes());
         backend.writeAndFlush(received);
+        if (hello.inputShutdown()) {
+            channel.pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+        }
         channel.config().setAutoRead(true);
+    }
+
+    /** A backend channel's handler until it is connected; the relay replaces it. */
+    @ChannelHandler.Sharable
+    private static final class Connecting extends ChannelInboundHandlerAdapter {
+    }
+
+    /** Only the relay handles the bytes: Vert.x's handlers for its own streams (chunked writes, idle timer) go. */
+    private static void bare(Channel channel) {
+        for (String name : channel.pipeline().names()) {
+            ChannelHandler h = channel.pipeline().get(name);
+            if (h instanceof ChunkedWriteHandler || h instanceof IdleStateHandler) {
+                channel.pipeline().remove(h);
+            }
+        }
     }
 
     /**
@@ -223,6 +251,6 @@ public final class PassthroughVerticle extends AbstractVerticle implements Liste
         for (Channel c : List.copyOf(clients)) {
             c.close(); // its relay closes the backend side
         }
-        server.close().compose(v -> client.close()).onComplete(stopped);
+        server.close().onComplete(stopped);
     }
 }

@@ -8,7 +8,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
-import io.netty.handler.timeout.IdleStateEvent;
 
 /**
  * One direction of a relayed connection, installed on the channel it reads from: the bytes
@@ -74,9 +73,6 @@ final class Relay extends ChannelInboundHandlerAdapter {
                 session.ending("closed by both sides");
                 ctx.close();
             }
-        } else if (event instanceof IdleStateEvent) {
-            session.ending("idle timeout");
-            ctx.close();
         } else {
             ctx.fireUserEventTriggered(event);
         }

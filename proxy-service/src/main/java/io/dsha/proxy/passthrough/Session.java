@@ -4,6 +4,7 @@ import io.dsha.proxy.balance.Target;
 import io.dsha.proxy.ops.ProxyMetrics;
 import io.netty.channel.Channel;
 import java.net.SocketAddress;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
 
@@ -28,6 +29,8 @@ final class Session {
     private long upstream;
     private long downstream;
     private volatile String ending;
+    /** When a byte last went through, either way (System.nanoTime); read by the idle check. */
+    private long lastActivity = startNanos;
 
     Session(Channel client, Channel backend, Target target, ProxyMetrics.Tcp meters, String serverName, boolean accessLog) {
         this.client = client;
@@ -49,6 +52,7 @@ final class Session {
 
     /** Bytes read from one side, about to be written to the other. Called on the event loop of that side. */
     void relayed(boolean fromClient, int bytes) {
+        lastActivity = System.nanoTime();
         if (fromClient) {
             upstream += bytes;
             meters.upstreamBytes.increment(bytes);
@@ -56,6 +60,29 @@ final class Session {
             downstream += bytes;
             meters.downstreamBytes.increment(bytes);
         }
+    }
+
+    /**
+     * Closes the session once nothing went through either way for {@code idleNanos}. One timer per session,
+     * moved on when it finds traffic since (cheaper than watching every read and write: Netty's
+     * IdleStateHandler made a promise and a listener for each write). Both channels share the event loop.
+     */
+    void closeWhenIdle(long idleNanos) {
+        checkIdleIn(idleNanos, idleNanos);
+    }
+
+    private void checkIdleIn(long delayNanos, long idleNanos) {
+        client.eventLoop().schedule(() -> {
+            if (closed.get() > 0) {
+                return;
+            }
+            long quiet = System.nanoTime() - lastActivity;
+            if (quiet >= idleNanos) {
+                close("idle timeout");
+            } else {
+                checkIdleIn(idleNanos - quiet, idleNanos);
+            }
+        }, delayNanos, TimeUnit.NANOSECONDS);
     }
 
     /** Why the session is ending, for the access log; the first reason wins. */
