@@ -358,6 +358,12 @@ declare -A RPS_OF
 measure() {   # measure KEY SCENARIO THREADS URL WARMUP SUBJECT_PID
   local key="$1" scenario="$2" threads="$3" url="$4" warm="$5" subject="$6"
   log "$scenario (threads $threads): warm-up $warm, then $DURATION"
+  if [ "$subject" = "${PROXY_PID:-}" ]; then
+    # A short run first: its 64 connections close at its end, so the JIT has seen connections open
+    # and close before it compiles the code that is measured (otherwise the first close after the
+    # warm-up deoptimises the hot path and the measurement runs while C2 recompiles it).
+    run_wrk "$url" 3s "$RUN/wrk-$key-warmup-churn.txt"
+  fi
   run_wrk "$url" "$warm" "$RUN/wrk-$key-warmup.txt"
   wait_quiet
   local b0 o0 r0 s0 t0 b1 o1 r1 s1 t1 others cpu_us requests from to
@@ -571,7 +577,7 @@ JAVA_FLAGS="$(java $JAVA_OPTS -XX:+PrintCommandLineFlags -version 2>&1 | sed -n 
   echo "# dsha proxy vs HAProxy — $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo
   echo "\`wrk -t$WRK_THREADS -c$CONNECTIONS -d$DURATION --latency\`, tiny body (6 bytes), keep-alive, everything on 127.0.0.1."
-  echo "Warm-up before each measurement: $WARMUP for our proxy (JIT), $WARMUP_NATIVE for NGINX/HAProxy."
+  echo "Warm-up before each measurement: 3s then $WARMUP for our proxy (JIT; the connections of the first run close before the second, so the compiled code has seen a close), $WARMUP_NATIVE for NGINX/HAProxy."
   echo "\"threads\" = HAProxy \`nbthread\` = our \`dsha.event-loops\`. Ratios compare with HAProxy in the same mode and thread count, in this run."
   [ "$PROFILE" = 1 ] && echo "**JFR (settings=profile) was recording in our proxy for the first thread count: those rows are somewhat pessimistic.**"
   echo
