@@ -8,9 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.dsha.health.support.Blackhole;
 import io.dsha.health.support.CheckerProcess;
-import io.dsha.health.support.ControlPlaneProcess;
 import io.dsha.health.support.SimulatedDataStack;
 import io.dsha.health.support.TestCa;
+import io.dsha.testkit.ControlPlaneProcess;
+import io.dsha.testkit.ProcessOutputOnFailure;
 import io.vertx.core.Vertx;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -27,12 +28,14 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The real control plane and real checkers as processes, against stand-in DataStack instances on
  * free ports that the test flips, stops and freezes.
  */
+@ExtendWith(ProcessOutputOnFailure.class)
 class CheckerIT {
 
     private static final String FQDN = "datastack.example.com";
@@ -99,7 +102,7 @@ class CheckerIT {
     }
 
     private static List<String> active() {
-        return StreamSupport.stream(cp.state().path("routing").path("active").spliterator(), false).map(JsonNode::asText).toList();
+        return StreamSupport.stream(cp.stateJson().path("routing").path("active").spliterator(), false).map(JsonNode::asText).toList();
     }
 
     private static void flip(SimulatedDataStack ds, int code) throws Exception {
@@ -211,7 +214,7 @@ class CheckerIT {
         long seq = cp.lastEventSeq();
         cp.putTopology(topology("", backend("a", a.port(), httpCheck()), backend("b", b.port(), httpCheck())));
         within(20).until(() -> status("a").equals("UP"));
-        long revisionBefore = cp.state().path("revision").asLong();
+        long revisionBefore = cp.stateJson().path("revision").asLong();
         CheckerProcess other = track(CheckerProcess.start(cp.url(), "edge-4", Map.of("dsha.address.a", hole.address())).awaitStarted());
 
         within(30).until(() -> cp.verdict("a").path("flags").toString().contains("DISPUTED"));
@@ -219,7 +222,7 @@ class CheckerIT {
         within(5).during(Duration.ofSeconds(2)).until(() -> status("a").equals("UP")
                 && cp.verdict("a").path("flags").toString().contains("DISPUTED") && active().equals(List.of("a")));
         assertFalse(cp.hasEvent(seq, "VERDICT_CHANGED", "a is DOWN"), () -> "never flapped to DOWN: " + cp.events());
-        assertTrue(cp.state().path("revision").asLong() > revisionBefore);
+        assertTrue(cp.stateJson().path("revision").asLong() > revisionBefore);
         other.close();
     }
 
@@ -277,8 +280,8 @@ class CheckerIT {
         track(CheckerProcess.start(cp.url(), "edge-5", Map.of("dsha.trust-store-file", dir.resolve("ca.crt").toString(),
                 "dsha.listener.address", "127.0.0.1:" + proxyListener.port(), "dsha.listener.interval", "500ms", "dsha.listener.timeout", "400ms")).awaitStarted());
 
-        within(20).until(() -> !cp.state().path("listener").path("degraded").isMissingNode());
-        JsonNode listener = cp.state().path("listener");
+        within(20).until(() -> !cp.stateJson().path("listener").path("degraded").isMissingNode());
+        JsonNode listener = cp.stateJson().path("listener");
         assertTrue(listener.path("degraded").get(0).asText().startsWith("certificate is self-signed (CN=" + FQDN + ")"), listener.toString());
         assertEquals("[\"DEGRADED\"]", listener.path("flags").toString());
         assertTrue(cp.hasEvent(seq, "DEGRADED", "the proxy's listener (" + FQDN + ":9) is degraded: certificate is self-signed"));

@@ -11,10 +11,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.dsha.proxy.support.ControlPlaneProcess;
 import io.dsha.proxy.support.ProxyProcess;
 import io.dsha.proxy.support.Teardown;
 import io.dsha.proxy.support.TestBackend;
+import io.dsha.testkit.ControlPlaneProcess;
+import io.dsha.testkit.ProcessOutputOnFailure;
 import io.vertx.core.Vertx;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -38,6 +39,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -46,6 +48,7 @@ import org.junit.jupiter.api.io.TempDir;
  * ports, so the proxies know them as new targets with no local ejection carried over) and declares
  * its own topology.
  */
+@ExtendWith(ProcessOutputOnFailure.class)
 class BalancingIT {
 
     private static final int REQUESTS = 4000;

@@ -6,11 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.dsha.proxy.support.ControlPlaneProcess;
 import io.dsha.proxy.support.ProxyProcess;
 import io.dsha.proxy.support.TestBackend;
 import io.dsha.proxy.support.TestCa;
 import io.dsha.proxy.support.Topologies;
+import io.dsha.testkit.ControlPlaneProcess;
+import io.dsha.testkit.ProcessOutputOnFailure;
 import io.vertx.core.Vertx;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
@@ -45,8 +46,7 @@ import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.AfterTestExecutionCallback;
-import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -54,19 +54,11 @@ import org.junit.jupiter.api.io.TempDir;
  * are picked up for new connections without touching open ones; a PKCS#12 keystore works (and is
  * reloaded the same way); only TLS 1.2 and 1.3 are spoken.
  */
+@ExtendWith(ProcessOutputOnFailure.class)
 class CertificateReloadIT {
 
     @TempDir
     Path dir;
-
-    /** When a test fails, what the processes said (the proxy's log tells why far better than a timeout). */
-    @RegisterExtension
-    final AfterTestExecutionCallback dumpOnFailure = context -> context.getExecutionException().ifPresent(e -> {
-        if (this.proxy != null) {
-            System.err.println("--- proxy output (" + context.getDisplayName() + ") ---\n" + this.proxy.process().output());
-        }
-        System.err.println("--- control plane output (" + context.getDisplayName() + ") ---\n" + this.cp.process().output());
-    });
 
     private Vertx vertx;
     private TestBackend a;

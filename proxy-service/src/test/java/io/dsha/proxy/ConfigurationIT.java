@@ -5,9 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.dsha.proxy.support.ControlPlaneProcess;
-import io.dsha.proxy.support.JavaProcess;
 import io.dsha.proxy.support.TestCa;
+import io.dsha.testkit.ControlPlaneProcess;
+import io.dsha.testkit.JavaProcess;
+import io.dsha.testkit.ProcessOutputOnFailure;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,6 +18,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -24,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * non-zero status and its output names the settings at fault. Nothing here needs a control plane:
  * the configuration is checked before the proxy tries to reach one.
  */
+@ExtendWith(ProcessOutputOnFailure.class)
 class ConfigurationIT {
 
     /** Nothing listens here; the proxy must stop before it would try. */

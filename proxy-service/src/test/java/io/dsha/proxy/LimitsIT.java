@@ -9,11 +9,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.dsha.proxy.support.ControlPlaneProcess;
 import io.dsha.proxy.support.ProxyProcess;
 import io.dsha.proxy.support.RawHttp;
 import io.dsha.proxy.support.Teardown;
 import io.dsha.proxy.support.TestBackend;
+import io.dsha.testkit.ControlPlaneProcess;
+import io.dsha.testkit.ProcessOutputOnFailure;
 import io.vertx.core.Vertx;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
@@ -35,6 +36,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -42,6 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
  * which headers cross it. One stack for the class (the tests do not change it): ACTIVE_PASSIVE with
  * a active, {@code dsha.limits.max-header-bytes=8192}, {@code dsha.limits.max-body-bytes=4096}.
  */
+@ExtendWith(ProcessOutputOnFailure.class)
 class LimitsIT {
 
     private static final int MAX_HEADER_BYTES = 8192;

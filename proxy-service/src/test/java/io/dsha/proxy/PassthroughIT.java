@@ -7,12 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.dsha.proxy.support.ControlPlaneProcess;
 import io.dsha.proxy.support.ProxyProcess;
 import io.dsha.proxy.support.Teardown;
 import io.dsha.proxy.support.TestCa;
 import io.dsha.proxy.support.TlsBackend;
 import io.dsha.proxy.support.TlsClient;
+import io.dsha.testkit.ControlPlaneProcess;
+import io.dsha.testkit.ProcessOutputOnFailure;
 import io.vertx.core.Vertx;
 import java.io.FilterOutputStream;
 import java.io.IOException;
@@ -31,6 +32,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -39,6 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
  * trusts only that CA and checks the name, so a successful handshake whose certificate serial is
  * the backend's proves the proxy relayed the bytes rather than terminating them.
  */
+@ExtendWith(ProcessOutputOnFailure.class)
 class PassthroughIT {
 
     static final String FQDN = "ds.example.test";

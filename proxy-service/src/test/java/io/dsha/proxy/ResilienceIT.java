@@ -7,11 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.dsha.proxy.support.ControlPlaneProcess;
 import io.dsha.proxy.support.ProxyProcess;
 import io.dsha.proxy.support.TestBackend;
 import io.dsha.proxy.support.TestCa;
 import io.dsha.proxy.support.Topologies;
+import io.dsha.testkit.ControlPlaneProcess;
+import io.dsha.testkit.ProcessOutputOnFailure;
 import io.vertx.core.Vertx;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -27,8 +28,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.AfterTestExecutionCallback;
-import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -36,6 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * away and follows it again when it is back; it starts from its saved snapshot when the control
  * plane is down; DRAIN and a graceful shutdown let requests in flight finish.
  */
+@ExtendWith(ProcessOutputOnFailure.class)
 class ResilienceIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -43,15 +44,6 @@ class ResilienceIT {
 
     @TempDir
     Path dir;
-
-    /** When a test fails, what the processes said (the proxy's log tells why far better than a timeout). */
-    @RegisterExtension
-    final AfterTestExecutionCallback dumpOnFailure = context -> context.getExecutionException().ifPresent(e -> {
-        if (this.proxy != null) {
-            System.err.println("--- proxy output (" + context.getDisplayName() + ") ---\n" + this.proxy.process().output());
-        }
-        System.err.println("--- control plane output (" + context.getDisplayName() + ") ---\n" + this.cp.process().output());
-    });
 
     private Vertx vertx;
     private TestBackend a;

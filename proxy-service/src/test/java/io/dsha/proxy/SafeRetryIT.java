@@ -11,11 +11,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.dsha.proxy.support.ControlPlaneProcess;
 import io.dsha.proxy.support.ProxyProcess;
 import io.dsha.proxy.support.Teardown;
-import io.dsha.proxy.support.TestBackend;
 import io.dsha.proxy.support.TestBackend.Behaviour;
+import io.dsha.proxy.support.TestBackend;
+import io.dsha.testkit.ControlPlaneProcess;
+import io.dsha.testkit.ProcessOutputOnFailure;
 import io.vertx.core.Vertx;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -39,6 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
  * 0) active and b (priority 1) standby, both reported UP; fresh backends for each test, so no local
  * ejection carries over.
  */
+@ExtendWith(ProcessOutputOnFailure.class)
 class SafeRetryIT {
 
     private static final String PROXY_ID = "safe-retry-it";

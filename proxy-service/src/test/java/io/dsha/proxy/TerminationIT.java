@@ -4,11 +4,12 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.dsha.proxy.support.ControlPlaneProcess;
 import io.dsha.proxy.support.ProxyProcess;
 import io.dsha.proxy.support.TestBackend;
 import io.dsha.proxy.support.TestCa;
 import io.dsha.proxy.support.Topologies;
+import io.dsha.testkit.ControlPlaneProcess;
+import io.dsha.testkit.ProcessOutputOnFailure;
 import io.vertx.core.Vertx;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -30,9 +31,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** HTTPS terminated at the proxy, end to end, and active/passive failover under load. */
+@ExtendWith(ProcessOutputOnFailure.class)
 class TerminationIT {
 
     @TempDir

@@ -25,9 +25,12 @@ import org.junit.jupiter.api.Test;
 class VertxProberTest {
 
     private static final String FQDN = "datastack.example.com";
-    private static final HealthCheck HTTP = new HealthCheck(HealthCheckType.HTTP, "/health", 200, 1000, 300, 2, 2);
-    private static final HealthCheck TCP = new HealthCheck(HealthCheckType.TCP, null, null, 1000, 300, 2, 2);
-    private static final HealthCheck TLS = new HealthCheck(HealthCheckType.TLS, null, null, 1000, 2000, 2, 2);
+    // Timeouts far above what a probe takes: the first TLS handshake of a cold JVM on a busy 2-core
+    // machine took over 2 s (the probe() wait is 10 s), and these tests are about the answers, not the timeout (which has its own).
+    private static final HealthCheck HTTP = new HealthCheck(HealthCheckType.HTTP, "/health", 200, 1000, 5_000, 2, 2);
+    private static final HealthCheck TCP = new HealthCheck(HealthCheckType.TCP, null, null, 1000, 5_000, 2, 2);
+    private static final HealthCheck TLS = new HealthCheck(HealthCheckType.TLS, null, null, 1000, 5_000, 2, 2);
+    private static final HealthCheck HTTP_SHORT = new HealthCheck(HealthCheckType.HTTP, "/health", 200, 1000, 300, 2, 2);
 
     private static Vertx vertx;
     private static TestCa ca;
@@ -82,7 +85,7 @@ class VertxProberTest {
     @Test
     void httpChecksTheBodyWhenAsked() throws Exception {
         try (SimulatedDataStack ds = new SimulatedDataStack(vertx)) {
-            HealthCheck withBody = new HealthCheck(HealthCheckType.HTTP, "/health", 200, 1000, 300, 2, 2, "\"status\":\"ok\"", null, null, null, null);
+            HealthCheck withBody = new HealthCheck(HealthCheckType.HTTP, "/health", 200, 1000, 5_000, 2, 2, "\"status\":\"ok\"", null, null, null, null);
             ProbeResult first = probe(target(ds.port(), withBody, false));
             assertTrue(first.ok(), first.reason());
             ds.body("{\"status\":\"starting\"}");
@@ -93,7 +96,7 @@ class VertxProberTest {
     @Test
     void httpChecksAJsonFieldWhenAsked() throws Exception {
         try (SimulatedDataStack ds = new SimulatedDataStack(vertx)) {
-            HealthCheck withField = new HealthCheck(HealthCheckType.HTTP, "/health", 200, 1000, 300, 2, 2, null, null, null, null,
+            HealthCheck withField = new HealthCheck(HealthCheckType.HTTP, "/health", 200, 1000, 5_000, 2, 2, null, null, null, null,
                     new io.dsha.api.topology.JsonExpectation("/status", "ok"));
             ProbeResult first = probe(target(ds.port(), withField, false));
             assertTrue(first.ok(), first.reason());
@@ -108,7 +111,7 @@ class VertxProberTest {
     void aFrozenBackendTimesOutAndAStoppedOneRefuses() throws Exception {
         try (SimulatedDataStack ds = new SimulatedDataStack(vertx)) {
             ds.freeze(true);
-            ProbeResult hung = probe(target(ds.port(), HTTP, false));
+            ProbeResult hung = probe(target(ds.port(), HTTP_SHORT, false));
             assertEquals("timed out after 300 ms", hung.reason());
             assertTrue(hung.latencyMs() >= 300, "latency " + hung.latencyMs());
 

@@ -1,19 +1,15 @@
 package io.dsha.health.support;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
+import io.dsha.testkit.ControlPlaneProcess;
+import io.dsha.testkit.Http;
+import io.dsha.testkit.JavaProcess;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 
 /** A health-service (one checker) as a real process, its management port picked free. */
 public final class CheckerProcess implements AutoCloseable {
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final JavaProcess process;
     private int port = -1;
 
@@ -50,15 +46,7 @@ public final class CheckerProcess implements AutoCloseable {
     }
 
     private HttpResponse<String> get(String path) {
-        try {
-            return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(10)).build(),
-                    HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return Http.get("http://127.0.0.1:" + port + path);
     }
 
     public JavaProcess process() {

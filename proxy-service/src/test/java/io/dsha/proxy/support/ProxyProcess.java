@@ -2,6 +2,8 @@ package io.dsha.proxy.support;
 
 import static org.awaitility.Awaitility.await;
 
+import io.dsha.testkit.ControlPlaneProcess;
+import io.dsha.testkit.JavaProcess;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

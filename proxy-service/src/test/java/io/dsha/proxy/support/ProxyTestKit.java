@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dsha.testkit.ControlPlaneProcess;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;

@@ -1,25 +1,25 @@
-package io.dsha.health.support;
+package io.dsha.testkit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.dsha.api.json.DshaJson;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Map;
 
-/** The real control plane as a process on a free port, read and driven over its REST API. */
+/**
+ * The real control plane as a process on a free port, driven over its REST API as the operator
+ * (admin token) and as a checker (agent token).
+ */
 public final class ControlPlaneProcess implements AutoCloseable {
 
-    public static final String ADMIN = "health-test-admin-token-0123";
-    public static final String AGENT = "health-test-agent-token-0123";
+    public static final String ADMIN = "dsha-test-admin-token-0123";
+    public static final String AGENT = "dsha-test-agent-token-0123";
 
     private final Path stateDir;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private JavaProcess process;
     private int port;
 
@@ -41,6 +41,10 @@ public final class ControlPlaneProcess implements AutoCloseable {
         return "http://127.0.0.1:" + port;
     }
 
+    public int port() {
+        return port;
+    }
+
     public void stop() {
         process.stop();
     }
@@ -53,17 +57,43 @@ public final class ControlPlaneProcess implements AutoCloseable {
         start(port);
     }
 
-    public void putTopology(String json) {
-        call("PUT", "/api/v1/topology", json, 200);
+    public String putTopology(String json) {
+        return call("PUT", "/api/v1/topology", json, ADMIN, 200);
     }
 
-    public JsonNode state() {
-        return json(call("GET", "/api/v1/state", null, 200));
+    public String setAdminState(String backend, String state) {
+        return call("PUT", "/api/v1/backends/" + backend + "/admin-state", "{\"adminState\":\"" + state + "\"}", ADMIN, 200);
+    }
+
+    public String failback() {
+        return call("POST", "/api/v1/failback", "", ADMIN, 200);
+    }
+
+    /** A checker's observation: enough of them (rise/fall) move the verdict. */
+    public void report(String backend, String status) {
+        call("POST", "/api/v1/reports", "{\"source\":\"CHECKER\",\"reporterId\":\"test-checker\",\"observations\":[{\"backendId\":\""
+                + backend + "\",\"status\":\"" + status + "\"}]}", AGENT, 202);
+    }
+
+    /** Reports {@code status} twice: the default rise/fall of 2 makes it the verdict. */
+    public void settle(String backend, String status) {
+        report(backend, status);
+        report(backend, status);
+    }
+
+    /** {@code GET /api/v1/state} as text. */
+    public String state() {
+        return call("GET", "/api/v1/state", null, AGENT, 200);
+    }
+
+    /** {@code GET /api/v1/state}, parsed. */
+    public JsonNode stateJson() {
+        return json(state());
     }
 
     /** The verdict of one backend. */
     public JsonNode verdict(String backendId) {
-        for (JsonNode v : state().path("verdicts")) {
+        for (JsonNode v : stateJson().path("verdicts")) {
             if (v.path("backendId").asText().equals(backendId)) {
                 return v;
             }
@@ -72,7 +102,7 @@ public final class ControlPlaneProcess implements AutoCloseable {
     }
 
     public JsonNode events() {
-        return json(call("GET", "/api/v1/events?limit=500", null, 200));
+        return json(call("GET", "/api/v1/events?limit=500", null, AGENT, 200));
     }
 
     /** The sequence number of the newest event, to look only at what comes after. */
@@ -99,26 +129,22 @@ public final class ControlPlaneProcess implements AutoCloseable {
         }
     }
 
-    private String call(String method, String path, String body, int expected) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url() + path)).timeout(Duration.ofSeconds(10))
-                .header("Authorization", "Bearer " + (method.equals("GET") ? AGENT : ADMIN));
+    private String call(String method, String path, String body, String token, int expected) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url() + path)).header("Authorization", "Bearer " + token);
         if (body != null) {
             b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(body));
         } else {
             b.method(method, HttpRequest.BodyPublishers.noBody());
         }
-        try {
-            HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-            if (r.statusCode() != expected) {
-                throw new IllegalStateException(method + " " + path + " answered " + r.statusCode() + ": " + r.body());
-            }
-            return r.body();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
+        HttpResponse<String> r = Http.send(b);
+        if (r.statusCode() != expected) {
+            throw new IllegalStateException(method + " " + path + " answered " + r.statusCode() + ": " + r.body());
         }
+        return r.body();
+    }
+
+    public JavaProcess process() {
+        return process;
     }
 
     @Override

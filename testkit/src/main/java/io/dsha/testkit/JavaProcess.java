@@ -1,4 +1,4 @@
-package io.dsha.proxy.support;
+package io.dsha.testkit;
 
 import static org.awaitility.Awaitility.await;
 
@@ -13,6 +13,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -22,13 +24,18 @@ public final class JavaProcess implements AutoCloseable {
 
     private static final Pattern LISTENING = Pattern.compile("Listening on: http://[^:]+:(\\d+)");
 
+    /** Every process started and not yet closed, plus those closed since {@link #forgetClosed()} last ran. */
+    private static final Set<JavaProcess> STARTED = ConcurrentHashMap.newKeySet();
+
     private final String name;
     private final Process process;
     private final StringBuffer output = new StringBuffer();
+    private volatile boolean closed;
 
     private JavaProcess(String name, Process process) {
         this.name = name;
         this.process = process;
+        STARTED.add(this);
         Thread reader = new Thread(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                 String line;
@@ -83,6 +90,19 @@ public final class JavaProcess implements AutoCloseable {
         return port[0];
     }
 
+    /** The processes of this JVM's tests that are open or were closed recently (see {@link ProcessOutputOnFailure}). */
+    static Set<JavaProcess> started() {
+        return Set.copyOf(STARTED);
+    }
+
+    static void forgetClosed() {
+        STARTED.removeIf(p -> p.closed);
+    }
+
+    public String name() {
+        return name;
+    }
+
     public String output() {
         return output.toString();
     }
@@ -122,6 +142,7 @@ public final class JavaProcess implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
         if (process.isAlive()) {
             kill();
         }
