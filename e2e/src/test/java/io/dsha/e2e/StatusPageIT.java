@@ -1,0 +1,219 @@
+package io.dsha.e2e;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.dsha.launcher.Stack;
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+
+/**
+ * The control plane's status page in a real browser (Debian's headless chromium, driven through its chromedriver)
+ * against a running stack under client load: the operator signs in with the admin token, sees the active backend and
+ * the proxies' request rate, sees a refused action's problem, drains and re-enables a backend through the page's
+ * confirmation dialog (and the API shows it), then sees the failover when the primary is killed, without a reload.
+ * Screenshots of each state go to {@code e2e/target/screenshots/}.
+ */
+class StatusPageIT extends StackScenarios {
+
+    static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+    static final Path SCREENSHOTS = ROOT.resolve("e2e/target/screenshots");
+
+    @BeforeAll
+    static void browserIsInstalled() {
+        // Not a skip: without a browser this test cannot say anything, and a green build must not hide that.
+        assertTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+                "the status page test needs Debian's chromium and chromedriver at " + CHROMIUM + " and " + CHROMEDRIVER
+                        + ": apt-get install chromium chromium-driver (.ci/run installs them)");
+    }
+
+    @Test
+    void theOperatorSeesTheFailoverLiveAndActsThroughThePage() throws IOException {
+        Files.createDirectories(SCREENSHOTS);
+        try (Stack s = stack("status-page", "ACTIVE_PASSIVE"); Load load = new Load(s.loadBalancerUrl(), s.certificate(), 1, Load.Kind.READ)) {
+            WebDriver browser = browser();
+            try {
+                browser.manage().window().setSize(new Dimension(1440, 1000));
+                browser.get(s.client().url() + "/");
+
+                // Without a token the page asks for one (the API answered 401); the admin token signs in.
+                await("the sign-in form").atMost(BOUND).until(() -> browser.findElement(By.id("token-panel")).isDisplayed());
+                browser.findElement(By.id("token")).sendKeys(s.tokens().admin());
+                browser.findElement(By.id("actor")).sendKeys("e2e-operator");
+                browser.findElement(By.id("token-save")).click();
+                ((JavascriptExecutor) browser).executeScript("window.dshaSameDocument = true;");
+
+                awaitRole(browser, "a", "active");
+                awaitRole(browser, "b", "standby");
+                await("a's requests/s from the proxy's reports").atMost(BOUND).until(() -> rate(browser, "a") > 0);
+                assertEquals("ACTIVE_PASSIVE", text(browser, By.id("mode")));
+                assertEquals("TERMINATE", text(browser, By.id("tls-mode")));
+                await("the page at the API's revision").atMost(BOUND).until(() -> text(browser, By.id("revision")).split(" ")[0]
+                        .equals(String.valueOf(s.client().state().get("revision").asLong())));
+                assertEquals("UP", cardField(browser, "a", ".verdict"));
+                assertTrue(card(browser, "a").findElement(By.cssSelector(".votes tbody tr[data-checker='checker-1']")).getText().contains("UP"));
+                screenshot(browser, "1-active-a");
+
+                // A refusal: nothing to fail back while a is active; the page shows the problem the control plane sent.
+                browser.findElement(By.id("failback")).click();
+                confirm(browser, "Fail back now?");
+                await("the problem").atMost(BOUND).until(() -> browser.findElement(By.id("problem")).isDisplayed());
+                assertEquals("Failback refused (409)", text(browser, By.id("problem-title")));
+                assertTrue(text(browser, By.id("problem-detail")).startsWith("nothing to fail back"), text(browser, By.id("problem-detail")));
+                screenshot(browser, "2-refused-failback");
+                browser.findElement(By.id("problem-close")).click();
+
+                // Cancelling the dialog changes nothing.
+                card(browser, "b").findElement(By.cssSelector("button[data-admin-state='MAINTENANCE']")).click();
+                assertTrue(text(browser, By.id("confirm-text")).contains("Backend b becomes MAINTENANCE"));
+                browser.findElement(By.id("confirm-cancel")).click();
+                await("the dialog closes").atMost(BOUND).until(() -> !browser.findElement(By.id("confirm")).isDisplayed());
+                assertEquals("ENABLED", adminState(s, "b"));
+
+                // Drain b through the page: the API shows it, and so does the page (card and timeline).
+                card(browser, "b").findElement(By.cssSelector("button[data-admin-state='DRAIN']")).click();
+                confirm(browser, "Set b to DRAIN?");
+                await("b DRAIN in the API").atMost(BOUND).until(() -> adminState(s, "b").equals("DRAIN"));
+                await("b DRAIN on the page").atMost(BOUND).until(() -> cardField(browser, "b", ".admin-state").equals("DRAIN")
+                        && timeline(browser).stream().anyMatch(e -> e.contains("ADMIN STATE CHANGED") && e.contains("e2e-operator")));
+                assertTrue(List.of("draining", "drained").contains(cardField(browser, "b", ".role")), cardField(browser, "b", ".role"));
+                assertEquals("ENABLED -> DRAIN", event(s, "ADMIN_STATE_CHANGED").path("from").asText() + " -> "
+                        + event(s, "ADMIN_STATE_CHANGED").path("to").asText());
+                screenshot(browser, "3-b-drained");
+
+                card(browser, "b").findElement(By.cssSelector("button[data-admin-state='ENABLED']")).click();
+                confirm(browser, "Set b to ENABLED?");
+                await("b ENABLED in the API").atMost(BOUND).until(() -> adminState(s, "b").equals("ENABLED"));
+                awaitRole(browser, "b", "standby");
+
+                // The primary dies: the page follows the watch stream to the failover, in the same document.
+                s.sim("a").process().kill();
+                awaitRole(browser, "b", "active");
+                await("a DOWN on the page").atMost(BOUND).until(() -> cardField(browser, "a", ".verdict").startsWith("DOWN"));
+                await("the failover in the timeline").atMost(BOUND)
+                        .until(() -> timeline(browser).stream().anyMatch(e -> e.contains("FAILOVER") && e.contains("b")));
+                assertTrue(text(browser, By.id("routing-summary")).startsWith("Active: b"), text(browser, By.id("routing-summary")));
+                assertEquals(Boolean.TRUE, ((JavascriptExecutor) browser).executeScript("return window.dshaSameDocument === true;"),
+                        "the page was not reloaded");
+                assertEquals(List.of("b"), active(s));
+                await("b's requests/s").atMost(BOUND).until(() -> rate(browser, "b") > 0);
+                screenshot(browser, "4-failover-to-b");
+
+                // A phone: the cards stack in one column; a wide screen puts them side by side.
+                WebElement a = card(browser, "a");
+                WebElement b = card(browser, "b");
+                assertEquals(a.getLocation().getY(), b.getLocation().getY(), "side by side on a wide screen");
+                browser.manage().window().setSize(new Dimension(390, 1600));
+                await("cards stacked on a phone").atMost(BOUND)
+                        .until(() -> card(browser, "a").getLocation().getX() == card(browser, "b").getLocation().getX()
+                                && card(browser, "b").getLocation().getY() > card(browser, "a").getLocation().getY());
+                Object overflow = ((JavascriptExecutor) browser).executeScript(
+                        "return document.documentElement.scrollWidth > document.documentElement.clientWidth;");
+                assertEquals(Boolean.FALSE, overflow, "nothing wider than the phone's screen");
+                screenshot(browser, "5-phone");
+
+                load.stop();
+            } finally {
+                browser.quit();
+            }
+        }
+    }
+
+    private static WebDriver browser() {
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM.toFile());
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--lang=en-GB");
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(new File(CHROMEDRIVER.toString()))
+                .usingAnyFreePort()
+                .build();
+        return new ChromeDriver(service, options);
+    }
+
+    private static void confirm(WebDriver browser, String title) {
+        await("the confirmation dialog").atMost(BOUND).until(() -> browser.findElement(By.id("confirm")).isDisplayed());
+        assertEquals(title, text(browser, By.id("confirm-title")));
+        browser.findElement(By.id("confirm-ok")).click();
+        await("the dialog closes").atMost(BOUND).until(() -> !browser.findElement(By.id("confirm")).isDisplayed());
+    }
+
+    private static void awaitRole(WebDriver browser, String backend, String role) {
+        await(backend + " " + role + " on the page").atMost(BOUND).pollInterval(Duration.ofMillis(100))
+                .until(() -> role.equals(cardsRole(browser, backend)));
+    }
+
+    private static String cardsRole(WebDriver browser, String backend) {
+        List<WebElement> cards = browser.findElements(By.cssSelector("[data-backend='" + backend + "']"));
+        return cards.isEmpty() ? "" : cards.get(0).getAttribute("data-role");
+    }
+
+    private static WebElement card(WebDriver browser, String backend) {
+        return browser.findElement(By.cssSelector("[data-backend='" + backend + "']"));
+    }
+
+    private static String cardField(WebDriver browser, String backend, String selector) {
+        return card(browser, backend).findElement(By.cssSelector(selector)).getText();
+    }
+
+    private static double rate(WebDriver browser, String backend) {
+        String t = cardField(browser, backend, ".rps");
+        return t.equals("—") ? 0 : Double.parseDouble(t);
+    }
+
+    private static String text(WebDriver browser, By by) {
+        return browser.findElement(by).getText();
+    }
+
+    private static List<String> timeline(WebDriver browser) {
+        return browser.findElements(By.cssSelector("#timeline li")).stream().map(WebElement::getText).toList();
+    }
+
+    private static String adminState(Stack s, String backend) {
+        for (JsonNode b : s.client().state().path("topology").path("backends")) {
+            if (b.path("id").asText().equals(backend)) {
+                return b.path("adminState").asText();
+            }
+        }
+        return "NONE";
+    }
+
+    /** The newest event of this type, as the API lists it. */
+    private static JsonNode event(Stack s, String type) {
+        for (JsonNode e : s.client().events(100)) {
+            if (e.path("type").asText().equals(type)) {
+                return e;
+            }
+        }
+        return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+    }
+
+    private static void screenshot(WebDriver browser, String name) {
+        File shot = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE);
+        try {
+            Files.copy(shot.toPath(), SCREENSHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
