@@ -172,6 +172,9 @@
     if (!l) {
       return 'not checked yet';
     }
+    if (l.liveCheckers === 0) {
+      return 'no checker reached it lately';
+    }
     const days = l.daysToExpiry == null ? '' : daysText(l.daysToExpiry);
     return (l.degraded ? 'DEGRADED' : 'OK') + (days ? ' · ' + days : '');
   }

@@ -29,9 +29,10 @@ import org.openqa.selenium.chrome.ChromeOptions;
 
 /**
  * The control plane's status page in a real browser (Debian's headless chromium, driven through its chromedriver)
- * against a running stack under client load: the operator signs in with the admin token, sees the active backend and
- * the proxies' request rate, sees a refused action's problem, drains and re-enables a backend through the page's
- * confirmation dialog (and the API shows it), then sees the failover when the primary is killed, without a reload.
+ * against a running stack under client load: signed in with the agent token the operator sees the active backend and
+ * a change refused (403, the problem on the page); with the admin token, the proxies' request rate, a backend drained
+ * and re-enabled through the page's confirmation dialog (and the API shows it), the failover when the primary is
+ * killed (without a reload), a failback the control plane refuses (409), and the phone layout.
  * Screenshots of each state go to {@code e2e/target/screenshots/}.
  */
 class StatusPageIT extends StackScenarios {
@@ -57,12 +58,25 @@ class StatusPageIT extends StackScenarios {
                 browser.manage().window().setSize(new Dimension(1440, 1000));
                 browser.get(s.client().url() + "/");
 
-                // Without a token the page asks for one (the API answered 401); the admin token signs in.
+                // Without a token the page asks for one (the API answered 401). The agent token gives a read-only view:
+                // a change is refused with 403, and the page shows the control plane's problem.
                 await("the sign-in form").atMost(BOUND).until(() -> browser.findElement(By.id("token-panel")).isDisplayed());
-                browser.findElement(By.id("token")).sendKeys(s.tokens().admin());
-                browser.findElement(By.id("actor")).sendKeys("e2e-operator");
-                browser.findElement(By.id("token-save")).click();
+                assertEquals("signed out", text(browser, By.id("connection")));
+                signIn(browser, s.tokens().agent());
                 ((JavascriptExecutor) browser).executeScript("window.dshaSameDocument = true;");
+                awaitRole(browser, "a", "active");
+                card(browser, "b").findElement(By.cssSelector("button[data-admin-state='DRAIN']")).click();
+                confirm(browser, "Set b to DRAIN?");
+                awaitProblem(browser, "Forbidden (403)", "this change needs the admin token");
+                screenshot(browser, "1-agent-token-refused");
+                assertEquals("ENABLED", adminState(s, "b"));
+                browser.findElement(By.id("problem-close")).click();
+
+                // The admin token, with a name for the event log.
+                browser.findElement(By.id("token-open")).click();
+                browser.findElement(By.id("actor")).clear();
+                browser.findElement(By.id("actor")).sendKeys("e2e-operator");
+                signIn(browser, s.tokens().admin());
 
                 awaitRole(browser, "a", "active");
                 awaitRole(browser, "b", "standby");
@@ -73,16 +87,7 @@ class StatusPageIT extends StackScenarios {
                         .equals(String.valueOf(s.client().state().get("revision").asLong())));
                 assertEquals("UP", cardField(browser, "a", ".verdict"));
                 assertTrue(card(browser, "a").findElement(By.cssSelector(".votes tbody tr[data-checker='checker-1']")).getText().contains("UP"));
-                screenshot(browser, "1-active-a");
-
-                // A refusal: nothing to fail back while a is active; the page shows the problem the control plane sent.
-                browser.findElement(By.id("failback")).click();
-                confirm(browser, "Fail back now?");
-                await("the problem").atMost(BOUND).until(() -> browser.findElement(By.id("problem")).isDisplayed());
-                assertEquals("Failback refused (409)", text(browser, By.id("problem-title")));
-                assertTrue(text(browser, By.id("problem-detail")).startsWith("nothing to fail back"), text(browser, By.id("problem-detail")));
-                screenshot(browser, "2-refused-failback");
-                browser.findElement(By.id("problem-close")).click();
+                screenshot(browser, "2-active-a");
 
                 // Cancelling the dialog changes nothing.
                 card(browser, "b").findElement(By.cssSelector("button[data-admin-state='MAINTENANCE']")).click();
@@ -120,6 +125,14 @@ class StatusPageIT extends StackScenarios {
                 await("b's requests/s").atMost(BOUND).until(() -> rate(browser, "b") > 0);
                 screenshot(browser, "4-failover-to-b");
 
+                // A refusal for a reason of the control plane's own: a is dead, there is nothing to fail back to.
+                browser.findElement(By.id("failback")).click();
+                confirm(browser, "Fail back now?");
+                awaitProblem(browser, "Failback refused (409)", "nothing to fail back");
+                assertEquals(List.of("b"), active(s));
+                screenshot(browser, "5-failback-refused");
+                browser.findElement(By.id("problem-close")).click();
+
                 // A phone: the cards stack in one column; a wide screen puts them side by side.
                 WebElement a = card(browser, "a");
                 WebElement b = card(browser, "b");
@@ -131,7 +144,7 @@ class StatusPageIT extends StackScenarios {
                 Object overflow = ((JavascriptExecutor) browser).executeScript(
                         "return document.documentElement.scrollWidth > document.documentElement.clientWidth;");
                 assertEquals(Boolean.FALSE, overflow, "nothing wider than the phone's screen");
-                screenshot(browser, "5-phone");
+                screenshot(browser, "6-phone");
 
                 load.stop();
             } finally {
@@ -149,6 +162,19 @@ class StatusPageIT extends StackScenarios {
                 .usingAnyFreePort()
                 .build();
         return new ChromeDriver(service, options);
+    }
+
+    private static void signIn(WebDriver browser, String token) {
+        browser.findElement(By.id("token")).sendKeys(token);
+        browser.findElement(By.id("token-save")).click();
+        await("signed in").atMost(BOUND).until(() -> !browser.findElement(By.id("token-panel")).isDisplayed()
+                && text(browser, By.id("connection")).equals("live"));
+    }
+
+    private static void awaitProblem(WebDriver browser, String title, String detailStart) {
+        await("the problem " + title).atMost(BOUND).until(() -> browser.findElement(By.id("problem")).isDisplayed());
+        assertEquals(title, text(browser, By.id("problem-title")));
+        assertTrue(text(browser, By.id("problem-detail")).startsWith(detailStart), text(browser, By.id("problem-detail")));
     }
 
     private static void confirm(WebDriver browser, String title) {
