@@ -14,12 +14,14 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
+import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
@@ -60,7 +62,7 @@ class StatusPageIT extends StackScenarios {
 
                 // Without a token the page asks for one (the API answered 401). The agent token gives a read-only view:
                 // a change is refused with 403, and the page shows the control plane's problem.
-                await("the sign-in form").atMost(BOUND).until(() -> browser.findElement(By.id("token-panel")).isDisplayed());
+                eventually("the sign-in form").until(() -> browser.findElement(By.id("token-panel")).isDisplayed());
                 assertEquals("signed out", text(browser, By.id("connection")));
                 signIn(browser, s.tokens().agent());
                 ((JavascriptExecutor) browser).executeScript("window.dshaSameDocument = true;");
@@ -80,27 +82,28 @@ class StatusPageIT extends StackScenarios {
 
                 awaitRole(browser, "a", "active");
                 awaitRole(browser, "b", "standby");
-                await("a's requests/s from the proxy's reports").atMost(BOUND).until(() -> rate(browser, "a") > 0);
+                eventually("a's requests/s from the proxy's reports").until(() -> rate(browser, "a") > 0);
                 assertEquals("ACTIVE_PASSIVE", text(browser, By.id("mode")));
                 assertEquals("TERMINATE", text(browser, By.id("tls-mode")));
-                await("the page at the API's revision").atMost(BOUND).until(() -> text(browser, By.id("revision")).split(" ")[0]
+                eventually("the page at the API's revision").until(() -> text(browser, By.id("revision")).split(" ")[0]
                         .equals(String.valueOf(s.client().state().get("revision").asLong())));
-                assertEquals("UP", cardField(browser, "a", ".verdict"));
-                assertTrue(card(browser, "a").findElement(By.cssSelector(".votes tbody tr[data-checker='checker-1']")).getText().contains("UP"));
+                eventually("a UP on the page").until(() -> cardField(browser, "a", ".verdict").equals("UP"));
+                eventually("checker-1's vote for a").until(() -> card(browser, "a")
+                        .findElement(By.cssSelector(".votes tbody tr[data-checker='checker-1']")).getText().contains("UP"));
                 screenshot(browser, "2-active-a");
 
                 // Cancelling the dialog changes nothing.
                 card(browser, "b").findElement(By.cssSelector("button[data-admin-state='MAINTENANCE']")).click();
                 assertTrue(text(browser, By.id("confirm-text")).contains("Backend b becomes MAINTENANCE"));
                 browser.findElement(By.id("confirm-cancel")).click();
-                await("the dialog closes").atMost(BOUND).until(() -> !browser.findElement(By.id("confirm")).isDisplayed());
+                eventually("the dialog closes").until(() -> !browser.findElement(By.id("confirm")).isDisplayed());
                 assertEquals("ENABLED", adminState(s, "b"));
 
                 // Drain b through the page: the API shows it, and so does the page (card and timeline).
                 card(browser, "b").findElement(By.cssSelector("button[data-admin-state='DRAIN']")).click();
                 confirm(browser, "Set b to DRAIN?");
-                await("b DRAIN in the API").atMost(BOUND).until(() -> adminState(s, "b").equals("DRAIN"));
-                await("b DRAIN on the page").atMost(BOUND).until(() -> cardField(browser, "b", ".admin-state").equals("DRAIN")
+                eventually("b DRAIN in the API").until(() -> adminState(s, "b").equals("DRAIN"));
+                eventually("b DRAIN on the page").until(() -> cardField(browser, "b", ".admin-state").equals("DRAIN")
                         && timeline(browser).stream().anyMatch(e -> e.contains("ADMIN STATE CHANGED") && e.contains("e2e-operator")));
                 assertTrue(List.of("draining", "drained").contains(cardField(browser, "b", ".role")), cardField(browser, "b", ".role"));
                 assertEquals("ENABLED -> DRAIN", event(s, "ADMIN_STATE_CHANGED").path("from").asText() + " -> "
@@ -109,20 +112,22 @@ class StatusPageIT extends StackScenarios {
 
                 card(browser, "b").findElement(By.cssSelector("button[data-admin-state='ENABLED']")).click();
                 confirm(browser, "Set b to ENABLED?");
-                await("b ENABLED in the API").atMost(BOUND).until(() -> adminState(s, "b").equals("ENABLED"));
+                eventually("b ENABLED in the API").until(() -> adminState(s, "b").equals("ENABLED"));
                 awaitRole(browser, "b", "standby");
 
                 // The primary dies: the page follows the watch stream to the failover, in the same document.
+                long failoversBefore = failovers(browser);
                 s.sim("a").process().kill();
                 awaitRole(browser, "b", "active");
-                await("a DOWN on the page").atMost(BOUND).until(() -> cardField(browser, "a", ".verdict").startsWith("DOWN"));
-                await("the failover in the timeline").atMost(BOUND)
-                        .until(() -> timeline(browser).stream().anyMatch(e -> e.contains("FAILOVER") && e.contains("b")));
+                eventually("a DOWN on the page").until(() -> cardField(browser, "a", ".verdict").startsWith("DOWN"));
+                eventually("the failover in the timeline").until(() -> failovers(browser) > failoversBefore);
+                assertTrue(timeline(browser).stream().anyMatch(e -> e.contains("FAILOVER") && e.contains("a is DOWN; b is the next backend")),
+                        String.join("\n", timeline(browser)));
                 assertTrue(text(browser, By.id("routing-summary")).startsWith("Active: b"), text(browser, By.id("routing-summary")));
                 assertEquals(Boolean.TRUE, ((JavascriptExecutor) browser).executeScript("return window.dshaSameDocument === true;"),
                         "the page was not reloaded");
                 assertEquals(List.of("b"), active(s));
-                await("b's requests/s").atMost(BOUND).until(() -> rate(browser, "b") > 0);
+                eventually("b's requests/s").until(() -> rate(browser, "b") > 0);
                 screenshot(browser, "4-failover-to-b");
 
                 // A refusal for a reason of the control plane's own: a is dead, there is nothing to fail back to.
@@ -138,7 +143,7 @@ class StatusPageIT extends StackScenarios {
                 WebElement b = card(browser, "b");
                 assertEquals(a.getLocation().getY(), b.getLocation().getY(), "side by side on a wide screen");
                 browser.manage().window().setSize(new Dimension(390, 1600));
-                await("cards stacked on a phone").atMost(BOUND)
+                eventually("cards stacked on a phone")
                         .until(() -> card(browser, "a").getLocation().getX() == card(browser, "b").getLocation().getX()
                                 && card(browser, "b").getLocation().getY() > card(browser, "a").getLocation().getY());
                 Object overflow = ((JavascriptExecutor) browser).executeScript(
@@ -164,29 +169,33 @@ class StatusPageIT extends StackScenarios {
         return new ChromeDriver(service, options);
     }
 
+    /** Awaits a condition on the page, which redraws parts of itself at any time (an element read may go stale). */
+    private static ConditionFactory eventually(String what) {
+        return await(what).atMost(BOUND).pollInterval(Duration.ofMillis(100)).ignoreException(StaleElementReferenceException.class);
+    }
+
     private static void signIn(WebDriver browser, String token) {
         browser.findElement(By.id("token")).sendKeys(token);
         browser.findElement(By.id("token-save")).click();
-        await("signed in").atMost(BOUND).until(() -> !browser.findElement(By.id("token-panel")).isDisplayed()
+        eventually("signed in").until(() -> !browser.findElement(By.id("token-panel")).isDisplayed()
                 && text(browser, By.id("connection")).equals("live"));
     }
 
     private static void awaitProblem(WebDriver browser, String title, String detailStart) {
-        await("the problem " + title).atMost(BOUND).until(() -> browser.findElement(By.id("problem")).isDisplayed());
+        eventually("the problem " + title).until(() -> browser.findElement(By.id("problem")).isDisplayed());
         assertEquals(title, text(browser, By.id("problem-title")));
         assertTrue(text(browser, By.id("problem-detail")).startsWith(detailStart), text(browser, By.id("problem-detail")));
     }
 
     private static void confirm(WebDriver browser, String title) {
-        await("the confirmation dialog").atMost(BOUND).until(() -> browser.findElement(By.id("confirm")).isDisplayed());
+        eventually("the confirmation dialog").until(() -> browser.findElement(By.id("confirm")).isDisplayed());
         assertEquals(title, text(browser, By.id("confirm-title")));
         browser.findElement(By.id("confirm-ok")).click();
-        await("the dialog closes").atMost(BOUND).until(() -> !browser.findElement(By.id("confirm")).isDisplayed());
+        eventually("the dialog closes").until(() -> !browser.findElement(By.id("confirm")).isDisplayed());
     }
 
     private static void awaitRole(WebDriver browser, String backend, String role) {
-        await(backend + " " + role + " on the page").atMost(BOUND).pollInterval(Duration.ofMillis(100))
-                .until(() -> role.equals(cardsRole(browser, backend)));
+        eventually(backend + " " + role + " on the page").until(() -> role.equals(cardsRole(browser, backend)));
     }
 
     private static String cardsRole(WebDriver browser, String backend) {
@@ -211,8 +220,15 @@ class StatusPageIT extends StackScenarios {
         return browser.findElement(by).getText();
     }
 
+    /** The timeline's entries as shown, read in one go (the page replaces them on every revision). */
+    @SuppressWarnings("unchecked")
     private static List<String> timeline(WebDriver browser) {
-        return browser.findElements(By.cssSelector("#timeline li")).stream().map(WebElement::getText).toList();
+        return (List<String>) ((JavascriptExecutor) browser).executeScript(
+                "return Array.from(document.querySelectorAll('#timeline li')).map(li => li.innerText);");
+    }
+
+    private static long failovers(WebDriver browser) {
+        return timeline(browser).stream().filter(e -> e.contains("FAILOVER")).count();
     }
 
     private static String adminState(Stack s, String backend) {
