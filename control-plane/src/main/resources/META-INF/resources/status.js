@@ -274,7 +274,7 @@
     q('.priority').textContent = b.priority + ' · ' + b.weight;
     q('.degraded').textContent = v && v.degraded ? v.degraded.join(' · ') : '';
     const p = v && v.lastPassiveFailure;
-    q('.passive').textContent = p ? 'proxy ' + p.reporterId + ' saw "' + p.reason + '" at ' + time(p.at) + ' (' + p.count + '×)' : '';
+    q('.passive').textContent = p ? 'Last failure on real traffic: ' + p.reason + ' (' + p.reporterId + ', ' + time(p.at) + ', ' + p.count + '×)' : '';
     const body = q('.votes tbody');
     body.replaceChildren(...(v ? v.votes : []).map((vote) => {
       const tr = document.createElement('tr');

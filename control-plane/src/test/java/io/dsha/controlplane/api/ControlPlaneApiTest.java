@@ -442,6 +442,8 @@ class ControlPlaneApiTest {
     @Test
     void theStatusPageIsServedWithoutATokenWhileItsDataNeedsOne() {
         given().get("/").then().statusCode(200).contentType(containsString("text/html"))
+                .header("Content-Security-Policy", containsString("default-src 'self'"))
+                .header("X-Content-Type-Options", "nosniff")
                 .body(containsString("<script src=\"status.js\""))
                 .body(org.hamcrest.Matchers.not(containsString("http://")))
                 .body(org.hamcrest.Matchers.not(containsString("https://")));
