@@ -197,6 +197,7 @@
       summary.textContent = 'Serving: ' + r.active.join(', ');
     }
     summary.dataset.active = r.active.join(',');
+    document.title = 'datastack-ha · ' + (r.allDown ? 'nothing UP' : r.active.join(', ') + (t && t.mode === 'ACTIVE_PASSIVE' ? ' active' : ' serving'));
     summary.className = 'summary ' + (r.allDown ? 's-DOWN' : '');
     let reason = r.reason || '';
     if (r.pendingFailback) {
@@ -266,7 +267,9 @@
     q('.verdict').title = v && v.since ? 'since ' + time(v.since) + ' · ' + v.liveCheckers + ' live checker(s), quorum ' + v.quorum : '';
     q('.admin-state').textContent = b.adminState;
     const rps = page.traffic.get(b.id);
-    q('.rps').textContent = rps == null ? '—' : format(rps);
+    const reporting = page.proxies || [];
+    q('.rps').textContent = rps == null || reporting.length === 0 ? '—' : format(rps);
+    q('.rps').title = reporting.length === 0 ? 'no proxy has reported lately' : 'summed over ' + reporting.join(', ');
     q('.lag').textContent = v && v.lag != null ? lagText(v.lag, s.topology) : (s.topology.freshness ? 'in step' : 'not checked');
     const days = certDays(v);
     q('.cert').textContent = days == null ? (usesTls(b, s.topology) ? 'not seen yet' : 'no TLS to backend') : daysText(days);

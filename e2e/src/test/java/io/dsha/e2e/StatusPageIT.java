@@ -124,6 +124,7 @@ class StatusPageIT extends StackScenarios {
                 assertTrue(timeline(browser).stream().anyMatch(e -> e.contains("FAILOVER") && e.contains("a is DOWN; b is the next backend")),
                         String.join("\n", timeline(browser)));
                 assertTrue(text(browser, By.id("routing-summary")).startsWith("Active: b"), text(browser, By.id("routing-summary")));
+                assertEquals("datastack-ha · b active", browser.getTitle(), "the tab says where traffic goes");
                 assertEquals(Boolean.TRUE, ((JavascriptExecutor) browser).executeScript("return window.dshaSameDocument === true;"),
                         "the page was not reloaded");
                 assertEquals(List.of("b"), active(s));
