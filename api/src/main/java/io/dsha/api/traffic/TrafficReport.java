@@ -16,6 +16,7 @@ public record TrafficReport(
         @NotNull @Size(max = 1024, message = "must hold at most 1024 backends") List<@NotNull @Valid BackendTraffic> backends) {
 
     public TrafficReport {
-        backends = backends == null ? null : List.copyOf(backends);
+        // Not List.copyOf: a null entry must reach validation and come back as a violation, not as a binding failure.
+        backends = backends == null ? null : java.util.Collections.unmodifiableList(new java.util.ArrayList<>(backends));
     }
 }

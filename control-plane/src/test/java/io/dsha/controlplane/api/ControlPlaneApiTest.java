@@ -427,6 +427,8 @@ class ControlPlaneApiTest {
                 .body("violations", hasItem(Map.of("field", "reporterId",
                         "message", "must be 1 to 128 characters of letters, digits, '.', '_', ':', '@' or '-'")))
                 .body("violations", hasItem(Map.of("field", "backends[0].requestsPerSecond", "message", "must be between 0 and 10000000")));
+        trafficReport("proxy-1", "null").then().statusCode(400).contentType(PROBLEM)
+                .body("violations", hasItem(Map.of("field", "backends[0]", "message", "must not be null")));
         given().contentType(ContentType.JSON).body("{\"reporterId\": \"p\", \"backends\": []}").post("/api/v1/traffic")
                 .then().statusCode(401);
         given().get("/api/v1/traffic").then().statusCode(401);
