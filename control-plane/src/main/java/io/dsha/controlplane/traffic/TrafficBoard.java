@@ -19,7 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * The latest request rates the proxies reported, per proxy, for the status page. Kept in memory
  * only and outside the revisioned state: rates change every second and must not wake every watcher.
  * A proxy silent for longer than {@code window} is left out of the sums (it stopped, or lost the
- * control plane); after {@code forgetAfter} windows it is forgotten.
+ * control plane); one silent for ten windows is forgotten when the next report comes.
  */
 public final class TrafficBoard {
 
