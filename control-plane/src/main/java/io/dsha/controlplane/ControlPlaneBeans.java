@@ -2,6 +2,7 @@ package io.dsha.controlplane;
 
 import io.dsha.controlplane.decision.DecisionEngine;
 import io.dsha.controlplane.topology.TopologyValidator;
+import io.dsha.controlplane.traffic.TrafficBoard;
 import io.quarkus.arc.DefaultBean;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -13,6 +14,7 @@ import jakarta.inject.Singleton;
 import jakarta.validation.Validator;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -57,6 +59,13 @@ public class ControlPlaneBeans {
         }
         LOG.infof("State %s at revision %d", cp.store().stateFile(), cp.current().revision());
         return cp;
+    }
+
+    /** The proxies' request rates: a proxy reports every 2 s; one silent for 10 s no longer counts. */
+    @Produces
+    @Singleton
+    TrafficBoard trafficBoard(Clock clock) {
+        return new TrafficBoard(clock, Duration.ofSeconds(10));
     }
 
     /** Says why the service will not start in one plain line, ahead of Quarkus's own report and stack trace. */

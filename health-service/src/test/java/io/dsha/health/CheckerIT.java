@@ -270,6 +270,9 @@ class CheckerIT {
         assertEquals("certificate does not name " + FQDN + " (it names: elsewhere.example.com)", cp.verdict("wrongname").path("degraded").get(0).asText());
         assertTrue(cp.hasEvent(seq, "DEGRADED", "self is degraded: certificate is self-signed"));
         assertTrue(checker.metrics().contains("dsha_health_certificate_days_to_expiry{backend=\"good\"} 299.0"), checker.metrics());
+        // The days left go with every vote, for the status page.
+        assertEquals(299, cp.verdict("good").path("votes").get(0).path("daysToExpiry").asLong(), cp.verdict("good").toString());
+        assertTrue(cp.verdict("expired").path("votes").get(0).path("daysToExpiry").asLong() < 0, cp.verdict("expired").toString());
     }
 
     @Test

@@ -171,6 +171,7 @@ public final class LauncherMain {
         out.println("load balancer   " + s.loadBalancerUrl() + "   (" + s.options().mode() + ", " + s.options().tlsMode()
                 + ", FQDN " + StackOptions.FQDN + ")");
         out.println("control plane   " + s.client().url() + "/api/v1/state   (OpenAPI " + s.client().url() + "/q/openapi)");
+        out.println("status page     " + s.client().url() + "/   (paste the admin token)");
         out.println("admin token     " + s.tokens().admin());
         out.println("agent token     " + s.tokens().agent());
         out.println("state dir       " + s.options().stateDir() + "   (stack.json, tokens.env, logs/)");

@@ -275,7 +275,8 @@ public final class Stack implements AutoCloseable {
         ArrayNode ps = root.putArray("processes");
         ps.addObject().put("role", "control-plane").put("name", "control-plane").put("pid", controlPlane.pid())
                 .put("log", controlPlane.log().toString()).putObject("urls").put("api", client.url() + "/api/v1")
-                .put("health", client.url() + "/q/health").put("openapi", client.url() + "/q/openapi");
+                .put("health", client.url() + "/q/health").put("openapi", client.url() + "/q/openapi")
+                .put("status", client.url() + "/");
         ps.addObject().put("role", "proxy").put("name", "proxy").put("pid", proxy.pid()).put("log", proxy.log().toString())
                 .putObject("urls").put("listener", lbUrl).put("management", proxyManagementUrl() + "/q/health");
         for (ServiceProcess c : checkers) {

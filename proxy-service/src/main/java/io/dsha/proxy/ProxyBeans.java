@@ -8,6 +8,7 @@ import io.dsha.proxy.http.FrontServer;
 import io.dsha.proxy.http.TlsMaterial;
 import io.dsha.proxy.ops.ProxyMetrics;
 import io.dsha.proxy.report.PassiveReporter;
+import io.dsha.proxy.report.TrafficReporter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -29,7 +30,8 @@ public class ProxyBeans {
     private static final Logger LOG = Logger.getLogger(ProxyBeans.class);
 
     /** The running proxy's parts. */
-    public record Proxy(RoutingState routing, ControlPlaneFollower follower, DataPath path, FrontServer front, PassiveReporter reporter) {
+    public record Proxy(RoutingState routing, ControlPlaneFollower follower, DataPath path, FrontServer front, PassiveReporter reporter,
+            TrafficReporter traffic) {
     }
 
     @Produces
@@ -58,7 +60,8 @@ public class ProxyBeans {
         DataPath path = new DataPath(config, routing, metrics, reporter);
         FrontServer front = new FrontServer(vertx, path, config, tls);
         ControlPlaneFollower follower = new ControlPlaneFollower(vertx, routing, client, config);
-        return new Proxy(routing, follower, path, front, reporter);
+        TrafficReporter traffic = new TrafficReporter(client, config.proxyId(), metrics::servedTotals, System::nanoTime);
+        return new Proxy(routing, follower, path, front, reporter, traffic);
     }
 
     private static void checkControlPlaneUrl(String url) {
@@ -76,6 +79,7 @@ public class ProxyBeans {
         proxy.routing().addListener(proxy.front()::onTable);
         proxy.routing().addListener(proxy.path().metrics()::routing);
         proxy.reporter().start(vertx, 500);
+        proxy.traffic().start(vertx, 2_000);
         proxy.follower().start();
     }
 
@@ -83,6 +87,7 @@ public class ProxyBeans {
         proxy.path().beginShutdown();
         proxy.follower().stop();
         proxy.reporter().stop(vertx);
+        proxy.traffic().stop(vertx);
         long deadline = System.nanoTime() + config.shutdownGrace().toNanos();
         while (proxy.path().inFlight() > 0 && System.nanoTime() < deadline) {
             try {

@@ -15,6 +15,8 @@ import java.util.List;
  * preferred (an untrusted or expiring certificate, a name mismatch, lagging data), and
  * {@code lag}: how far its data is behind the freshest instance (milliseconds, or counter units
  * for a COUNTER freshness check). Both are absent when there is nothing to say.
+ * {@code daysToExpiry}: whole days left on the certificate the backend presented (negative once
+ * expired), when the check spoke TLS.
  */
 public record Observation(
         @NotNull @Pattern(regexp = Backend.ID_PATTERN, message = Backend.ID_MESSAGE) String backendId,
@@ -25,14 +27,20 @@ public record Observation(
         Instant at,
         @Size(max = 16, message = "must hold at most 16 reasons")
         List<@NotNull @Size(min = 1, max = 512, message = "must be 1 to 512 characters") String> degraded,
-        @Min(value = 0, message = "must not be negative") Long lag) {
+        @Min(value = 0, message = "must not be negative") Long lag,
+        Long daysToExpiry) {
 
     public Observation {
         degraded = degraded == null || degraded.isEmpty() ? null : java.util.Collections.unmodifiableList(new java.util.ArrayList<>(degraded));
     }
 
+    /** A result without a certificate finding. */
+    public Observation(String backendId, ObservedStatus status, String reason, Long latencyMs, Instant at, List<String> degraded, Long lag) {
+        this(backendId, status, reason, latencyMs, at, degraded, lag, null);
+    }
+
     /** A plain result, without degradation or lag. */
     public Observation(String backendId, ObservedStatus status, String reason, Long latencyMs, Instant at) {
-        this(backendId, status, reason, latencyMs, at, null, null);
+        this(backendId, status, reason, latencyMs, at, null, null, null);
     }
 }

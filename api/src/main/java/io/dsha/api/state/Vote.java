@@ -10,7 +10,8 @@ import java.util.List;
  * (the checker reported on this backend within its liveness window) and not {@code isolated} (the
  * checker sees every backend fail while the other checkers see them up: it is cut off, not right).
  * {@code degraded} and {@code lag}: what the checker's latest observation said about certificate and
- * data freshness.
+ * data freshness; {@code daysToExpiry}: the days left on the certificate the backend presented to
+ * this checker (absent when its check does not speak TLS).
  */
 public record Vote(
         String reporterId,
@@ -23,5 +24,6 @@ public record Vote(
         Instant receivedAt,
         Boolean isolated,
         List<String> degraded,
-        Long lag) {
+        Long lag,
+        Long daysToExpiry) {
 }

@@ -170,7 +170,7 @@ public final class DecisionEngine {
         Hysteresis hysteresis = before == null ? Hysteresis.INITIAL : before.hysteresis();
         Hysteresis next = hysteresis.observe(o.status() == ObservedStatus.UP, b.healthCheck().rise(), b.healthCheck().fall()).next();
         votes.put(reporterId, new VoteState(reporterId, next, true, o.status(), o.reason(), o.latencyMs(),
-                o.at() == null ? now : o.at(), now, before != null && before.isolated(), o.degraded(), o.lag()));
+                o.at() == null ? now : o.at(), now, before != null && before.isolated(), o.degraded(), o.lag(), o.daysToExpiry()));
         return new BackendHealth(h.backendId(), h.status(), h.since(), h.liveCheckers(), h.quorum(), h.flags(), votes,
                 h.lastPassiveFailure(), h.enabledSince(), h.degraded(), h.lag());
     }

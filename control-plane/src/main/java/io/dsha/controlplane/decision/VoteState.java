@@ -20,7 +20,8 @@ record VoteState(
         Instant receivedAt,
         boolean isolated,
         List<String> degraded,
-        Long lag) {
+        Long lag,
+        Long daysToExpiry) {
 
     VoteState {
         degraded = degraded == null ? List.of() : List.copyOf(degraded);
@@ -37,20 +38,20 @@ record VoteState(
 
     VoteState withLive(boolean newLive) {
         return newLive == live ? this : new VoteState(reporterId, hysteresis, newLive, lastResult, reason, latencyMs, observedAt, receivedAt,
-                isolated, degraded, lag);
+                isolated, degraded, lag, daysToExpiry);
     }
 
     VoteState withIsolated(boolean newIsolated) {
         return newIsolated == isolated ? this : new VoteState(reporterId, hysteresis, live, lastResult, reason, latencyMs, observedAt,
-                receivedAt, newIsolated, degraded, lag);
+                receivedAt, newIsolated, degraded, lag, daysToExpiry);
     }
 
     Vote view() {
         return new Vote(reporterId, status(), live, lastResult, reason, latencyMs, observedAt, receivedAt, isolated ? Boolean.TRUE : null,
-                degraded.isEmpty() ? null : degraded, lag);
+                degraded.isEmpty() ? null : degraded, lag, daysToExpiry);
     }
 
-    /** What a revision bump cares about: the counted state and its reasons, not the timestamps nor the exact lag. */
+    /** What a revision bump cares about: the counted state and its reasons, not the timestamps, the exact lag nor the days to expiry. */
     boolean sameVoteAs(VoteState other) {
         return other != null && reporterId.equals(other.reporterId) && status() == other.status() && live == other.live
                 && isolated == other.isolated && degraded.equals(other.degraded) && Objects.equals(lag == null, other.lag == null);

@@ -371,14 +371,15 @@ class ControlPlaneApiTest {
         agent().contentType(ContentType.JSON)
                 .body("""
                         {"source": "CHECKER", "reporterId": "edge-1", "observations": [
-                          {"backendId": "%s", "status": "UP", "degraded": ["certificate is self-signed (CN=a)"]}]}
+                          {"backendId": "%s", "status": "UP", "degraded": ["certificate is self-signed (CN=a)"], "daysToExpiry": 42}]}
                         """.formatted(f.a))
                 .post("/api/v1/reports").then().statusCode(202);
         agent().get("/api/v1/state").then()
                 .body("verdicts[0].status", equalTo("UP"))
                 .body("verdicts[0].flags", equalTo(List.of("DEGRADED")))
                 .body("verdicts[0].degraded", equalTo(List.of("certificate is self-signed (CN=a)")))
-                .body("verdicts[0].votes[0].degraded", equalTo(List.of("certificate is self-signed (CN=a)")));
+                .body("verdicts[0].votes[0].degraded", equalTo(List.of("certificate is self-signed (CN=a)")))
+                .body("verdicts[0].votes[0].daysToExpiry", equalTo(42));
 
         agent().contentType(ContentType.JSON)
                 .body("{\"source\": \"CHECKER\", \"reporterId\": \"edge-1\", \"observations\": [{\"backendId\": \"a\", \"status\": \"UP\", "
@@ -400,6 +401,57 @@ class ControlPlaneApiTest {
                 .body("verdicts[0].lastPassiveFailure.reporterId", equalTo("proxy-1"))
                 .body("verdicts[0].lastPassiveFailure.reason", equalTo("connection refused"))
                 .body("verdicts[0].status", equalTo("UNKNOWN"));
+    }
+
+    // ---------- traffic ----------
+
+    @Test
+    void proxiesReportTrafficPerBackendAndTheSumIsReadWithoutMovingTheRevision() {
+        long revision = agent().get("/api/v1/state").jsonPath().getLong("revision");
+        trafficReport("proxy-1", "{\"backendId\": \"%s\", \"requestsPerSecond\": 12.5}".formatted(f.a)).then().statusCode(204);
+        trafficReport("proxy-2", "{\"backendId\": \"%s\", \"requestsPerSecond\": 2.5}, {\"backendId\": \"%s\", \"requestsPerSecond\": 1}"
+                .formatted(f.a, f.b)).then().statusCode(204);
+
+        agent().get("/api/v1/traffic").then().statusCode(200)
+                .body("backends.find { it.backendId == '%s' }.requestsPerSecond".formatted(f.a), equalTo(15.0f))
+                .body("backends.find { it.backendId == '%s' }.requestsPerSecond".formatted(f.b), equalTo(1.0f))
+                .body("proxies", org.hamcrest.Matchers.hasItems("proxy-1", "proxy-2"));
+        assertEquals(revision, agent().get("/api/v1/state").jsonPath().getLong("revision"), "telemetry is not state");
+    }
+
+    @Test
+    void anInvalidTrafficReportListsEveryViolation() {
+        trafficReport("proxy 1", "{\"backendId\": \"A!\", \"requestsPerSecond\": -1}").then()
+                .statusCode(400).contentType(PROBLEM)
+                .body("violations", hasSize(3))
+                .body("violations", hasItem(Map.of("field", "reporterId",
+                        "message", "must be 1 to 128 characters of letters, digits, '.', '_', ':', '@' or '-'")))
+                .body("violations", hasItem(Map.of("field", "backends[0].requestsPerSecond", "message", "must be between 0 and 10000000")));
+        trafficReport("proxy-1", "null").then().statusCode(400).contentType(PROBLEM)
+                .body("violations", hasItem(Map.of("field", "backends[0]", "message", "must not be null")));
+        given().contentType(ContentType.JSON).body("{\"reporterId\": \"p\", \"backends\": []}").post("/api/v1/traffic")
+                .then().statusCode(401);
+        given().get("/api/v1/traffic").then().statusCode(401);
+    }
+
+    private static Response trafficReport(String proxy, String backends) {
+        return agent().contentType(ContentType.JSON).body("{\"reporterId\": \"%s\", \"backends\": [%s]}".formatted(proxy, backends))
+                .post("/api/v1/traffic");
+    }
+
+    // ---------- status page ----------
+
+    @Test
+    void theStatusPageIsServedWithoutATokenWhileItsDataNeedsOne() {
+        given().get("/").then().statusCode(200).contentType(containsString("text/html"))
+                .header("Content-Security-Policy", containsString("default-src 'self'"))
+                .header("X-Content-Type-Options", "nosniff")
+                .body(containsString("<script src=\"status.js\""))
+                .body(org.hamcrest.Matchers.not(containsString("http://")))
+                .body(org.hamcrest.Matchers.not(containsString("https://")));
+        given().get("/status.js").then().statusCode(200).body(containsString("/api/v1/watch"));
+        given().get("/status.css").then().statusCode(200);
+        given().get("/api/v1/state").then().statusCode(401);
     }
 
     // ---------- watch ----------

@@ -87,6 +87,25 @@ public final class ProxyMetrics {
         c.increment();
     }
 
+    /**
+     * Per backend, what it served since start: requests answered (TERMINATE) plus connections relayed
+     * (PASSTHROUGH). The traffic report turns two of these into a rate.
+     */
+    public Map<String, Double> servedTotals() {
+        Map<String, Double> totals = new java.util.HashMap<>();
+        requests.forEach((backend, byStatus) -> {
+            if (!backend.equals(NONE)) {
+                double sum = 0;
+                for (Counter c : byStatus) {
+                    sum += c == null ? 0 : c.count();
+                }
+                totals.merge(backend, sum, Double::sum);
+            }
+        });
+        tcp.forEach((backend, t) -> totals.merge(backend, t.connections.count(), Double::sum));
+        return totals;
+    }
+
     public void retried() {
         retries.increment();
     }

@@ -1,0 +1,22 @@
+package io.dsha.api.traffic;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.Size;
+import java.util.List;
+
+/**
+ * Body of {@code POST /api/v1/traffic}: one proxy's request rate per backend over its last window.
+ * Telemetry for operators, not evidence: it never moves a verdict, a revision or traffic.
+ */
+public record TrafficReport(
+        @NotNull @Pattern(regexp = "[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}",
+                message = "must be 1 to 128 characters of letters, digits, '.', '_', ':', '@' or '-'") String reporterId,
+        @NotNull @Size(max = 1024, message = "must hold at most 1024 backends") List<@NotNull @Valid BackendTraffic> backends) {
+
+    public TrafficReport {
+        // Not List.copyOf: a null entry must reach validation and come back as a violation, not as a binding failure.
+        backends = backends == null ? null : java.util.Collections.unmodifiableList(new java.util.ArrayList<>(backends));
+    }
+}

@@ -1,0 +1,70 @@
+package io.dsha.controlplane.traffic;
+
+import static java.util.Objects.requireNonNull;
+
+import io.dsha.api.traffic.BackendTraffic;
+import io.dsha.api.traffic.Traffic;
+import io.dsha.api.traffic.TrafficReport;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The latest request rates the proxies reported, per proxy, for the status page. Kept in memory
+ * only and outside the revisioned state: rates change every second and must not wake every watcher.
+ * A proxy silent for longer than {@code window} is left out of the sums (it stopped, or lost the
+ * control plane); one silent for ten windows is forgotten when the next report comes.
+ */
+public final class TrafficBoard {
+
+    private static final int FORGET_AFTER_WINDOWS = 10;
+
+    private record Sample(Instant at, Map<String, Double> rates) {
+    }
+
+    private final Clock clock;
+    private final Duration window;
+    private final Map<String, Sample> byProxy = new ConcurrentHashMap<>();
+
+    public TrafficBoard(Clock clock, Duration window) {
+        this.clock = requireNonNull(clock, "clock");
+        this.window = requireNonNull(window, "window");
+        if (window.isNegative() || window.isZero()) {
+            throw new IllegalArgumentException("window: " + window + " (expected: positive)");
+        }
+    }
+
+    /** Replaces what {@code report}'s proxy said before. */
+    public void record(TrafficReport report) {
+        Map<String, Double> rates = new LinkedHashMap<>();
+        report.backends().forEach(b -> rates.merge(b.backendId(), b.requestsPerSecond(), Double::sum));
+        Instant now = clock.instant();
+        byProxy.put(report.reporterId(), new Sample(now, Map.copyOf(rates)));
+        byProxy.entrySet().removeIf(e -> e.getValue().at().isBefore(now.minus(window.multipliedBy(FORGET_AFTER_WINDOWS))));
+    }
+
+    /** The sum per backend over the proxies heard from within the window, for the backends in {@code backendIds} (in that order). */
+    public Traffic view(List<String> backendIds) {
+        Instant now = clock.instant();
+        Instant since = now.minus(window);
+        Map<String, Double> sums = new LinkedHashMap<>();
+        backendIds.forEach(id -> sums.put(id, 0.0));
+        List<String> proxies = new ArrayList<>();
+        new TreeMap<>(byProxy).forEach((proxy, sample) -> {
+            if (sample.at().isBefore(since)) {
+                return;
+            }
+            proxies.add(proxy);
+            sample.rates().forEach((id, rate) -> sums.computeIfPresent(id, (k, sum) -> sum + rate));
+        });
+        List<BackendTraffic> backends = new ArrayList<>();
+        sums.forEach((id, sum) -> backends.add(new BackendTraffic(id, Math.round(sum * 10) / 10.0)));
+        return new Traffic(now, proxies, backends);
+    }
+}
