@@ -7,7 +7,6 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -19,7 +18,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>Paths: {@code /slow?ms=N} answers after N ms; {@code /echo} echoes the body;
  * {@code /ws} is a WebSocket echo; {@code /headers} answers the request headers as text.
  */
-public final class TestBackend implements AutoCloseable {
+public final class TestBackend extends RestartableServer {
 
     /** How the backend treats requests. */
     public enum Behaviour {
@@ -31,8 +30,6 @@ public final class TestBackend implements AutoCloseable {
     private final Map<String, AtomicInteger> received = new ConcurrentHashMap<>();
     private final AtomicInteger total = new AtomicInteger();
     private final AtomicReference<Behaviour> behaviour = new AtomicReference<>(Behaviour.NORMAL);
-    private volatile HttpServer server;
-    private volatile int port;
 
     public TestBackend(Vertx vertx, String name) {
         this.vertx = vertx;
@@ -40,7 +37,8 @@ public final class TestBackend implements AutoCloseable {
         start(0);
     }
 
-    private void start(int wanted) {
+    @Override
+    protected HttpServer create() {
         HttpServer s = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1"));
         s.webSocketHandler(ws -> {
             if (!ws.path().equals("/ws")) {
@@ -53,12 +51,12 @@ public final class TestBackend implements AutoCloseable {
             ws.binaryMessageHandler(ws::writeBinaryMessage);
         });
         s.requestHandler(this::handle);
-        try {
-            server = s.listen(wanted).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            throw new IllegalStateException("backend " + name + " could not listen on " + wanted, e);
-        }
-        port = server.actualPort();
+        return s;
+    }
+
+    @Override
+    protected String describe() {
+        return "backend " + name;
     }
 
     private void handle(HttpServerRequest req) {
@@ -100,10 +98,6 @@ public final class TestBackend implements AutoCloseable {
         return name;
     }
 
-    public int port() {
-        return port;
-    }
-
     /** Requests received for "METHOD path". */
     public int received(String methodAndPath) {
         AtomicInteger n = received.get(methodAndPath);
@@ -116,30 +110,5 @@ public final class TestBackend implements AutoCloseable {
 
     public void behave(Behaviour b) {
         behaviour.set(b);
-    }
-
-    /** The listener dies, and every open connection with it. */
-    public void kill() {
-        HttpServer s = server;
-        if (s != null) {
-            try {
-                s.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-            server = null;
-        }
-    }
-
-    /** Comes back on the same port. */
-    public void revive() {
-        if (server == null) {
-            start(port);
-        }
-    }
-
-    @Override
-    public void close() {
-        kill();
     }
 }

@@ -7,10 +7,10 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.net.PemKeyCertOptions;
+import java.io.IOException;
 import java.math.BigInteger;
 import java.security.MessageDigest;
 import java.util.HexFormat;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * SHA-256 of the body; {@code /bytes?n=N} streams N bytes of {@link #pattern} honouring
  * backpressure, counting what the socket took in {@link #sent()}.
  */
-public final class TlsBackend implements AutoCloseable {
+public final class TlsBackend extends RestartableServer {
 
     private final Vertx vertx;
     private final String name;
@@ -29,8 +29,6 @@ public final class TlsBackend implements AutoCloseable {
     private final boolean proxyProtocol;
     private final AtomicLong sent = new AtomicLong();
     private final AtomicInteger requests = new AtomicInteger();
-    private volatile HttpServer server;
-    private volatile int port;
 
     public TlsBackend(Vertx vertx, String name, TestCa.Issued certificate, boolean proxyProtocol) {
         this.vertx = vertx;
@@ -40,19 +38,19 @@ public final class TlsBackend implements AutoCloseable {
         start(0);
     }
 
-    private void start(int wanted) {
-        try {
-            PemKeyCertOptions pem = new PemKeyCertOptions()
-                    .addCertValue(Buffer.buffer(TestCa.pem(certificate.cert())))
-                    .addKeyValue(Buffer.buffer(TestCa.pem(certificate.key().getPrivate())));
-            HttpServer s = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setSsl(true)
-                    .setKeyCertOptions(pem).setUseProxyProtocol(proxyProtocol));
-            s.requestHandler(this::handle);
-            server = s.listen(wanted).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-            port = server.actualPort();
-        } catch (Exception e) {
-            throw new IllegalStateException("TLS backend " + name + " could not listen on " + wanted, e);
-        }
+    @Override
+    protected HttpServer create() throws IOException {
+        PemKeyCertOptions pem = new PemKeyCertOptions()
+                .addCertValue(Buffer.buffer(TestCa.pem(certificate.cert())))
+                .addKeyValue(Buffer.buffer(TestCa.pem(certificate.key().getPrivate())));
+        HttpServer s = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setSsl(true)
+                .setKeyCertOptions(pem).setUseProxyProtocol(proxyProtocol));
+        return s.requestHandler(this::handle);
+    }
+
+    @Override
+    protected String describe() {
+        return "TLS backend " + name;
     }
 
     /** The byte at offset {@code i} of every {@code /bytes} stream. */
@@ -116,10 +114,6 @@ public final class TlsBackend implements AutoCloseable {
         return name;
     }
 
-    public int port() {
-        return port;
-    }
-
     public BigInteger serial() {
         return certificate.serial();
     }
@@ -131,30 +125,5 @@ public final class TlsBackend implements AutoCloseable {
 
     public int requests() {
         return requests.get();
-    }
-
-    /** The listener dies, and every open connection with it. */
-    public void kill() {
-        HttpServer s = server;
-        if (s != null) {
-            try {
-                s.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-            server = null;
-        }
-    }
-
-    /** Comes back on the same port. */
-    public void revive() {
-        if (server == null) {
-            start(port);
-        }
-    }
-
-    @Override
-    public void close() {
-        kill();
     }
 }
