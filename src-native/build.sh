@@ -62,7 +62,7 @@ if [ -z "$way" ]; then
     echo "src-native/build.sh: cannot build the native executables here:"
     for m in "${missing[@]}"; do echo "  - $m"; done
     echo "Install GraalVM or Mandrel (JDK 21+) and set GRAALVM_HOME, or run where a Docker/Podman engine answers"
-    echo "(the container build pulls quay.io/quarkus/ubi-quarkus-mandrel-builder-image), or build an image with"
+    echo "(the container build pulls quay.io/quarkus/ubi9-quarkus-mandrel-builder-image), or build an image with"
     echo "docker/<service>/Dockerfile.native."
   } >&2
   exit 2
