@@ -14,6 +14,7 @@
 # just before the process is started is "ready"), wait --settle seconds, read VmRSS from /proc (the "idle
 # RSS"), stop the process. The health service and the proxy get a control plane (started once, not measured)
 # to take their topology from, as in production; the proxy listens on a free port in plain HTTP.
+# The small-VM set-ups run with -XX:MaxRAM=256m, as the JVM would size itself on a 256 MB VM.
 # Prints a markdown table (median and range per cell) and writes it, with the commands, to --out
 # (default target/startup/results.md). Needs python3, JDK 17 (the default java) and, for the aot set-ups,
 # a JDK 25 (JAVA25, default /usr/lib/jvm/temurin-25-jdk-amd64).
@@ -30,7 +31,9 @@ JAVA25_HOME="${JAVA25:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 # The small-VM JVM flags: a 64 MB heap with the serial collector (no GC threads, smallest footprint),
 # C1 only (less compiler memory and time at start), 256 KB thread stacks, no perf-data file.
 SMALL="-XX:+UseSerialGC -Xmx64m -Xss256k -XX:TieredStopAtLevel=1 -XX:-UsePerfData"
-SETUPS="jdk17-default jdk17-small jdk17-small-appcds jdk25-small jdk25-small-aot"
+# Run as on a 256 MB VM: the JVM sizes what it is not told (the initial heap, 4 MB) from this.
+VM="-XX:MaxRAM=256m"
+SETUPS="jdk17-default jdk17-launcher jdk17-small jdk17-small-appcds jdk25-small jdk25-small-aot"
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -80,13 +83,13 @@ for s in $SERVICES; do
   [ -f "$WORK/jar/$s/quarkus-run.jar" ] || { echo "bench/startup.sh: $WORK/jar/$s is missing: run with --build" >&2; exit 2; }
 done
 
-export ROOT WORK RUNS SETTLE SETUPS OUT SMALL JAVA17 JAVA25="$JAVA25_HOME/bin/java"
+export ROOT WORK RUNS SETTLE SETUPS OUT SMALL VM JAVA17 JAVA25="$JAVA25_HOME/bin/java"
 exec python3 - <<'PY'
 import os, socket, statistics, subprocess, sys, tempfile, time, urllib.request
 
 root, work = os.environ["ROOT"], os.environ["WORK"]
 runs, settle = int(os.environ["RUNS"]), float(os.environ["SETTLE"])
-small = os.environ["SMALL"].split()
+small = os.environ["VM"].split() + os.environ["SMALL"].split()
 java17, java25 = os.environ["JAVA17"], os.environ["JAVA25"]
 ADMIN, AGENT = "bench-admin-token-0123456789", "bench-agent-token-0123456789"
 TOPOLOGY = os.path.join(root, "docker/topology/demo-active-passive.yaml")
@@ -94,6 +97,8 @@ TOPOLOGY = os.path.join(root, "docker/topology/demo-active-passive.yaml")
 # set-up name -> (java, packaging, extra flags)
 SETUPS = {
     "jdk17-default": (java17, "jar", []),
+    # what the launcher (./dsha demo, the e2e tests) gives every service today
+    "jdk17-launcher": (java17, "jar", ["-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"]),
     "jdk17-small": (java17, "jar", small),
     "jdk17-small-appcds": (java17, "appcds", small + ["-XX:SharedArchiveFile=app-cds.jsa"]),
     "jdk25-small": (java25, "jar", small),
