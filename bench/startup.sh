@@ -101,6 +101,8 @@ SETUPS = {
     "jdk17-launcher": (java17, "jar", ["-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"]),
     "jdk17-small": (java17, "jar", small),
     "jdk17-small-appcds": (java17, "appcds", small + ["-XX:SharedArchiveFile=app-cds.jsa"]),
+    # glibc's malloc arenas capped at 2 (MALLOC_ARENA_MAX, an environment variable, not a JVM flag)
+    "jdk17-small-appcds-arena2": (java17, "appcds", small + ["-XX:SharedArchiveFile=app-cds.jsa"], {"MALLOC_ARENA_MAX": "2"}),
     "jdk25-small": (java25, "jar", small),
     "jdk25-small-aot": (java25, "aot", small + ["-XX:AOTCache=app.aot"]),
 }
@@ -132,10 +134,10 @@ def rss_mb(pid):
     return float("nan")
 
 
-def start(java, app_dir, flags, props, log):
+def start(java, app_dir, flags, props, log, env=None):
     cmd = [java, *flags, *[f"-D{k}={v}" for k, v in props.items()], "-jar", "quarkus-run.jar"]
     t0 = time.monotonic()
-    p = subprocess.Popen(cmd, cwd=app_dir, stdout=log, stderr=subprocess.STDOUT)
+    p = subprocess.Popen(cmd, cwd=app_dir, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
     return p, t0, cmd
 
 
@@ -176,14 +178,15 @@ results = {}   # (setup, service) -> [(ready_s, rss_mb)]
 commands = {}
 try:
     for setup in wanted:
-        java, packaging, flags = SETUPS[setup]
+        java, packaging, flags, *env = SETUPS[setup]
+        env = env[0] if env else {}
         for service in ("control-plane", "health-service", "proxy-service"):
             app_dir = os.path.join(work, packaging, service)
             for i in range(runs):
                 port = free_port()
                 log = open(os.path.join(logdir, f"{setup}-{service}-{i}.log"), "w")
-                p, t0, cmd = start(java, app_dir, flags, settings(service, cp_port, port), log)
-                commands[(setup, service)] = " ".join(cmd)
+                p, t0, cmd = start(java, app_dir, flags, settings(service, cp_port, port), log, env)
+                commands[(setup, service)] = " ".join([f"{k}={v}" for k, v in env.items()] + cmd)
                 while not ready(port):
                     if p.poll() is not None or time.monotonic() - t0 > 120:
                         stop(p)
