@@ -33,7 +33,7 @@ JAVA25_HOME="${JAVA25:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 SMALL="-XX:+UseSerialGC -Xmx64m -Xss256k -XX:TieredStopAtLevel=1 -XX:-UsePerfData"
 # Run as on a 256 MB VM: the JVM sizes what it is not told (the initial heap, 4 MB) from this.
 VM="-XX:MaxRAM=256m"
-SETUPS="jdk17-default jdk17-launcher jdk17-small jdk17-small-appcds jdk25-small jdk25-small-aot"
+SETUPS="jdk17-default jdk17-launcher jdk17-launcher-xms16m jdk17-small jdk17-small-appcds jdk17-small-appcds-arena2 jdk25-small jdk25-small-aot"
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -99,6 +99,8 @@ SETUPS = {
     "jdk17-default": (java17, "jar", []),
     # what the launcher (./dsha demo, the e2e tests) gives every service today
     "jdk17-launcher": (java17, "jar", ["-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"]),
+    # the same with the heap starting small (otherwise it starts at its maximum on this 24 GB machine)
+    "jdk17-launcher-xms16m": (java17, "jar", ["-Xms16m", "-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"]),
     "jdk17-small": (java17, "jar", small),
     "jdk17-small-appcds": (java17, "appcds", small + ["-XX:SharedArchiveFile=app-cds.jsa"]),
     # glibc's malloc arenas capped at 2 (MALLOC_ARENA_MAX, an environment variable, not a JVM flag)
