@@ -26,9 +26,12 @@ import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Every endpoint of the control plane through real HTTP, as an operator, a checker and a proxy use it. */
+/**
+ * Every endpoint of the control plane through real HTTP, as an operator, a checker and a proxy use it.
+ * {@link ControlPlaneApiIT} runs these again against the packaged artifact: HTTP only, no beans.
+ */
 @QuarkusTest
-@QuarkusTestResource(FreshStateDir.class)
+@QuarkusTestResource(ControlPlaneUnderTest.class)
 class ControlPlaneApiTest {
 
     private static final String PROBLEM = "application/problem+json";

@@ -7,14 +7,20 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
-/** Gives the control plane under test an empty state directory of its own. */
-public class FreshStateDir implements QuarkusTestResourceLifecycleManager {
+/**
+ * The settings of the control plane under test, in-process ({@code @QuarkusTest}) or as the packaged
+ * artifact in its production profile ({@code @QuarkusIntegrationTest}): the test tokens and an empty
+ * state directory of its own.
+ */
+public class ControlPlaneUnderTest implements QuarkusTestResourceLifecycleManager {
 
     @Override
     public Map<String, String> start() {
         try {
             Path dir = Files.createTempDirectory("dsha-cp-test-");
-            return Map.of("dsha.state-dir", dir.toString());
+            return Map.of("dsha.state-dir", dir.toString(),
+                    "dsha.admin-token", ApiFixture.ADMIN,
+                    "dsha.agent-token", ApiFixture.AGENT);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
