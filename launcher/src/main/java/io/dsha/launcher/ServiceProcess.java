@@ -45,6 +45,9 @@ public final class ServiceProcess implements AutoCloseable {
         }
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        // The heap starts small and grows to its cap: started at the cap (the JVM's choice on a big machine), each
+        // service sat at ~150-170 MB RSS idle instead of ~105-115 MB (BENCHMARKS.md, "Startup and memory").
+        cmd.add("-Xms16m");
         cmd.add("-Xmx192m");
         cmd.add("-XX:+UseSerialGC");
         cmd.add("-XX:TieredStopAtLevel=1");
