@@ -261,4 +261,54 @@ class SafeRetryIT {
         assertEquals(1, a.received("GET /"), "a got it first and never answered");
         assertEquals(1, b.received("GET /"), "then b, once");
     }
+
+    // ---- the client leaves: its backend did nothing wrong ----
+
+    @Test
+    void aClientThatLeavesBeforeTheAnswerCostsTheBackendNothing() throws Exception {
+        a.behave(Behaviour.HANG);
+        double[] before = counts();
+        leaveAfter("GET / HTTP/1.1\r\nHost: x\r\n\r\n", () -> a.received("GET /") == 1, null);
+        assertTheClientLeftAndAWasNotBlamed(before);
+    }
+
+    @Test
+    void aClientThatLeavesMidResponseCostsTheBackendNothing() throws Exception {
+        double[] before = counts();
+        leaveAfter("GET /stream HTTP/1.1\r\nHost: x\r\n\r\n", () -> a.received("GET /stream") == 1, "alpha begins");
+        assertTheClientLeftAndAWasNotBlamed(before);
+    }
+
+    /** Sends a request on a raw connection, waits until the backend got it (and the client read {@code text}), then leaves. */
+    private static void leaveAfter(String request, java.util.function.BooleanSupplier received, String text) throws Exception {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+            s.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            await().atMost(Duration.ofSeconds(10)).until(received::getAsBoolean);
+            if (text != null) {
+                StringBuilder in = new StringBuilder();
+                s.setSoTimeout(10_000);
+                while (!in.toString().contains(text)) {
+                    int c = s.getInputStream().read();
+                    assertTrue(c >= 0, "the connection closed before '" + text + "': " + in);
+                    in.append((char) c);
+                }
+            }
+        }
+    }
+
+    /** a's ejections and the 499s so far: the proxy lives across tests, and its counters with it. */
+    private static double[] counts() {
+        return new double[] {metric(proxy, "dsha_proxy_ejections_total", "backend=\"a\""),
+                metric(proxy, "dsha_proxy_requests_total", "status=\"499\"")};
+    }
+
+    private void assertTheClientLeftAndAWasNotBlamed(double[] before) throws Exception {
+        await().atMost(Duration.ofSeconds(10)).until(() -> counts()[1] > before[1]);
+        a.behave(Behaviour.NORMAL);
+        HttpResponse<String> r = send("GET", "/", null);
+        assertEquals("alpha\n", r.body(), "a is still the one served: it was not set aside");
+        assertEquals(before[0], counts()[0], "a client leaving ejects no backend (nor reports it: both come from one call)");
+        assertEquals(0, b.total(), "nothing was retried on b");
+    }
 }

@@ -114,13 +114,16 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
             requestDeadline = requestDeadlines.add(start, () -> {
                 requestDeadline = null;
                 if (!responded) {
+                    // Answered (and finished) before the reset, whose echo from the backend's side must not
+                    // count as a second failure or start a retry.
+                    Target late = current;
+                    fail(late, ProxyFailure.timeout("no complete answer within " + path.requestTimeoutMs + " ms"));
                     if (upstream != null) {
                         upstream.reset();
                     }
-                    if (current != null) {
-                        path.failed(current, "no complete answer within " + path.requestTimeoutMs + " ms");
+                    if (late != null) {
+                        path.failed(late, "no complete answer within " + path.requestTimeoutMs + " ms");
                     }
-                    fail(current, ProxyFailure.timeout("no complete answer within " + path.requestTimeoutMs + " ms"));
                 } else {
                     req.response().reset();
                     finish(current, req.response().getStatusCode());
@@ -442,13 +445,16 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
 
         private void clientGone() {
             if (!finished) {
+                // Finished first: resetting the backend's stream below makes its side fail at once (on this
+                // thread), and that failure is the client's doing, not the backend's: no ejection, no retry.
+                Target target = current;
+                finish(target, 499);
                 if (upstream != null) {
                     upstream.reset();
                 }
-                if (current != null) {
-                    release(current);
+                if (target != null) {
+                    release(target);
                 }
-                finish(current, 499);
             }
         }
 

@@ -80,6 +80,12 @@ public final class TestBackend extends RestartableServer {
                 long ms = Long.parseLong(req.getParam("ms", "1000"));
                 vertx.setTimer(ms, id -> req.response().end(name + "\n"));
             }
+            case "/stream" -> {
+                // The head and a first chunk at once, the end only after ms: a response a client can leave half-way.
+                long ms = Long.parseLong(req.getParam("ms", "10000"));
+                req.response().setChunked(true).write(name + " begins\n");
+                vertx.setTimer(ms, id -> req.response().end(name + " ends\n"));
+            }
             case "/headers" -> {
                 StringBuilder sb = new StringBuilder();
                 req.headers().forEach(e -> sb.append(e.getKey().toLowerCase()).append(": ").append(e.getValue()).append('\n'));
