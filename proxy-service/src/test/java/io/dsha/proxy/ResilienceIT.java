@@ -228,6 +228,32 @@ class ResilienceIT {
     }
 
     @Test
+    void aFrozenPrimaryDeclaredDownHandsItsWaitingGetToTheStandbyAndKeepsItsPost() throws Exception {
+        // Frozen: a takes requests and answers nothing (as under SIGSTOP). The first-byte timeout is the default 30 s.
+        a.behave(TestBackend.Behaviour.HANG);
+        CompletableFuture<HttpResponse<String>> waitingGet = client.sendAsync(request("/"), HttpResponse.BodyHandlers.ofString());
+        CompletableFuture<HttpResponse<String>> waitingPost = client.sendAsync(HttpRequest.newBuilder(URI.create("https://localhost:" + port + "/"))
+                .version(HttpClient.Version.HTTP_1_1).timeout(Duration.ofSeconds(60)).POST(HttpRequest.BodyPublishers.ofString("x")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        await("both requests reach a").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
+                .until(() -> a.received("GET /") == 1 && a.received("POST /") == 1);
+        assertFalse(waitingGet.isDone());
+
+        cp.settle("a", "DOWN");
+        HttpResponse<String> got = waitingGet.get(10, TimeUnit.SECONDS);
+        assertEquals(200, got.statusCode(), got.body());
+        assertEquals("beta\n", got.body(), "the GET went to b once a was declared DOWN, long before the first-byte timeout");
+        assertEquals(0, b.received("POST /"), "the POST, which a may have applied, is not sent again");
+        assertFalse(waitingPost.isDone(), "the POST still waits for a's answer");
+
+        a.close();   // a's connections close: the POST, already sent, ends as a 502 and is still not replayed
+        HttpResponse<String> post = waitingPost.get(20, TimeUnit.SECONDS);
+        assertEquals(502, post.statusCode(), post.body());
+        assertEquals(0, b.received("POST /"));
+        assertEquals(1, b.received("GET /"));
+    }
+
+    @Test
     void sigtermLetsTheRequestInFlightFinishThenExitsCleanly() throws Exception {
         assertEquals("alpha\n", servedBy());
         CompletableFuture<HttpResponse<String>> slow = client.sendAsync(request("/slow?ms=3000"), HttpResponse.BodyHandlers.ofString());

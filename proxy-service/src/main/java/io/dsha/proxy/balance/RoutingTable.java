@@ -1,7 +1,9 @@
 package io.dsha.proxy.balance;
 
+import io.dsha.api.state.HealthStatus;
 import io.dsha.api.state.RoutingDecision;
 import io.dsha.api.state.StateSnapshot;
+import io.dsha.api.state.Verdict;
 import io.dsha.api.topology.AdminState;
 import io.dsha.api.topology.AllDownPolicy;
 import io.dsha.api.topology.Backend;
@@ -12,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -30,12 +33,16 @@ public final class RoutingTable {
     /** For each slot of {@code schedule}, the index of its target in {@code active}. */
     private final int[] scheduleIndex;
     private final AtomicLong cursor = new AtomicLong();
+    /** Backends whose verdict in this decision is DOWN. */
+    private final Set<String> down;
 
     private RoutingTable(StateSnapshot snapshot, List<Target> active, List<Target> others, boolean failFast) {
         this.snapshot = snapshot;
         this.active = List.copyOf(active);
         this.others = List.copyOf(others);
         this.failFast = failFast;
+        this.down = snapshot.verdicts().stream().filter(v -> v.status() == HealthStatus.DOWN).map(Verdict::backendId)
+                .collect(java.util.stream.Collectors.toUnmodifiableSet());
         this.schedule = smoothWeightedSchedule(this.active);
         this.scheduleIndex = new int[schedule.length];
         for (int i = 0; i < schedule.length; i++) {
@@ -83,6 +90,16 @@ public final class RoutingTable {
 
     public List<Target> active() {
         return active;
+    }
+
+    /** Whether the control plane's verdict on this backend is DOWN in this decision. */
+    public boolean isDown(Target target) {
+        return down.contains(target.id());
+    }
+
+    /** Whether any backend is DOWN in this decision. */
+    public boolean anyDown() {
+        return !down.isEmpty();
     }
 
     /** Why nothing may be available, for the 503 body. */

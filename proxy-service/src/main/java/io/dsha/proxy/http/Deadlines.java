@@ -11,13 +11,15 @@ final class Deadlines {
     /** A pending deadline; {@link #cancel} it when the awaited thing happened. */
     static final class Deadline {
         private final long at;
+        private final Object subject;
         private final Runnable action;
         private Deadline prev;
         private Deadline next;
         private Deadlines owner;
 
-        private Deadline(long at, Runnable action) {
+        private Deadline(long at, Object subject, Runnable action) {
             this.at = at;
+            this.subject = subject;
             this.action = action;
         }
 
@@ -38,7 +40,12 @@ final class Deadlines {
     }
 
     Deadline add(long nowNanos, Runnable action) {
-        Deadline d = new Deadline(nowNanos + durationNanos, action);
+        return add(nowNanos, null, action);
+    }
+
+    /** A deadline that names what waits for it: {@link #subjects} lists them. */
+    Deadline add(long nowNanos, Object subject, Runnable action) {
+        Deadline d = new Deadline(nowNanos + durationNanos, subject, action);
         d.owner = this;
         d.prev = tail;
         if (tail == null) {
@@ -58,6 +65,17 @@ final class Deadlines {
             unlink(d);
             d.action.run();
         }
+    }
+
+    /** What the pending deadlines were added for (those added with a subject), oldest first; a copy. */
+    java.util.List<Object> subjects() {
+        java.util.List<Object> all = new java.util.ArrayList<>(size);
+        for (Deadline d = head; d != null; d = d.next) {
+            if (d.subject != null) {
+                all.add(d.subject);
+            }
+        }
+        return all;
     }
 
     int size() {

@@ -49,9 +49,21 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
         this.firstByteDeadlines = new Deadlines(path.firstByteTimeoutMs);
     }
 
-    /** Expires timeouts; called by the event loop's periodic tick. */
+    /** The routing decision whose DOWN backends were last looked for among the requests awaiting an answer. */
+    private RoutingTable lookedAt;
+
+    /** Expires timeouts, and hands on requests stuck at a backend declared DOWN; called by the event loop's periodic tick. */
     void tick() {
         long now = System.nanoTime();
+        RoutingTable table = path.routing.table();
+        if (table != lookedAt) {
+            lookedAt = table;
+            if (table != null && table.anyDown()) {
+                for (Object waiting : firstByteDeadlines.subjects()) {
+                    ((Exchange) waiting).rescueIfStuck(table, now);
+                }
+            }
+        }
         firstByteDeadlines.expire(now);
         requestDeadlines.expire(now);
     }
@@ -79,6 +91,8 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
         private boolean finished;
         private boolean firstByteExpired;
         private boolean bodyTooLarge;
+        /** Where to go once the backend awaited was declared DOWN and its request reset; null otherwise. */
+        private List<Target> rescue;
         /** False only while a backend's response is being relayed and the backend still counts as outstanding. */
         private boolean released = true;
         private Deadlines.Deadline firstByteDeadline;
@@ -216,7 +230,7 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
 
         private void send(Target target, HttpClientRequest creq) {
             upstream = creq;
-            firstByteDeadline = firstByteDeadlines.add(System.nanoTime(), () -> {
+            firstByteDeadline = firstByteDeadlines.add(System.nanoTime(), this, () -> {
                 firstByteDeadline = null;
                 firstByteExpired = true;
                 creq.reset();
@@ -234,6 +248,16 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
                     return;
                 }
                 target.end();
+                if (rescue != null) {
+                    // Declared DOWN while this request waited for its answer: the control plane already knows,
+                    // so no ejection or report; the held request goes to what the new decision offers.
+                    candidates = rescue;
+                    rescue = null;
+                    attempt = -1;
+                    path.metrics.retried();
+                    next();
+                    return;
+                }
                 if (bodyTooLarge) {
                     // The client's fault, not the backend's: no ejection, no retry.
                     fail(target, ProxyFailure.tooLarge("the body exceeds " + path.maxBodyBytes + " bytes"));
@@ -279,8 +303,30 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
             return creq.response();
         }
 
+        /**
+         * A frozen backend (SIGSTOP, a hung disk) keeps its connections open and answers nothing: the
+         * requests it holds would wait for the first-byte timeout. When the control plane's verdict on
+         * it turns DOWN, a request held in full (idempotent, so safe to send again) that still awaits
+         * its first byte from it goes to the next backend of the new decision at once. Others (a POST
+         * that may have been applied) keep waiting for their answer or their timeout.
+         */
+        void rescueIfStuck(RoutingTable table, long nowNanos) {
+            if (finished || responded || body == null || upstream == null || current == null || rescue != null
+                    || !table.isDown(current)) {
+                return;
+            }
+            List<Target> next = new java.util.ArrayList<>(table.candidates(path.policy, nowNanos, path.maxAttempts));
+            next.remove(current);
+            if (next.isEmpty()) {
+                return;
+            }
+            rescue = next;
+            upstream.reset();
+        }
+
         private void relay(Target target, HttpClientResponse resp) {
             responded = true;
+            rescue = null;
             HttpServerResponse out = req.response();
             out.setStatusCode(resp.statusCode());
             if (req.version() != HttpVersion.HTTP_2 && resp.statusMessage() != null) {
