@@ -26,7 +26,7 @@ WARMUP="${WARMUP:-20s}"              # wrk run before measuring our proxy (JIT);
 WARMUP_NATIVE="${WARMUP_NATIVE:-2s}" # warm-up of NGINX / HAProxy (connections, TLS sessions, caches)
 THREADS="${THREADS:-1}"              # HAProxy nbthread = our dsha.event-loops (the main comparison)
 ALSO_THREADS="${ALSO_THREADS-2}"     # further thread counts to report ("" for none)
-SCENARIOS="${SCENARIOS:-http tls passthrough}"   # HTTP, TLS termination, TLS passthrough by SNI
+SCENARIOS="${SCENARIOS:-http tls http-4k tls-4k passthrough}"   # HTTP, TLS termination (6-byte and 4 KiB bodies), TLS passthrough by SNI
 CONNECTIONS="${CONNECTIONS:-64}"     # wrk -c
 WRK_THREADS="${WRK_THREADS:-2}"      # wrk -t
 JAVA_OPTS="${JAVA_OPTS:--Xms512m -Xmx512m -XX:+UseG1GC}"   # for our proxy (the control plane gets -Xmx256m)
@@ -64,7 +64,7 @@ for d in "$DURATION" "$WARMUP" "$WARMUP_NATIVE"; do
 done
 [[ "$WAIT_IDLE" =~ ^[0-9]+$ ]] || die "--wait-idle takes seconds; got '$WAIT_IDLE'"
 for sc in $SCENARIOS; do
-  case "$sc" in http|tls|passthrough) ;; *) die "a scenario is http, tls or passthrough; got '$sc'" ;; esac
+  case "$sc" in http|tls|http-4k|tls-4k|passthrough) ;; *) die "a scenario is http, tls, http-4k, tls-4k or passthrough; got '$sc'" ;; esac
 done
 for n in "$THREADS" $ALSO_THREADS "$CONNECTIONS" "$WRK_THREADS"; do
   [[ "$n" =~ ^[1-9][0-9]*$ ]] || die "thread and connection counts are positive integers; got '$n'"
@@ -182,6 +182,11 @@ ADMIN_TOKEN="bench-admin-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 AGENT_TOKEN="bench-agent-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 
 # ---- two NGINX stand-ins (the peers' configuration, one worker each) -------------------------------
+body4k() {   # body4k NAME: 4096 bytes, the name first, so that a check can still tell the backends apart
+  local b="$1"
+  while [ ${#b} -lt 4095 ]; do b+="........................................................................"; done
+  printf '%s\n' "${b:0:4095}"
+}
 start_nginx() {   # start_nginx NAME PORT BODY [ssl]
   local name="$1" port="$2" body="$3" listen="$2" scheme=http
   [ "${4:-}" = ssl ] && { listen="$port ssl; ssl_certificate $RUN/lb.crt; ssl_certificate_key $RUN/lb.key"; scheme=https; }
@@ -196,6 +201,7 @@ http { access_log off; keepalive_requests 1000000;
   fastcgi_temp_path $RUN/$name-tmp/fastcgi; uwsgi_temp_path $RUN/$name-tmp/uwsgi; scgi_temp_path $RUN/$name-tmp/scgi;
   server { listen 127.0.0.1:$listen;
     location / { default_type text/plain; return 200 "$body\n"; }
+    location = /4k { default_type text/plain; return 200 "$(body4k "$body")"; }
     location = /health { default_type text/plain; return 200 "ok\n"; } } }
 CONF
   nginx -p "$RUN" -e "$RUN/$name.err" -c "$RUN/$name.conf" > "$RUN/$name.out" 2>&1 &
@@ -518,30 +524,33 @@ THREAD_COUNTS="$THREADS"
 for t in $ALSO_THREADS; do case " $THREAD_COUNTS " in *" $t "*) ;; *) THREAD_COUNTS+=" $t" ;; esac; done
 FIRST=1
 for T in $THREAD_COUNTS; do
-  for mode in $SCENARIOS; do
+  for sc in $SCENARIOS; do
+    # http-4k / tls-4k: the same proxies and configurations as http / tls, asked for NGINX's 4 KiB body.
+    mode="${sc%-4k}"; upath=/; size=""
+    [ "$mode" != "$sc" ] && { upath=/4k; size=", 4 KiB body"; }
     scheme=http; [ "$mode" != http ] && scheme=https
-    case "$mode" in http) label="HTTP" ;; tls) label="TLS termination" ;; passthrough) label="TLS passthrough by SNI" ;; esac
+    case "$mode" in http) label="HTTP$size" ;; tls) label="TLS termination$size" ;; passthrough) label="TLS passthrough by SNI" ;; esac
     hlabel="$label"; [ "$mode" = passthrough ] && hlabel="$label (mode tcp)"
     # curl sends no SNI for an IP address: ask for the FQDN, resolved to loopback.
 
     free_port LB
     start_haproxy "$T" "$mode" "$LB"
-    check_body "$scheme://$BENCH_FQDN:$LB/" -k --resolve "$BENCH_FQDN:$LB:127.0.0.1"
-    [ "$mode" = tls ] && TLS_INFO+=("HAProxy, $T thread(s): $(tls_params "$LB")")
-    measure "haproxy-$mode-t$T" "HAProxy 2.6, $hlabel" "$T" "$scheme://127.0.0.1:$LB/" "$WARMUP_NATIVE" "$HAPROXY_PID"
+    check_body "$scheme://$BENCH_FQDN:$LB$upath" -k --resolve "$BENCH_FQDN:$LB:127.0.0.1"
+    [ "$sc" = tls ] && TLS_INFO+=("HAProxy, $T thread(s): $(tls_params "$LB")")
+    measure "haproxy-$sc-t$T" "HAProxy 2.6, $hlabel" "$T" "$scheme://127.0.0.1:$LB$upath" "$WARMUP_NATIVE" "$HAPROXY_PID"
     stop_and_forget "$HAPROXY_PID"
 
     free_port PX
     PROFILED="$FIRST"
     if [ "$mode" = passthrough ]; then use_topology "$RUN/topology-passthrough.json"; else use_topology "$RUN/topology.json"; fi
     start_proxy "$T" "$mode" "$PX"
-    check_body "$scheme://$BENCH_FQDN:$PX/" -k --resolve "$BENCH_FQDN:$PX:127.0.0.1"
-    [ "$mode" = tls ] && TLS_INFO+=("dsha proxy, $T event loop(s): $(tls_params "$PX")")
-    measure "dsha-$mode-t$T" "dsha proxy, $label" "$T" "$scheme://127.0.0.1:$PX/" "$WARMUP" "$PROXY_PID"
+    check_body "$scheme://$BENCH_FQDN:$PX$upath" -k --resolve "$BENCH_FQDN:$PX:127.0.0.1"
+    [ "$sc" = tls ] && TLS_INFO+=("dsha proxy, $T event loop(s): $(tls_params "$PX")")
+    measure "dsha-$sc-t$T" "dsha proxy, $label" "$T" "$scheme://127.0.0.1:$PX$upath" "$WARMUP" "$PROXY_PID"
     # Distinct warnings and errors logged while serving (before the stop), with counts.
     grep -E '^[0-9:.]+ (WARN|ERROR) ' "$RUN/dsha-$mode-t$T.log" \
       | sed -E 's/^[0-9:.]+ //; s/@[0-9a-f]{6,}/@…/g; s/(.{0,170}).*/\1/' | sort | uniq -c | sort -nr \
-      | sed "s/^/dsha-$mode-t$T: /" > "$RUN/dsha-$mode-t$T.warnings" || true
+      | sed "s/^/dsha-$sc-t$T: /" > "$RUN/dsha-$sc-t$T.warnings" || true
     stop_and_forget "$PROXY_PID"
   done
   FIRST=0

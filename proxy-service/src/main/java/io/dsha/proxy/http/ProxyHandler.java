@@ -347,6 +347,7 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
             // Relayed by hand rather than with pipeTo: a client that leaves mid-response must not make
             // the relay write into a closed response (Vert.x's pipe then throws on the event loop).
             long[] remaining = {bodyless ? -1 : ProxyHandler.contentLength(resp.getHeader("content-length"))};
+            Buffer[] last = {null};
             resp.handler(chunk -> {
                 if (finished || out.closed()) {
                     return;
@@ -357,6 +358,10 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
                         // The last byte the client waits for: the backend is free before the client can
                         // send its next request, so that request sees the true outstanding counts.
                         release(target);
+                        // Sent with the end: one write (and one flush) for the rest of the response, which for
+                        // a small one is the whole of it, head included.
+                        last[0] = chunk;
+                        return;
                     }
                 }
                 out.write(chunk);
@@ -382,7 +387,7 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
                 if (finished || out.closed()) {
                     return;
                 }
-                out.end().onComplete(ar -> finish(target, resp.statusCode()));
+                (last[0] == null ? out.end() : out.end(last[0])).onComplete(ar -> finish(target, resp.statusCode()));
             });
         }
 
