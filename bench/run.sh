@@ -182,7 +182,7 @@ ADMIN_TOKEN="bench-admin-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 AGENT_TOKEN="bench-agent-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 
 # ---- two NGINX stand-ins (the peers' configuration, one worker each) -------------------------------
-body4k() {   # body4k NAME: 4096 bytes, the name first, so that a check can still tell the backends apart
+body4k() {   # body4k NAME: 4096 bytes (the name, dots, a newline), so that a check can still tell the backends apart
   local b="$1"
   while [ ${#b} -lt 4095 ]; do b+="........................................................................"; done
   printf '%s\n' "${b:0:4095}"
@@ -191,6 +191,7 @@ start_nginx() {   # start_nginx NAME PORT BODY [ssl]
   local name="$1" port="$2" body="$3" listen="$2" scheme=http
   [ "${4:-}" = ssl ] && { listen="$port ssl; ssl_certificate $RUN/lb.crt; ssl_certificate_key $RUN/lb.key"; scheme=https; }
   mkdir -p "$RUN/$name-tmp"
+  body4k "$body" > "$RUN/$name.4k"
   # The peers' configuration; only the temp paths are added (NGINX refuses to start as a user who
   # cannot write the compiled-in ones; nothing is ever written there for these GETs).
   cat > "$RUN/$name.conf" <<CONF
@@ -201,7 +202,7 @@ http { access_log off; keepalive_requests 1000000;
   fastcgi_temp_path $RUN/$name-tmp/fastcgi; uwsgi_temp_path $RUN/$name-tmp/uwsgi; scgi_temp_path $RUN/$name-tmp/scgi;
   server { listen 127.0.0.1:$listen;
     location / { default_type text/plain; return 200 "$body\n"; }
-    location = /4k { default_type text/plain; return 200 "$(body4k "$body")"; }
+    location = /4k { default_type text/plain; alias $RUN/$name.4k; }
     location = /health { default_type text/plain; return 200 "ok\n"; } } }
 CONF
   nginx -p "$RUN" -e "$RUN/$name.err" -c "$RUN/$name.conf" > "$RUN/$name.out" 2>&1 &
@@ -585,7 +586,7 @@ JAVA_FLAGS="$(java $JAVA_OPTS -XX:+PrintCommandLineFlags -version 2>&1 | sed -n 
 {
   echo "# dsha proxy vs HAProxy — $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo
-  echo "\`wrk -t$WRK_THREADS -c$CONNECTIONS -d$DURATION --latency\`, tiny body (6 bytes), keep-alive, everything on 127.0.0.1."
+  echo "\`wrk -t$WRK_THREADS -c$CONNECTIONS -d$DURATION --latency\`, keep-alive, everything on 127.0.0.1; a 6-byte body (\`GET /\`), and in the \"4 KiB body\" rows NGINX's 4096-byte one (\`GET /4k\`)."
   echo "Warm-up before each measurement: 3s then $WARMUP for our proxy (JIT; the connections of the first run close before the second, so the compiled code has seen a close), $WARMUP_NATIVE for NGINX/HAProxy."
   echo "\"threads\" = HAProxy \`nbthread\` = our \`dsha.event-loops\`. Ratios compare with HAProxy in the same mode and thread count, in this run."
   [ "$PROFILE" = 1 ] && echo "**JFR (settings=profile) was recording in our proxy for the first thread count: those rows are somewhat pessimistic.**"
@@ -709,9 +710,36 @@ if [ "$PROFILE" = 1 ]; then
   done
 fi
 
+# ---- the charts: req/s and p99 per scenario (bench/tools/Charts.java, JDK only) --------------------------------
+{
+  printf 'scenario\tsubject\tthreads\trps\tp50_ms\tp99_ms\n'
+  for row in "${ROWS[@]}"; do
+    IFS='|' read -r scenario threads rps p50 p99 errors cpu_us others key <<< "$row"
+    case "$key" in
+      direct) printf 'direct\tNGINX alone\t-\t%s\t%s\t%s\n' "$rps" "$p50" "$p99" ;;
+      *) sc="${key#*-}"; sc="${sc%-t*}"
+         subject="dsha proxy"; [ "${key%%-*}" = haproxy ] && subject="HAProxy 2.6"
+         printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$sc" "$subject" "$threads" "$rps" "$p50" "$p99" ;;
+    esac
+  done
+} > "$RUN/throughput.tsv"
+CHARTS=""
+if [ "$PROFILE" != 1 ]; then
+  base="$(dirname "$RESULTS")/throughput"
+  if java "$ROOT/bench/tools/Charts.java" bars --tsv "$RUN/throughput.tsv" --out-rps "$base-rps.png" --out-p99 "$base-p99.png" \
+      --title "wrk -t$WRK_THREADS -c$CONNECTIONS -d$DURATION, keep-alive, loopback, $(nproc) CPUs shared" > "$RUN/charts.log" 2>&1; then
+    cp "$RUN/throughput.tsv" "$base.tsv"
+    CHARTS="charts: $base-rps.png, $base-p99.png (data: $base.tsv)"
+    printf '\n## Charts\n\n![req/s per scenario](throughput-rps.png)\n\n![p99 per scenario](throughput-p99.png)\n' >> "$RUN/latest.md"
+  else
+    log "warning: the charts could not be drawn (see $RUN/charts.log)"
+  fi
+fi
+
 mkdir -p "$(dirname "$RESULTS")"
 cp "$RUN/latest.md" "$RESULTS"
 echo
 echo "$TABLE"
+[ -z "$CHARTS" ] || echo "bench: $CHARTS"
 echo
 echo "bench: full report with configurations: $RESULTS (run took ${ELAPSED}s)"
