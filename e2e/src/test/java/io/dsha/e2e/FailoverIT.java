@@ -70,7 +70,8 @@ class FailoverIT extends StackScenarios {
             awaitServedBy(load, "a");
             System.out.println(load.stop().summary("2 primary frozen (SIGSTOP, SIGCONT)"));
 
-            // A GET in flight to the frozen instance waits out the first-byte timeout and is answered by b; a POST in
+            // A GET in flight to the frozen instance is answered by b as soon as a is declared DOWN (or at its first-byte
+            // timeout, if that comes first); a POST in
             // flight gets 504 (README, "Timeouts"), each once, and nothing more once the proxy set a aside; a POST is
             // never replayed elsewhere.
             List<Load.Outcome> errors = load.errors();
