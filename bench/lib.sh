@@ -208,10 +208,14 @@ proxy_cmd() {
 
 # ---- memory of a process -------------------------------------------------------------------------------------
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
-# heap used, non-heap used, direct buffers (bytes), from the management port's Prometheus metrics
-jvm_memory() {   # jvm_memory MGMT_PORT -> "heap nonheap direct"
+# From the management port's Prometheus metrics, in bytes: heap used, non-heap used, live heap
+# (jvm_gc_live_data_size_bytes: the old generation after the last full/mixed collection), Netty's pooled
+# direct memory (arenas allocated) and the part of it in buffers in use (pinned).
+jvm_memory() {   # jvm_memory MGMT_PORT -> "heap nonheap live netty_direct netty_pinned"
   curl -fsS --max-time 3 "http://127.0.0.1:$1/q/metrics" 2>/dev/null | awk '
     /^jvm_memory_used_bytes\{/ { if ($0 ~ /area="heap"/) h += $NF; else if ($0 ~ /area="nonheap"/) n += $NF }
-    /^jvm_buffer_memory_used_bytes\{/ && /id="direct"/ { d += $NF }
-    END { printf "%.0f %.0f %.0f\n", h, n, d }'
+    /^jvm_gc_live_data_size_bytes/ { l = $NF }
+    /^netty_allocator_memory_used\{/ && /memory_type="direct"/ { d += $NF }
+    /^netty_allocator_memory_pinned\{/ && /memory_type="direct"/ { p += $NF }
+    END { printf "%.0f %.0f %.0f %.0f %.0f\n", h, n, l, d, p }'
 }

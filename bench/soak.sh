@@ -4,7 +4,7 @@
 #   bench/soak.sh [--duration 10m] [--warmup 30s] [--sample 10s] [--mode http|tls] [--connections 64]
 #                 [--wrk-threads 2] [--event-loops 1] [--java-opts "..."] [--phases "soak slow"]
 #                 [--slow-clients 500] [--slow-duration 60s] [--slow-rate 4096] [--slow-rcvbuf 4096]
-#                 [--body-size 1048576] [--keep]
+#                 [--body-size 1048576] [--results bench/results/soak.md] [--keep]
 #
 # (a) soak: wrk against the proxy (ACTIVE_ACTIVE over two NGINX stand-ins, as bench/run.sh) for
 #     --duration, sampling the proxy's RSS (/proc/PID/status) and JVM memory (/q/metrics) every
@@ -20,7 +20,7 @@ export LC_ALL=C
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 NAME=soak
-RESULTS="$ROOT/bench/results/soak.md"
+RESULTS="${RESULTS:-$ROOT/bench/results/soak.md}"   # the report; the samples go next to it (…-samples.csv)
 
 # ---- parameters (flags override the environment) -------------------------------------------------
 DURATION="${DURATION:-10m}"          # the soak's wrk run
@@ -56,6 +56,7 @@ while [ $# -gt 0 ]; do
     --slow-rate) SLOW_RATE="$2"; shift 2 ;;
     --slow-rcvbuf) SLOW_RCVBUF="$2"; shift 2 ;;
     --body-size) BODY_SIZE="$2"; shift 2 ;;
+    --results) RESULTS="$2"; shift 2 ;;
     --keep) KEEP=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "$NAME: unknown option $1" >&2; usage >&2; exit 2 ;;
@@ -121,17 +122,23 @@ start_proxy() {   # start_proxy http|tls: sets PROXY_PID, PX (data port), MGMT, 
 # ---- sampling -----------------------------------------------------------------------------------------------
 T0=$(date +%s)
 SAMPLES="$RUN/samples.csv"
-echo "t_s,phase,label,rss_mib,heap_used_mib,nonheap_used_mib,jdk_direct_mib,threads,fds,kernel_tcp_mib" > "$SAMPLES"
+SAMPLES_OUT="${RESULTS%.md}-samples.csv"
+echo "t_s,phase,label,rss_mib,heap_used_mib,nonheap_used_mib,live_heap_mib,netty_direct_mib,netty_pinned_mib,threads,fds,upstream_conns,client_sendq_mib,upstream_recvq_mib,kernel_tcp_mib" > "$SAMPLES"
 sample() {   # sample PHASE LABEL
-  local rss heap nonheap direct threads fds tcp_pages
+  local rss heap nonheap live direct pinned threads fds tcp_pages up sendq recvq
   rss="$(rss_kb "$PROXY_PID")"
-  read -r heap nonheap direct <<< "$(jvm_memory "$MGMT")"
+  read -r heap nonheap live direct pinned <<< "$(jvm_memory "$MGMT")"
+  # The proxy's sockets: to its clients (bytes it has written that the clients have not taken: Send-Q)
+  # and to the backends (connections; bytes arrived that the proxy has not read: Recv-Q).
+  sendq="$(ss -Htn state established "( sport = :$PX )" 2>/dev/null | awk '{ s += $2 } END { printf "%.0f", s }')"
+  read -r up recvq <<< "$(ss -Htn state established "( dport = :$P1 or dport = :$P2 )" 2>/dev/null | awk '{ n++; s += $1 } END { printf "%d %.0f", n, s }')"
   threads="$(awk '/^Threads:/ { print $2 }' "/proc/$PROXY_PID/status" 2>/dev/null || echo 0)"
   fds="$(ls "/proc/$PROXY_PID/fd" 2>/dev/null | wc -l)"
   # Memory of all TCP sockets of the machine, in the kernel (pages): where bytes wait that no process holds.
   tcp_pages="$(awk '$1 == "TCP:" { for (i = 2; i < NF; i++) if ($i == "mem") print $(i + 1) }' /proc/net/sockstat)"
-  awk -v t=$(( $(date +%s) - T0 )) -v ph="$1" -v l="$2" -v r="$rss" -v h="${heap:-0}" -v n="${nonheap:-0}" -v d="${direct:-0}" -v th="$threads" -v f="$fds" -v k="${tcp_pages:-0}" -v ps="$(getconf PAGESIZE)" \
-    'BEGIN { m = 1048576; printf "%d,%s,%s,%.1f,%.1f,%.1f,%.1f,%d,%d,%.1f\n", t, ph, l, r / 1024, h / m, n / m, d / m, th, f, k * ps / m }' >> "$SAMPLES"
+  awk -v t=$(( $(date +%s) - T0 )) -v ph="$1" -v l="$2" -v r="$rss" -v h="${heap:-0}" -v n="${nonheap:-0}" -v lv="${live:-0}" -v d="${direct:-0}" -v p="${pinned:-0}" \
+      -v th="$threads" -v f="$fds" -v up="${up:-0}" -v sq="${sendq:-0}" -v rq="${recvq:-0}" -v k="${tcp_pages:-0}" -v ps="$(getconf PAGESIZE)" \
+    'BEGIN { m = 1048576; printf "%d,%s,%s,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%d,%d,%d,%.1f,%.1f,%.1f\n", t, ph, l, r / 1024, h / m, n / m, lv / m, d / m, p / m, th, f, up, sq / m, rq / m, k * ps / m }' >> "$SAMPLES"
 }
 SAMPLER_PID=""
 start_sampler() {   # start_sampler PHASE LABEL PERIOD_S [GC_EVERY] (in the background until stop_sampler)
@@ -144,7 +151,7 @@ start_sampler() {   # start_sampler PHASE LABEL PERIOD_S [GC_EVERY] (in the back
   PIDS+=("$SAMPLER_PID")
 }
 stop_sampler() { kill "$SAMPLER_PID" 2>/dev/null || true; wait "$SAMPLER_PID" 2>/dev/null || true; forget_pid "$SAMPLER_PID"; SAMPLER_PID=""; }
-full_gc() { jcmd "$PROXY_PID" GC.run > /dev/null 2>&1 || log "warning: jcmd GC.run failed"; sleep 2; }
+full_gc() { jcmd "$PROXY_PID" GC.run > /dev/null 2>&1 || log "warning: jcmd GC.run failed"; sleep 1; }
 # Columns of the samples of PHASE whose label is LABEL (a regular expression).
 col() { awk -F, -v ph="$1" -v l="$2" -v c="$3" 'NR > 1 && $2 == ph && $3 == l { print $c }' "$SAMPLES"; }
 first() { col "$@" | sed -n '1p'; }
@@ -174,6 +181,8 @@ wrk_summary() {   # requests/s, p99, errors from a wrk output
 
 LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
 SOAK_DONE=0; SLOW_DONE=0
+ALLOC_RATE=0; GC_MAX_PAUSE="?"
+gc_metric() { curl -fsS "http://127.0.0.1:$MGMT/q/metrics" | awk -v re="$1" '$0 ~ re { printf "%.0f", $NF; exit }'; }
 
 # ---- (a) the soak --------------------------------------------------------------------------------------------
 if [[ " $PHASES " == *" soak "* ]]; then
@@ -186,11 +195,14 @@ if [[ " $PHASES " == *" soak "* ]]; then
   sample soak "after warm-up"
   full_gc; sample soak "after warm-up + full GC"
   log "soak: wrk -t$WRK_THREADS -c$CONNECTIONS -d$DURATION against $URL, sampling every $SAMPLE"
-  sample soak "load"
   S=$(seconds "$SAMPLE"); GC_EVERY=$(( 60 / S )); [ "$GC_EVERY" -ge 1 ] || GC_EVERY=1
+  ALLOC0="$(gc_metric '^jvm_gc_memory_allocated_bytes_total')"; ALLOC_T0=$(date +%s)
   start_sampler soak load "$S" "$GC_EVERY"   # a full GC about once a minute: the live heap's trend
   run_wrk "$URL" "$DURATION" "$RUN/wrk-soak.txt"
   stop_sampler
+  ALLOC_RATE="$(awk -v a="$ALLOC0" -v b="$(gc_metric '^jvm_gc_memory_allocated_bytes_total')" -v s=$(( $(date +%s) - ALLOC_T0 )) 'BEGIN { printf "%.0f", (b - a) / s / 1048576 }')"
+  GC_MAX_PAUSE="$(curl -fsS "http://127.0.0.1:$MGMT/q/metrics" | awk '/^jvm_gc_pause_seconds_(sum|count)\{/ && /end of major GC/ { if ($1 ~ /_sum/) s += $NF; else n += $NF }
+    END { if (n > 0) printf "%.2f s on average over %d of them", s / n, n; else printf "?" }')"
   sample soak "load"   # the end of the load
   sleep 5; sample soak "idle after"
   full_gc; sample soak "idle after + full GC"
@@ -244,40 +256,67 @@ LOAD_END="$(cut -d' ' -f1-3 /proc/loadavg)"
 ELAPSED=$(( $(date +%s) - T0 ))
 
 # ---- report ---------------------------------------------------------------------------------------------------
-mib() { awk -v v="$1" 'BEGIN { printf "%.0f MiB", v }'; }
+# Sample columns: 1 t, 2 phase, 3 label, 4 RSS, 5 heap used, 6 non-heap used, 7 live heap, 8 Netty direct,
+# 9 Netty pinned, 10 threads, 11 fds, 12 upstream connections, 13 client Send-Q, 14 upstream Recv-Q, 15 kernel TCP.
+mib() { awk -v v="$1" 'BEGIN { if (v == "") print "–"; else printf "%.0f MiB", v }'; }
+row() {   # row TITLE PHASE LABEL: one line of the tables from the last sample with that label
+  printf '| %s | %s | %s | %s | %s | %s / %s | %s | %s | %s | %s | %s |\n' "$1" "$(mib "$(last "$2" "$3" 4)")" "$(mib "$(last "$2" "$3" 5)")" \
+    "$(mib "$(last "$2" "$3" 7)")" "$(mib "$(last "$2" "$3" 6)")" "$(mib "$(last "$2" "$3" 8)")" "$(mib "$(last "$2" "$3" 9)")" \
+    "$(last "$2" "$3" 11)" "$(last "$2" "$3" 12)" "$(mib "$(last "$2" "$3" 13)")" "$(mib "$(last "$2" "$3" 14)")" "$(mib "$(last "$2" "$3" 15)")"
+}
+range() {   # range PHASE LABEL... : "min / max" of each column 4..15 over the samples with those labels
+  local ph="$1"; shift
+  local labels; labels="$(printf '%s\n' "$@")"
+  awk -F, -v ph="$ph" -v labels="$labels" 'BEGIN { n = split(labels, L, "\n"); for (i = 1; i <= n; i++) want[L[i]] = 1 }
+    NR > 1 && $2 == ph && ($3 in want) { for (c = 4; c <= 15; c++) { if (!(c in lo) || $c + 0 < lo[c]) lo[c] = $c + 0; if (!(c in hi) || $c + 0 > hi[c]) hi[c] = $c + 0 } }
+    END { for (c = 4; c <= 15; c++) printf "%s %s ", lo[c], hi[c]; print "" }' "$SAMPLES"
+}
+range_row() {   # range_row TITLE PHASE LABEL...
+  local t="$1"; shift
+  local v; read -r -a v <<< "$(range "$@")"
+  [ ${#v[@]} -ge 24 ] || return 0
+  mm() { printf '%.0f–%.0f MiB' "$1" "$2"; }
+  printf '| %s | %s | %s | %s | %s | %s / %s | %s–%s | %s–%s | %s | %s | %s |\n' "$t" "$(mm "${v[0]}" "${v[1]}")" "$(mm "${v[2]}" "${v[3]}")" \
+    "$(mm "${v[6]}" "${v[7]}")" "$(mm "${v[4]}" "${v[5]}")" "$(mm "${v[8]}" "${v[9]}")" "$(mm "${v[10]}" "${v[11]}")" \
+    "${v[14]}" "${v[15]}" "${v[16]}" "${v[17]}" "$(mm "${v[18]}" "${v[19]}")" "$(mm "${v[20]}" "${v[21]}")" "$(mm "${v[22]}" "${v[23]}")"
+}
+THEAD="| | RSS | heap used | live heap | non-heap | Netty direct / in use | fds | backend conns | proxy→client Send-Q | backend→proxy Recv-Q | kernel TCP (all) |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+series() { col "$@" | awk '{ printf "%s%.0f", (NR > 1 ? ", " : ""), $1 }'; }
 {
   echo "# Proxy memory: soak and slow clients — $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo
-  echo "Our proxy with \`$JAVA_OPTS\` (bench/run.sh's JVM flags), \`dsha.event-loops=$EVENT_LOOPS\`, access log off, ACTIVE_ACTIVE over"
-  echo "two NGINX stand-ins (the peers' configuration plus \`/big\`, a $BODY_SIZE-byte file). RSS = \`VmRSS\` of \`/proc/PID/status\`;"
-  echo "heap/non-heap = \`jvm_memory_used_bytes\` from \`/q/metrics\`; \"JDK direct\" = \`jvm_buffer_memory_used_bytes{id=\"direct\"}\` (Netty's pooled"
-  echo "buffers are mostly not in it; they show in RSS). \"full GC\" points: \`jcmd PID GC.run\`, then 2 s."
+  echo "Our proxy with \`$JAVA_OPTS\` (bench/run.sh's JVM flags for our proxy), \`dsha.event-loops=$EVENT_LOOPS\`, access log off,"
+  echo "ACTIVE_ACTIVE over two NGINX stand-ins (the peers' configuration plus \`/big\`, a $BODY_SIZE-byte file)."
+  echo
+  echo "Columns: RSS = \`VmRSS\` (\`/proc/PID/status\`); heap used / non-heap = \`jvm_memory_used_bytes\`; live heap ="
+  echo "\`jvm_gc_live_data_size_bytes\` (old generation after the last full or mixed collection; the script runs \`jcmd PID GC.run\`"
+  echo "about once a minute in the soak and every 10 s with the slow clients); Netty direct / in use = \`netty_allocator_memory_used\` /"
+  echo "\`netty_allocator_memory_pinned\` for direct memory (pooled arenas allocated / bytes in buffers in use) — all from \`/q/metrics\`."
+  echo "The socket columns come from \`ss\`: the proxy's established connections to the backends, the sum of Send-Q of its client"
+  echo "connections (written by the proxy, not yet taken by the clients: kernel memory) and of Recv-Q of its backend connections"
+  echo "(arrived, not yet read by the proxy); kernel TCP = all TCP sockets of the machine (\`/proc/net/sockstat\`)."
   if [ "$SOAK_DONE" = 1 ]; then
     echo
     echo "## (a) Soak: \`wrk -t$WRK_THREADS -c$CONNECTIONS -d$DURATION --latency $URL\` after a $WARMUP warm-up"
     echo
-    echo "wrk: $SOAK_WRK (wrk counts a request as a timeout after 2 s)."
+    echo "wrk: $SOAK_WRK (wrk counts a request as a timeout after 2 s; the full GCs the script triggers pause the proxy:"
+    echo "$GC_MAX_PAUSE)."
     echo
-    read -r RMIN RMAX <<< "$(minmax soak load 4)"
-    read -r HMIN HMAX <<< "$(minmax soak load 5)"
-    echo "| | RSS | heap used | non-heap used | threads | fds |"
-    echo "|---|---:|---:|---:|---:|---:|"
-    for l in "after warm-up" "after warm-up + full GC"; do
-      echo "| $l | $(mib "$(last soak "$l" 4)") | $(mib "$(last soak "$l" 5)") | $(mib "$(last soak "$l" 6)") | $(last soak "$l" 8) | $(last soak "$l" 9) |"
-    done
-    echo "| start of the soak (first sample under load) | $(mib "$(first soak load 4)") | $(mib "$(first soak load 5)") | $(mib "$(first soak load 6)") | $(first soak load 8) | $(first soak load 9) |"
-    echo "| end of the soak (last sample under load) | $(mib "$(last soak load 4)") | $(mib "$(last soak load 5)") | $(mib "$(last soak load 6)") | $(last soak load 8) | $(last soak load 9) |"
-    echo "| min / max under load | $(mib "$RMIN") / $(mib "$RMAX") | $(mib "$HMIN") / $(mib "$HMAX") | | | |"
-    for l in "idle after" "idle after + full GC"; do
-      echo "| $l | $(mib "$(last soak "$l" 4)") | $(mib "$(last soak "$l" 5)") | $(mib "$(last soak "$l" 6)") | $(last soak "$l" 8) | $(last soak "$l" 9) |"
-    done
+    echo "$THEAD"
+    row "after warm-up" soak "after warm-up"
+    row "after warm-up + full GC" soak "after warm-up + full GC"
+    row "**start** (first sample under load)" soak load
+    row "**end** (last sample under load)" soak load
+    range_row "min–max under load" soak load "load + full GC"
+    row "idle, 5 s after" soak "idle after"
+    row "idle, after a full GC" soak "idle after + full GC"
     echo
-    echo "Slope under load (least squares over the $(col soak load 4 | wc -l) samples): RSS $(slope soak load 4) MiB/min (second half of the samples: $(slope soak load 4 half) MiB/min),"
-    echo "heap used $(slope soak load 5) MiB/min"
-    echo "(heap used is a G1 saw-tooth: compare the two full-GC points), non-heap $(slope soak load 6) MiB/min."
-    echo "Live heap (after a full GC): $(mib "$(last soak "after warm-up + full GC" 5)") before the soak, $(mib "$(last soak "idle after + full GC" 5)") after it;"
-    echo "under load, about once a minute: $(col soak "load + full GC" 5 | awk '{ printf "%s%.0f", NR > 1 ? ", " : "", $1 }') MiB (slope $(slope soak "load + full GC" 5) MiB/min)."
-    echo "RSS at those points: $(col soak "load + full GC" 4 | awk '{ printf "%s%.0f", NR > 1 ? ", " : "", $1 }') MiB."
+    read -r RS RE <<< "$(col soak load 4 | sed -n '1p;$p' | paste -sd' ')"
+    echo "RSS under load: $(mib "$RS") at the start, $(mib "$RE") at the end; least-squares slope $(slope soak load 4) MiB/min over"
+    echo "all $(col soak load 4 | wc -l) samples, $(slope soak load 4 half) MiB/min over the second half. Non-heap: $(slope soak load 6) MiB/min."
+    echo "Live heap after each full GC (MiB): $(last soak "after warm-up + full GC" 7) before the load; under load $(series soak "load + full GC" 7 | grep . || echo "none (shorter than a minute)");"
+    echo "$(last soak "idle after + full GC" 7) after. Heap used itself is G1's saw-tooth between collections (~$(awk -v a="$ALLOC_RATE" 'BEGIN { printf "%.0f", a }') MiB/s allocated under this load)."
     if [ -s "$RUN/soak.warnings" ]; then
       echo; echo "Warnings and errors our proxy logged (count, message):"; echo '```'; cat "$RUN/soak.warnings"; echo '```'
     fi
@@ -288,38 +327,30 @@ mib() { awk -v v="$1" 'BEGIN { printf "%.0f MiB", v }'; }
     echo
     echo "\`$(cmdline "${SLOW_CMD[@]}")\` (the connections open over ${RAMP}s; one thread, non-blocking reads on a 100 ms tick)."
     echo
-    read -r SMIN SMAX <<< "$(minmax slow during 4)"
-    read -r SHMIN SHMAX <<< "$(minmax slow during 5)"
-    read -r FMIN FMAX <<< "$(minmax slow during 9)"
-    read -r KMIN KMAX <<< "$(minmax slow during 10)"
-    echo "| | RSS | heap used | non-heap used | threads | fds | kernel TCP buffers (all sockets) |"
-    echo "|---|---:|---:|---:|---:|---:|---:|"
-    for l in before "before + full GC"; do
-      echo "| $l | $(mib "$(last slow "$l" 4)") | $(mib "$(last slow "$l" 5)") | $(mib "$(last slow "$l" 6)") | $(last slow "$l" 8) | $(last slow "$l" 9) | $(mib "$(last slow "$l" 10)") |"
-    done
-    echo "| during: min / max | $(mib "$SMIN") / $(mib "$SMAX") | $(mib "$SHMIN") / $(mib "$SHMAX") | | | $FMIN / $FMAX | $(mib "$KMIN") / $(mib "$KMAX") |"
-    read -r LMIN LMAX <<< "$(minmax slow "during + full GC" 5)"
-    echo "| during, after a full GC (every 10 s): live heap min / max | | $(mib "$LMIN") / $(mib "$LMAX") | | | | |"
-    for l in "end of slow clients" "after + full GC"; do
-      echo "| $l | $(mib "$(last slow "$l" 4)") | $(mib "$(last slow "$l" 5)") | $(mib "$(last slow "$l" 6)") | $(last slow "$l" 8) | $(last slow "$l" 9) | $(mib "$(last slow "$l" 10)") |"
-    done
-    echo "| 20 s after (last sample before the GC) | $(mib "$(last slow after 4)") | $(mib "$(last slow after 5)") | $(mib "$(last slow after 6)") | $(last slow after 8) | $(last slow after 9) | $(mib "$(last slow after 10)") |"
+    echo "$THEAD"
+    row "before" slow before
+    row "before, after a full GC" slow "before + full GC"
+    range_row "**during** (min–max)" slow during "during + full GC"
+    row "end of the slow clients" slow "end of slow clients"
+    row "20 s after" slow after
+    row "after, after a full GC" slow "after + full GC"
     echo
-    BEFORE="$(last slow before 4)"
     echo "SlowClients: \`$CLIENT_TOTAL\`."
     echo
-    awk -v before="$BEFORE" -v max="$SMAX" -v n="$SLOW_CLIENTS" -v size="$BODY_SIZE" -v cb="${CLIENT_BYTES:-0}" -v nb="$NGINX_BYTES" -v nn="$NGINX_N" -v nf="$NGINX_FULL" -v begun="${CLIENT_BEGUN:-0}" 'BEGIN {
+    read -r -a V <<< "$(range slow during "during + full GC")"
+    awk -v before="$(last slow before 4)" -v max="${V[1]}" -v livebefore="$(last slow "before + full GC" 7)" -v livemax="${V[7]}" -v pinmax="${V[11]}" \
+        -v upmax="${V[17]}" -v sqmax="${V[19]}" -v rqmax="${V[21]}" -v n="$SLOW_CLIENTS" -v size="$BODY_SIZE" -v cb="${CLIENT_BYTES:-0}" \
+        -v nb="$NGINX_BYTES" -v nn="$NGINX_N" -v nf="$NGINX_FULL" -v begun="${CLIENT_BEGUN:-0}" 'BEGIN {
       m = 1048576; whole = n * size / m; grew = max - before
-      printf "- RSS grew by at most %.0f MiB (%.1f KiB per connection) while %d connections each had a %.0f KiB body pending: holding whole bodies would take %.0f MiB.\n", grew, grew * 1024 / n, n, size / 1024, whole
-      printf "- The clients read %.1f MiB in all (%.1f KiB per connection). NGINX logged %d /big responses ending (%d of them complete), with %.1f MiB of body sent: %.1f KiB per response beyond what the clients read, held in the kernel'"'"'s socket buffers (both legs) and the proxy.\n", cb / m, cb / 1024 / n, nn, nf, nb / m, (nn > 0 ? (nb - cb) / 1024 / nn : 0)
-      if (begun > 0 && nn < begun) printf "- Only %d of the %d responses begun were logged by NGINX as ended within 2 s of the clients closing: the proxy kept some upstream exchanges open after their clients left.\n", nn, begun
-      printf "- Back-pressure: %s.\n", (grew < 0.25 * whole) ? "**yes** — the proxy'"'"'s memory stayed bounded, far below the bodies pending" : "**NO** — the proxy'"'"'s memory grew like the bodies pending"
+      printf "- **Proxy process**: RSS grew by at most %.0f MiB, the live heap went from %.0f to at most %.0f MiB, and at most %.1f MiB of Netty direct buffers were in use, while %d clients each had up to %.0f KiB pending (%.0f MiB in all).\n", grew, livebefore, livemax, pinmax, n, size / 1024, whole
+      printf "- **Where the bytes waited**: in the kernel. Sum of the proxy'"'"'s Send-Q towards its clients up to %.0f MiB (%.0f KiB per client); Recv-Q of its backend connections up to %.1f MiB; at most %d backend connections.\n", sqmax, sqmax * 1024 / n, rqmax, upmax
+      printf "- The clients read %.1f MiB (%.0f KiB each); NGINX logged %d /big responses as ended, %d of them complete (%.1f MiB sent).\n", cb / m, cb / 1024 / n, nn, nf, nb / m
+      if (upmax < begun && nf >= begun) printf "- All %d responses began although the proxy had at most %d backend connections: backend connections were freed and reused, i.e. the proxy read whole bodies from the backends and handed them to the kernel, whose send buffers (autotuned up to `tcp_wmem` max) took them.\n", begun, upmax
+      verdict = (grew < 0.25 * whole && livemax - livebefore < 0.25 * whole && pinmax < 0.25 * whole)
+      printf "- Proxy memory bounded: %s.\n", verdict ? "**yes** — RSS, live heap and Netty buffers stayed far below the bodies pending" : "**NO** — the proxy'"'"'s memory grew like the bodies pending"
     }'
-    echo "- A normal GET through the proxy ${RAMP}+5 s into the slow clients: $PROBE; after them: $PROBE_AFTER."
-    echo "- Where the rest waits: the \"kernel TCP buffers\" column (\`/proc/net/sockstat\`, all sockets of the machine). On loopback the"
-    echo "  kernel autotunes socket buffers up to \`net.ipv4.tcp_rmem\` = $(cat /proc/sys/net/ipv4/tcp_rmem | tr '\t' ' ') and \`tcp_wmem\` ="
-    echo "  $(cat /proc/sys/net/ipv4/tcp_wmem | tr '\t' ' '), so NGINX can hand over a whole 1 MiB body at once even though the proxy reads no"
-    echo "  more of it than its client takes: that memory is the kernel's, not the proxy's, and NGINX's log cannot show back-pressure here."
+    echo "- A normal GET through the proxy $(( RAMP + 5 )) s into the slow clients: $PROBE; after them: $PROBE_AFTER."
+    echo "- Kernel settings: \`net.ipv4.tcp_wmem\` = $(tr '\t' ' ' < /proc/sys/net/ipv4/tcp_wmem), \`tcp_rmem\` = $(tr '\t' ' ' < /proc/sys/net/ipv4/tcp_rmem), \`tcp_mem\` (pages) = $(tr '\t' ' ' < /proc/sys/net/ipv4/tcp_mem)."
     if [ -s "$RUN/slow.warnings" ]; then
       echo; echo "Warnings and errors our proxy logged during and after the slow clients (count, message):"; echo '```'; cat "$RUN/slow.warnings"; echo '```'
     fi
@@ -333,14 +364,16 @@ mib() { awk -v v="$1" 'BEGIN { printf "%.0f MiB", v }'; }
   echo "Load average at the start: $LOAD_START; at the end: $LOAD_END. wrk, the proxy, the NGINX stand-ins, the control plane and"
   echo "SlowClients share these 2 CPUs with whatever else runs: **a shared 2-core machine, other builds may have been running**."
   echo "Memory figures depend much less on that than throughput does; wrk's req/s is given only to show the load was real."
+  echo "With \`-Xms512m\` the RSS includes every heap page G1 has touched: after the warm-up that is the whole 512 MiB heap, so RSS"
+  echo "then moves only with memory outside the heap (Netty's direct arenas, code cache, metaspace, thread stacks)."
   echo
   echo "## Samples"
   echo
-  echo "Seconds since the start of the run; MiB. Also in \`bench/results/soak-samples.csv\`."
+  echo "Seconds since the start of the run; MiB. Also in \`bench/results/$(basename "$SAMPLES_OUT")\`."
   echo
-  echo "| t (s) | phase | label | RSS | heap used | non-heap | JDK direct | threads | fds | kernel TCP (all sockets) |"
-  echo "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|"
-  awk -F, 'NR > 1 { printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 }' "$SAMPLES"
+  echo "| t (s) | phase | label | RSS | heap used | non-heap | live heap | Netty direct | in use | threads | fds | backend conns | client Send-Q | backend Recv-Q | kernel TCP |"
+  echo "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  awk -F, 'NR > 1 { printf "|"; for (i = 1; i <= 15; i++) printf " %s |", $i; printf "\n" }' "$SAMPLES"
   echo
   echo "## Configurations used"
   echo
@@ -363,7 +396,7 @@ mib() { awk -v v="$1" 'BEGIN { printf "%.0f MiB", v }'; }
 } > "$RUN/soak.md"
 mkdir -p "$(dirname "$RESULTS")"
 cp "$RUN/soak.md" "$RESULTS"
-cp "$SAMPLES" "$ROOT/bench/results/soak-samples.csv"
+cp "$SAMPLES" "$SAMPLES_OUT"
 echo
 sed -n '/^## (a)/,/^## Machine/p' "$RESULTS" | sed '$d'
 echo "$NAME: report with configurations and samples: $RESULTS (run took ${ELAPSED}s)"
