@@ -259,10 +259,11 @@ ELAPSED=$(( $(date +%s) - T0 ))
 # Sample columns: 1 t, 2 phase, 3 label, 4 RSS, 5 heap used, 6 non-heap used, 7 live heap, 8 Netty direct,
 # 9 Netty pinned, 10 threads, 11 fds, 12 upstream connections, 13 client Send-Q, 14 upstream Recv-Q, 15 kernel TCP.
 mib() { awk -v v="$1" 'BEGIN { if (v == "") print "–"; else printf "%.0f MiB", v }'; }
-row() {   # row TITLE PHASE LABEL: one line of the tables from the last sample with that label
-  printf '| %s | %s | %s | %s | %s | %s / %s | %s | %s | %s | %s | %s |\n' "$1" "$(mib "$(last "$2" "$3" 4)")" "$(mib "$(last "$2" "$3" 5)")" \
-    "$(mib "$(last "$2" "$3" 7)")" "$(mib "$(last "$2" "$3" 6)")" "$(mib "$(last "$2" "$3" 8)")" "$(mib "$(last "$2" "$3" 9)")" \
-    "$(last "$2" "$3" 11)" "$(last "$2" "$3" 12)" "$(mib "$(last "$2" "$3" 13)")" "$(mib "$(last "$2" "$3" 14)")" "$(mib "$(last "$2" "$3" 15)")"
+row() {   # row TITLE PHASE LABEL [first]: one line of the tables from the last (or first) sample with that label
+  local pick=last; [ "${4:-}" = first ] && pick=first
+  printf '| %s | %s | %s | %s | %s | %s / %s | %s | %s | %s | %s | %s |\n' "$1" "$(mib "$($pick "$2" "$3" 4)")" "$(mib "$($pick "$2" "$3" 5)")" \
+    "$(mib "$($pick "$2" "$3" 7)")" "$(mib "$($pick "$2" "$3" 6)")" "$(mib "$($pick "$2" "$3" 8)")" "$(mib "$($pick "$2" "$3" 9)")" \
+    "$($pick "$2" "$3" 11)" "$($pick "$2" "$3" 12)" "$(mib "$($pick "$2" "$3" 13)")" "$(mib "$($pick "$2" "$3" 14)")" "$(mib "$($pick "$2" "$3" 15)")"
 }
 range() {   # range PHASE LABEL... : "min / max" of each column 4..15 over the samples with those labels
   local ph="$1"; shift
@@ -306,7 +307,7 @@ series() { col "$@" | awk '{ printf "%s%.0f", (NR > 1 ? ", " : ""), $1 }'; }
     echo "$THEAD"
     row "after warm-up" soak "after warm-up"
     row "after warm-up + full GC" soak "after warm-up + full GC"
-    row "**start** (first sample under load)" soak load
+    row "**start** (first sample under load)" soak load first
     row "**end** (last sample under load)" soak load
     range_row "min–max under load" soak load "load + full GC"
     row "idle, 5 s after" soak "idle after"
