@@ -111,7 +111,7 @@ log "all $PROXIES proxies ready at revision $REV0"
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 DRIVER_CMD=(java -Xmx64m "$ROOT/bench/tools/RoutingChanges.java" "$CP_URL" "$ADMIN_TOKEN" "$BACKEND" "$CHANGES" "$INTERVAL_MS" "$RUN/changes.csv")
 log "making $CHANGES changes, one every $INTERVAL_MS ms (backend $BACKEND: DRAIN / ENABLED)"
-( sleep $(( CHANGES * INTERVAL_MS / 2000 + 3 )); top -b -n 1 -w 200 > "$RUN/top-during.txt" 2>&1 ) &
+( sleep $(( CHANGES * INTERVAL_MS / 2000 + 3 )); top -b -n 2 -d 1 -w 200 > "$RUN/top-during.txt" 2>&1 ) &
 TOP_PID=$!
 PIDS+=("$TOP_PID")
 "${DRIVER_CMD[@]}" 2> "$RUN/driver.err" || { cat "$RUN/driver.err" >&2; die "the changes were not all accepted"; }
@@ -192,7 +192,9 @@ VERDICT="$(awk -v p="$P99" -v g="$GOAL_MS" 'BEGIN { print (p <= g) ? "met" : "NO
 HIST="$(awk -F, 'NR > 1 { d = $5; b = d <= 5 ? "≤ 5 ms" : d <= 10 ? "5–10 ms" : d <= 20 ? "10–20 ms" : d <= 50 ? "20–50 ms" : d <= 100 ? "50–100 ms" : "> 100 ms"; h[b]++; n++ }
   END { split("≤ 5 ms|5–10 ms|10–20 ms|20–50 ms|50–100 ms|> 100 ms", o, "|"); for (i = 1; i <= 6; i++) printf "| %s | %d | %.1f%% |\n", o[i], h[o[i]], 100 * h[o[i]] / n }' "$RUN/delays.csv")"
 SLOWEST="$(awk -F, 'NR > 1' "$RUN/delays.csv" | sort -t, -k5,5gr | sed -n '1,8p' | awk -F, '{ printf "change %s (revision %s), proxy-%s: %s ms (accepted → adopted %s ms, control plane answered in %s ms)\n", $1, $3, $2, $5, $6, $7 }')"
-OTHERS="$(awk 'NR > 7 && $1 ~ /^[0-9]+$/ && $9 + 0 >= 5 { printf "%8s %5.0f%%  %s\n", $1, $9, $12 }' "$RUN/top-during.txt" 2>/dev/null | sed -n '1,8p')"
+# The second frame of top (the first one's CPU shares are not over an interval); ours marked.
+OTHERS="$(awk -v ours=" ${PIDS[*]} " '/^top - / { f++ } f == 2 && $1 ~ /^[0-9]+$/ && $9 + 0 >= 5 {
+    printf "%8s %5.0f%%  %s%s\n", $1, $9, $12, index(ours, " " $1 " ") ? "  (this run)" : "" }' "$RUN/top-during.txt" 2>/dev/null | sed -n '1,10p')"
 
 {
   echo "# Propagation of a routing change to $PROXIES watching proxies — $(date -u '+%Y-%m-%d %H:%M UTC')"
@@ -227,7 +229,7 @@ OTHERS="$(awk 'NR > 7 && $1 ~ /^[0-9]+$/ && $9 + 0 >= 5 { printf "%8s %5.0f%%  %
   echo "plus their JIT/GC threads), the driver JVM and the NGINX stand-ins share these CPUs with whatever else runs on the machine:"
   echo "**a shared 2-core machine; other builds may have been running** — the tail (p99, max) is what suffers from it."
   if [ -n "$OTHERS" ]; then
-    echo "Processes using ≥ 5% of a CPU midway through the changes (top):"
+    echo "Processes using ≥ 5% of a CPU midway through the changes (top, 1 s; 100% = one CPU):"
     echo '```'; echo "$OTHERS"; echo '```'
   fi
   echo
