@@ -44,6 +44,7 @@ need_jars() {
 
 # ---- process bookkeeping, cleanup ------------------------------------------------------------------------
 PIDS=()
+EXTRA_DIRS=()   # directories made outside RUN, removed on exit
 new_run_dir() {
   RUN="$(mktemp -d "${TMPDIR:-/tmp}/dsha-$NAME.XXXXXX")"
   trap cleanup EXIT
@@ -55,6 +56,8 @@ cleanup() {
   trap - EXIT INT TERM
   local pid
   for pid in "${PIDS[@]+"${PIDS[@]}"}"; do stop_pid "$pid"; done
+  local d
+  for d in "${EXTRA_DIRS[@]+"${EXTRA_DIRS[@]}"}"; do rm -rf "$d"; done
   if [ "$KEEP" = 1 ] || [ "$rc" -ne 0 ]; then
     echo "$NAME: run directory kept: $RUN" >&2
   else
@@ -140,9 +143,10 @@ CONF
 # ---- control plane, topology, checker reports -------------------------------------------------------------
 start_control_plane() {
   free_port CP_PORT
-  mkdir -p "$RUN/control-plane"
+  CP_STATE="${CP_STATE:-$RUN/control-plane}"
+  mkdir -p "$CP_STATE"
   CP_CMD=(java -Xmx256m -Ddsha.admin-token="$ADMIN_TOKEN" -Ddsha.agent-token="$AGENT_TOKEN"
-          -Ddsha.state-dir="$RUN/control-plane" -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$CP_PORT"
+          -Ddsha.state-dir="$CP_STATE" -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$CP_PORT"
           -jar "$CP_JAR")
   log "starting the control plane on 127.0.0.1:$CP_PORT"
   "${CP_CMD[@]}" > "$RUN/control-plane.log" 2>&1 &

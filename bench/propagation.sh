@@ -2,7 +2,7 @@
 # How fast a routing change reaches every watching proxy (see bench/README.md, "Propagation").
 #
 #   bench/propagation.sh [--proxies 3] [--changes 200] [--interval-ms 75] [--backend a]
-#                        [--java-opts "..."] [--keep]
+#                        [--java-opts "..."] [--cp-state-parent DIR] [--results FILE] [--keep]
 #
 # Starts two NGINX stand-ins, one control plane and N proxies (plain HTTP, one event loop each,
 # each on its own port through dsha.listener.port), then makes M routing changes on the control
@@ -17,7 +17,7 @@ export LC_ALL=C
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 NAME=propagation
-RESULTS="$ROOT/bench/results/propagation.md"
+RESULTS="${RESULTS:-$ROOT/bench/results/propagation.md}"   # the report; the pairs go next to it (…-delays.csv)
 
 # ---- parameters (flags override the environment) -------------------------------------------------
 PROXIES="${PROXIES:-3}"              # watching proxies
@@ -27,6 +27,7 @@ BACKEND="${BACKEND:-a}"              # whose admin state alternates DRAIN / ENAB
 JAVA_OPTS="${JAVA_OPTS:--Xms512m -Xmx512m -XX:+UseG1GC}"   # each proxy, as in bench/run.sh (the control plane gets -Xmx256m)
 KEEP="${KEEP:-0}"                    # 1: keep the run directory (logs, configs, CSVs)
 GOAL_MS="${GOAL_MS:-50}"             # the goal: p99 of the delay at most this
+CP_STATE_PARENT="${CP_STATE_PARENT:-}"   # where the control plane's state directory is made (default: in the run directory)
 
 usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
@@ -36,6 +37,8 @@ while [ $# -gt 0 ]; do
     --interval-ms) INTERVAL_MS="$2"; shift 2 ;;
     --backend) BACKEND="$2"; shift 2 ;;
     --java-opts) JAVA_OPTS="$2"; shift 2 ;;
+    --cp-state-parent) CP_STATE_PARENT="$2"; shift 2 ;;
+    --results) RESULTS="$2"; shift 2 ;;
     --keep) KEEP=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "$NAME: unknown option $1" >&2; usage >&2; exit 2 ;;
@@ -60,6 +63,11 @@ free_port P1; free_port P2
 log "starting NGINX stand-ins on 127.0.0.1:$P1 (alpha) and 127.0.0.1:$P2 (bravo)"
 start_nginx alpha "$P1" alpha
 start_nginx bravo "$P2" bravo
+if [ -n "$CP_STATE_PARENT" ]; then
+  # e.g. /dev/shm: the same fsyncs on a file system where they cost nothing, to see the disk's share of the delay
+  CP_STATE="$(mktemp -d "$CP_STATE_PARENT/dsha-propagation-cp.XXXXXX")" || die "cannot make a directory in $CP_STATE_PARENT"
+  EXTRA_DIRS+=("$CP_STATE")
+fi
 start_control_plane
 free_port NOMINAL_LISTENER
 write_topology "$RUN/topology.json" "$NOMINAL_LISTENER" "$P1" "$P2"
@@ -121,10 +129,10 @@ LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
 # What one fsync costs on the disk under the control plane's state file (each change writes that file
 # and fsyncs it and its directory before any watcher hears of it): 10 x an 8 KiB write + fsync.
 FSYNC_MS="$(for _ in $(seq 1 10); do
-    t0=$EPOCHREALTIME; dd if=/dev/zero of="$RUN/control-plane/fsync-probe" bs=8k count=1 conv=fsync 2>/dev/null; t1=$EPOCHREALTIME
+    t0=$EPOCHREALTIME; dd if=/dev/zero of="$CP_STATE/fsync-probe" bs=8k count=1 conv=fsync 2>/dev/null; t1=$EPOCHREALTIME
     awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f\n", (b - a) * 1000 }'
   done | sort -g | awk '{ v[NR] = $1 } END { printf "median %.1f ms, max %.1f ms", v[int((NR + 1) / 2)], v[NR] }')"
-rm -f "$RUN/control-plane/fsync-probe"
+rm -f "$CP_STATE/fsync-probe"
 LAST_REV="$(tail -1 "$RUN/changes.csv" | cut -d, -f4)"
 
 # Every proxy reaches the last revision (readiness says where it stands).
@@ -221,6 +229,7 @@ OTHERS="$(awk -v ours=" ${PIDS[*]} " '/^top - / { f++ } f == 2 && $1 ~ /^[0-9]+$
   echo "The watches are completed before the control plane answers the PUT, so \"accepted → adopted\" is often negative: it shows"
   echo "what the proxies add after the control plane is done. One 8 KiB write + fsync on the control plane's disk (\`dd conv=fsync\`,"
   echo "10 runs, after the changes): $FSYNC_MS; the state file costs at least two of them (the file, its directory) per change."
+  echo "The control plane's state directory: \`$CP_STATE\` ($(df -T "$CP_STATE" 2>/dev/null | awk 'NR == 2 { print $2 }'))."
   echo
   echo "## Machine"
   echo
@@ -253,8 +262,8 @@ OTHERS="$(awk -v ours=" ${PIDS[*]} " '/^top - / { f++ } f == 2 && $1 ~ /^[0-9]+$
 } > "$RUN/propagation.md"
 mkdir -p "$(dirname "$RESULTS")"
 cp "$RUN/propagation.md" "$RESULTS"
-cp "$RUN/delays.csv" "$ROOT/bench/results/propagation-delays.csv"
+cp "$RUN/delays.csv" "${RESULTS%.md}-delays.csv"
 echo
 echo "$TABLE"
 echo
-echo "$NAME: goal p99 ≤ $GOAL_MS ms: $VERDICT. Report with configurations: $RESULTS (per pair: bench/results/propagation-delays.csv)"
+echo "$NAME: goal p99 ≤ $GOAL_MS ms: $VERDICT. Report with configurations: $RESULTS (per pair: ${RESULTS%.md}-delays.csv)"
