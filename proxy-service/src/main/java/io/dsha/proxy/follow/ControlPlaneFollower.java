@@ -115,6 +115,7 @@ public final class ControlPlaneFollower {
 
     private void adopt(StateSnapshot s, String source) {
         if (routing.apply(s, source)) {
+            LOG.infof("Adopted revision %d (topology revision %d) from the %s", s.revision(), s.topologyRevision(), source);
             vertx.executeBlocking(() -> {
                 snapshots.write(s);
                 return null;

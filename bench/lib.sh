@@ -1,0 +1,225 @@
+# Helpers shared by bench/propagation.sh and bench/soak.sh (sourced, not run). The same conventions
+# as bench/run.sh: everything on 127.0.0.1, free ports picked at run time, every process started is
+# recorded in PIDS and stopped by the cleanup trap, nothing is ever installed.
+# The sourcing script sets ROOT, KEEP and NAME (used in messages) before sourcing.
+
+CP_JAR="$ROOT/control-plane/target/quarkus-app/quarkus-run.jar"
+PROXY_JAR="$ROOT/proxy-service/target/quarkus-app/quarkus-run.jar"
+
+die() { echo "$NAME: $*" >&2; exit 1; }
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+seconds() { local d="$1"; case "$d" in *h) echo $(( ${d%h} * 3600 ));; *m) echo $(( ${d%m} * 60 ));; *s) echo "${d%s}";; *) echo "$d";; esac; }
+check_duration() { [[ "$1" =~ ^[0-9]+[smh]?$ ]] || die "a duration looks like 10s, 2m or 30 (seconds); got '$1'"; }
+check_count() { [[ "$1" =~ ^[1-9][0-9]*$ ]] || die "$2 is a positive integer; got '$1'"; }
+
+# needs "cmd:package ..." — says which Debian packages are missing and how to install them; never installs.
+needs() {
+  local missing=() pair
+  for pair in "$@"; do
+    command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair##*:}")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    {
+      echo "$NAME: missing Debian packages: ${missing[*]}"
+      echo "       install them with:"
+      echo
+      echo "    sudo apt-get update && sudo apt-get install -y ${missing[*]}"
+      echo
+      echo "       (the script never installs anything itself; no system service needs to run, it starts its own instances)"
+    } >&2
+    exit 3
+  fi
+  command -v java >/dev/null 2>&1 || die "java (a JDK 17) is not on PATH"
+}
+
+# The jars are not built here (a build takes minutes and is not part of a measurement).
+need_jars() {
+  local build="./mvnw -B -o -DskipTests package -pl api,control-plane,proxy-service -am"
+  [ -f "$CP_JAR" ] && [ -f "$PROXY_JAR" ] || die "build the jars first: (cd $ROOT && $build)"
+  if [ -n "$(find "$ROOT/api" "$ROOT/proxy-service" "$ROOT/control-plane" -path '*/src/main/*' -newer "$PROXY_JAR" -print -quit 2>/dev/null)" ]; then
+    log "warning: sources are newer than $PROXY_JAR; measuring the jar as built (rebuild: $build)"
+  fi
+}
+
+# ---- process bookkeeping, cleanup ------------------------------------------------------------------------
+PIDS=()
+EXTRA_DIRS=()   # directories made outside RUN, removed on exit
+new_run_dir() {
+  RUN="$(mktemp -d "${TMPDIR:-/tmp}/dsha-$NAME.XXXXXX")"
+  trap cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+}
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  local pid
+  for pid in "${PIDS[@]+"${PIDS[@]}"}"; do stop_pid "$pid"; done
+  local d
+  for d in "${EXTRA_DIRS[@]+"${EXTRA_DIRS[@]}"}"; do rm -rf "$d"; done
+  if [ "$KEEP" = 1 ] || [ "$rc" -ne 0 ]; then
+    echo "$NAME: run directory kept: $RUN" >&2
+  else
+    rm -rf "$RUN"
+  fi
+  exit "$rc"
+}
+# SIGTERM, up to 15 s for a graceful stop, then SIGKILL. Only processes this script started.
+stop_pid() {
+  local pid="$1" i
+  kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+  kill -TERM "$pid" 2>/dev/null || true
+  for i in $(seq 1 150); do
+    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+forget_pid() {
+  local keep=() p
+  for p in "${PIDS[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
+  PIDS=("${keep[@]+"${keep[@]}"}")
+}
+
+# A free loopback port outside the ephemeral range (so load generators' own connections cannot take it).
+USED_PORTS=" "
+free_port() {   # free_port VAR
+  local p i
+  for i in $(seq 1 500); do
+    p=$(( 20000 + RANDOM % 12000 ))
+    case "$USED_PORTS" in *" $p "*) continue ;; esac
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+      USED_PORTS+="$p "
+      printf -v "$1" '%s' "$p"
+      return 0
+    fi
+  done
+  die "no free port found on 127.0.0.1"
+}
+
+wait_http() {   # wait_http URL SECONDS PID NAME LOG [curl options]
+  local url="$1" secs="$2" pid="$3" name="$4" logf="$5" i
+  shift 5
+  for i in $(seq 1 $(( secs * 10 ))); do
+    kill -0 "$pid" 2>/dev/null || { tail -40 "$logf" >&2; die "$name exited during start-up (log above: $logf)"; }
+    if curl -fsS -o /dev/null --max-time 2 "$@" "$url" 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  tail -40 "$logf" >&2
+  die "$name did not answer $url within ${secs}s"
+}
+
+cmdline() { local a out=""; for a in "$@"; do out+="$(printf '%q' "$a") "; done; echo "${out% }"; }
+
+make_tokens() {
+  ADMIN_TOKEN="bench-admin-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+  AGENT_TOKEN="bench-agent-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+}
+
+# ---- NGINX stand-ins: the peers' configuration (/work/shared/peers/README.md), one worker each ----------
+# start_nginx NAME PORT BODY [EXTRA]: EXTRA is added inside the server block (e.g. a large-body location).
+start_nginx() {
+  local name="$1" port="$2" body="$3" extra="${4:-}"
+  mkdir -p "$RUN/$name-tmp"
+  # Only the temp paths are added to the peers' configuration (NGINX refuses to start as a user who
+  # cannot write the compiled-in ones; nothing is written there for these GETs).
+  cat > "$RUN/$name.conf" <<CONF
+worker_processes 1; daemon off; pid $RUN/$name.pid; error_log $RUN/$name.err;
+events { worker_connections 1024; }
+http { access_log off; keepalive_requests 1000000;
+  client_body_temp_path $RUN/$name-tmp/body; proxy_temp_path $RUN/$name-tmp/proxy;
+  fastcgi_temp_path $RUN/$name-tmp/fastcgi; uwsgi_temp_path $RUN/$name-tmp/uwsgi; scgi_temp_path $RUN/$name-tmp/scgi;${NGINX_HTTP_EXTRA:-}
+  server { listen 127.0.0.1:$port;
+    location / { default_type text/plain; return 200 "$body\n"; }
+    location = /health { default_type text/plain; return 200 "ok\n"; }${extra} } }
+CONF
+  nginx -p "$RUN" -e "$RUN/$name.err" -c "$RUN/$name.conf" > "$RUN/$name.out" 2>&1 &
+  PIDS+=("$!")
+  wait_http "http://127.0.0.1:$port/health" 10 "$!" "nginx $name" "$RUN/$name.err"
+}
+
+# ---- control plane, topology, checker reports -------------------------------------------------------------
+start_control_plane() {
+  free_port CP_PORT
+  CP_STATE="${CP_STATE:-$RUN/control-plane}"
+  mkdir -p "$CP_STATE"
+  CP_CMD=(java -Xmx256m -Ddsha.admin-token="$ADMIN_TOKEN" -Ddsha.agent-token="$AGENT_TOKEN"
+          -Ddsha.state-dir="$CP_STATE" -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$CP_PORT"
+          -jar "$CP_JAR")
+  log "starting the control plane on 127.0.0.1:$CP_PORT"
+  "${CP_CMD[@]}" > "$RUN/control-plane.log" 2>&1 &
+  CP_PID=$!
+  PIDS+=("$CP_PID")
+  CP_URL="http://127.0.0.1:$CP_PORT"
+  wait_http "$CP_URL/q/health/ready" 90 "$CP_PID" "the control plane" "$RUN/control-plane.log"
+}
+
+# write_topology FILE NOMINAL_PORT P1 P2: the ACTIVE_ACTIVE topology of bench/run.sh (TLS terminated;
+# proxies started with dsha.listener.plain-http=true serve plain HTTP on it instead).
+write_topology() {
+  cat > "$1" <<JSON
+{"listener": {"host": "127.0.0.1", "port": $2},
+ "tlsMode": "TERMINATE",
+ "mode": "ACTIVE_ACTIVE",
+ "allDown": "TRY_ALL",
+ "backends": [
+   {"id": "a", "host": "127.0.0.1", "port": $3, "priority": 0, "weight": 1,
+    "healthCheck": {"type": "HTTP", "path": "/health", "expectStatus": 200, "intervalMs": 1000, "timeoutMs": 500, "rise": 2, "fall": 2}},
+   {"id": "b", "host": "127.0.0.1", "port": $4, "priority": 1, "weight": 1,
+    "healthCheck": {"type": "HTTP", "path": "/health", "expectStatus": 200, "intervalMs": 1000, "timeoutMs": 500, "rise": 2, "fall": 2}}]}
+JSON
+}
+
+use_topology() {   # use_topology FILE: PUT it, then a checker's observations (rise 2): both backends UP
+  curl -sS --fail-with-body -o "$RUN/put-topology.json" -X PUT -H "Authorization: Bearer $ADMIN_TOKEN" \
+    -H 'Content-Type: application/json' --data-binary @"$1" "$CP_URL/api/v1/topology" \
+    || die "the control plane refused the topology: $(cat "$RUN/put-topology.json" 2>/dev/null)"
+  local i state active
+  for i in 1 2; do
+    curl -fsS -o /dev/null -X POST -H "Authorization: Bearer $AGENT_TOKEN" -H 'Content-Type: application/json' \
+      --data '{"source":"CHECKER","reporterId":"bench-checker","observations":[{"backendId":"a","status":"UP"},{"backendId":"b","status":"UP"}]}' \
+      "$CP_URL/api/v1/reports" || die "the control plane refused a checker report"
+  done
+  state="$(curl -fsS -H "Authorization: Bearer $AGENT_TOKEN" "$CP_URL/api/v1/state")"
+  active="$(printf '%s' "$state" | grep -o '"active" *: *\[[^]]*\]' | sed -n "1,1p")"
+  case "$active" in *'"a"'*'"b"'*|*'"b"'*'"a"'*) log "routing ($(basename "$1")): $active" ;; *) die "both backends should be active; the state is: $state" ;; esac
+}
+cp_revision() { curl -fsS -o /dev/null -D - -H "Authorization: Bearer $AGENT_TOKEN" "$CP_URL/api/v1/state" | tr -d '\r' | awk -F': ' 'tolower($1) == "x-dsha-revision" { print $2 }'; }
+
+# ---- our proxy ---------------------------------------------------------------------------------------------
+# proxy_cmd ARRAY NAME PORT MGMT tls|http EVENT_LOOPS [extra -D...]: the command line of bench/run.sh's start_proxy.
+proxy_cmd() {
+  local -n _cmd="$1"
+  local name="$2" port="$3" mgmt="$4" mode="$5" loops="$6"
+  shift 6
+  mkdir -p "$RUN/$name-state"
+  # shellcheck disable=SC2206
+  _cmd=(java $JAVA_OPTS
+    -Ddsha.control-plane.url="$CP_URL" -Ddsha.agent-token="$AGENT_TOKEN"
+    -Ddsha.state-dir="$RUN/$name-state" -Ddsha.proxy-id="bench-$name"
+    -Ddsha.listener.host=127.0.0.1 -Ddsha.listener.port="$port"
+    -Ddsha.event-loops="$loops" -Ddsha.access-log=false
+    -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$mgmt")
+  if [ "$mode" = tls ]; then
+    _cmd+=(-Ddsha.tls.cert-file="$RUN/lb.crt" -Ddsha.tls.key-file="$RUN/lb.key")
+  else
+    _cmd+=(-Ddsha.listener.plain-http=true)
+  fi
+  _cmd+=("$@" -jar "$PROXY_JAR")
+}
+
+# ---- memory of a process -------------------------------------------------------------------------------------
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+# From the management port's Prometheus metrics, in bytes: heap used, non-heap used, live heap
+# (jvm_gc_live_data_size_bytes: the old generation after the last full/mixed collection), Netty's pooled
+# direct memory (arenas allocated) and the part of it in buffers in use (pinned).
+jvm_memory() {   # jvm_memory MGMT_PORT -> "heap nonheap live netty_direct netty_pinned"
+  curl -fsS --max-time 3 "http://127.0.0.1:$1/q/metrics" 2>/dev/null | awk '
+    /^jvm_memory_used_bytes\{/ { if ($0 ~ /area="heap"/) h += $NF; else if ($0 ~ /area="nonheap"/) n += $NF }
+    /^jvm_gc_live_data_size_bytes/ { l = $NF }
+    /^netty_allocator_memory_used\{/ && /memory_type="direct"/ { d += $NF }
+    /^netty_allocator_memory_pinned\{/ && /memory_type="direct"/ { p += $NF }
+    END { printf "%.0f %.0f %.0f %.0f %.0f\n", h, n, l, d, p }'
+}

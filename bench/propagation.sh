@@ -1,0 +1,269 @@
+#!/usr/bin/env bash
+# How fast a routing change reaches every watching proxy (see bench/README.md, "Propagation").
+#
+#   bench/propagation.sh [--proxies 3] [--changes 200] [--interval-ms 75] [--backend a]
+#                        [--java-opts "..."] [--cp-state-parent DIR] [--results FILE] [--keep]
+#
+# Starts two NGINX stand-ins, one control plane and N proxies (plain HTTP, one event loop each,
+# each on its own port through dsha.listener.port), then makes M routing changes on the control
+# plane (backend a: DRAIN, ENABLED, DRAIN, ...; one every --interval-ms) and, per change and proxy,
+# measures the delay from the moment the change was sent to the control plane to the moment the
+# proxy adopted that revision (its "Adopted revision N" log line, microsecond timestamps). Prints
+# p50/p99/max and writes them, with every configuration used, to bench/results/propagation.md.
+# Needs: nginx curl (Debian packages), a JDK 17, the jars built.
+set -euo pipefail
+export PATH="$PATH:/usr/sbin:/sbin"
+export LC_ALL=C
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+NAME=propagation
+RESULTS="${RESULTS:-$ROOT/bench/results/propagation.md}"   # the report; the pairs go next to it (…-delays.csv)
+
+# ---- parameters (flags override the environment) -------------------------------------------------
+PROXIES="${PROXIES:-3}"              # watching proxies
+CHANGES="${CHANGES:-200}"            # routing changes made
+INTERVAL_MS="${INTERVAL_MS:-75}"     # one change every this many ms (never before the previous answer)
+BACKEND="${BACKEND:-a}"              # whose admin state alternates DRAIN / ENABLED
+JAVA_OPTS="${JAVA_OPTS:--Xms512m -Xmx512m -XX:+UseG1GC}"   # each proxy, as in bench/run.sh (the control plane gets -Xmx256m)
+KEEP="${KEEP:-0}"                    # 1: keep the run directory (logs, configs, CSVs)
+GOAL_MS="${GOAL_MS:-50}"             # the goal: p99 of the delay at most this
+CP_STATE_PARENT="${CP_STATE_PARENT:-}"   # where the control plane's state directory is made (default: in the run directory)
+
+usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; }
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --proxies) PROXIES="$2"; shift 2 ;;
+    --changes) CHANGES="$2"; shift 2 ;;
+    --interval-ms) INTERVAL_MS="$2"; shift 2 ;;
+    --backend) BACKEND="$2"; shift 2 ;;
+    --java-opts) JAVA_OPTS="$2"; shift 2 ;;
+    --cp-state-parent) CP_STATE_PARENT="$2"; shift 2 ;;
+    --results) RESULTS="$2"; shift 2 ;;
+    --keep) KEEP=1; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "$NAME: unknown option $1" >&2; usage >&2; exit 2 ;;
+  esac
+done
+
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
+check_count "$PROXIES" "--proxies"
+check_count "$CHANGES" "--changes"
+check_count "$INTERVAL_MS" "--interval-ms"
+case "$BACKEND" in a|b) ;; *) die "--backend is a or b" ;; esac
+needs nginx:nginx curl:curl
+need_jars
+
+new_run_dir
+log "run directory $RUN"
+make_tokens
+free_port P1; free_port P2
+
+# ---- backends, control plane, topology -------------------------------------------------------------
+log "starting NGINX stand-ins on 127.0.0.1:$P1 (alpha) and 127.0.0.1:$P2 (bravo)"
+start_nginx alpha "$P1" alpha
+start_nginx bravo "$P2" bravo
+if [ -n "$CP_STATE_PARENT" ]; then
+  # e.g. /dev/shm: the same fsyncs on a file system where they cost nothing, to see the disk's share of the delay
+  CP_STATE="$(mktemp -d "$CP_STATE_PARENT/dsha-propagation-cp.XXXXXX")" || die "cannot make a directory in $CP_STATE_PARENT"
+  EXTRA_DIRS+=("$CP_STATE")
+fi
+start_control_plane
+free_port NOMINAL_LISTENER
+write_topology "$RUN/topology.json" "$NOMINAL_LISTENER" "$P1" "$P2"
+use_topology "$RUN/topology.json"
+
+# ---- N proxies, one topology: each binds its own port (dsha.listener.port overrides the topology's) --------
+# Microsecond log timestamps (the default format has milliseconds); the rest of the default format kept.
+LOG_FORMAT='%d{HH:mm:ss.SSSSSS} %-5p [%c{2.}] %s%e%n'
+PROXY_CMDS=()
+PX_PORTS=(); PX_MGMT=(); PX_PIDS=()
+for i in $(seq 1 "$PROXIES"); do
+  free_port port; free_port mgmt
+  proxy_cmd cmd "proxy-$i" "$port" "$mgmt" http 1 "-Dquarkus.log.console.format=$LOG_FORMAT"
+  PROXY_CMDS+=("proxy-$i: $(cmdline "${cmd[@]}")")
+  "${cmd[@]}" > "$RUN/proxy-$i.log" 2>&1 &
+  PIDS+=("$!"); PX_PIDS+=("$!"); PX_PORTS+=("$port"); PX_MGMT+=("$mgmt")
+done
+log "started $PROXIES proxies on ports ${PX_PORTS[*]}"
+revision_of() { printf '%s' "$1" | grep -o '"revision" *: *[0-9]*' | grep -o '[0-9]*$' || true; }
+# wait_revision I REV: proxy I's readiness reports revision REV within 10 s
+wait_revision() {
+  local k=$(( $1 - 1 )) _
+  for _ in $(seq 1 100); do
+    [ "$(revision_of "$(curl -fsS "http://127.0.0.1:${PX_MGMT[$k]}/q/health/ready")")" = "$2" ] && return 0
+    sleep 0.1
+  done
+  die "proxy-$1 did not reach revision $2 within 10 s: $(curl -sS "http://127.0.0.1:${PX_MGMT[$k]}/q/health/ready")"
+}
+for i in $(seq 1 "$PROXIES"); do
+  k=$(( i - 1 ))
+  wait_http "http://127.0.0.1:${PX_MGMT[$k]}/q/health/ready" 120 "${PX_PIDS[$k]}" "proxy-$i" "$RUN/proxy-$i.log"
+  ready="$(curl -fsS "http://127.0.0.1:${PX_MGMT[$k]}/q/health/ready")"
+  case "$ready" in *"127.0.0.1:${PX_PORTS[$k]}"*) ;; *) die "proxy-$i listens elsewhere than 127.0.0.1:${PX_PORTS[$k]}: $ready" ;; esac
+  # Both backends answer through it.
+  seen=""
+  for _ in 1 2 3 4; do seen+="$(curl -fsS --max-time 2 "http://127.0.0.1:${PX_PORTS[$k]}/")"; done
+  case "$seen" in *alpha*bravo*|*bravo*alpha*) ;; *) die "proxy-$i does not route to both backends: $seen" ;; esac
+  # The timestamp format took effect (6 digits after the second).
+  grep -Eq '^[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6} .*Adopted revision' "$RUN/proxy-$i.log" \
+    || die "proxy-$i does not log 'Adopted revision N' with microsecond timestamps (a jar older than this script?): $RUN/proxy-$i.log"
+done
+# Proxies joining may move the revision (the control plane records what they report): settle first.
+sleep 2
+REV0="$(cp_revision)"
+for i in $(seq 1 "$PROXIES"); do wait_revision "$i" "$REV0"; done
+log "all $PROXIES proxies ready at revision $REV0"
+
+# ---- the changes ------------------------------------------------------------------------------------------
+LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
+DRIVER_CMD=(java -Xmx64m "$ROOT/bench/tools/RoutingChanges.java" "$CP_URL" "$ADMIN_TOKEN" "$BACKEND" "$CHANGES" "$INTERVAL_MS" "$RUN/changes.csv")
+log "making $CHANGES changes, one every $INTERVAL_MS ms (backend $BACKEND: DRAIN / ENABLED)"
+( sleep $(( CHANGES * INTERVAL_MS / 2000 + 3 )); top -b -n 2 -d 1 -w 200 > "$RUN/top-during.txt" 2>&1 ) &
+TOP_PID=$!
+PIDS+=("$TOP_PID")
+"${DRIVER_CMD[@]}" 2> "$RUN/driver.err" || { cat "$RUN/driver.err" >&2; die "the changes were not all accepted"; }
+wait "$TOP_PID" 2>/dev/null || true
+forget_pid "$TOP_PID"
+LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
+# What one fsync costs on the disk under the control plane's state file (each change writes that file
+# and fsyncs it and its directory before any watcher hears of it): 10 x an 8 KiB write + fsync.
+FSYNC_MS="$(for _ in $(seq 1 10); do
+    t0=$EPOCHREALTIME; dd if=/dev/zero of="$CP_STATE/fsync-probe" bs=8k count=1 conv=fsync 2>/dev/null; t1=$EPOCHREALTIME
+    awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f\n", (b - a) * 1000 }'
+  done | sort -g | awk '{ v[NR] = $1 } END { printf "median %.1f ms, max %.1f ms", v[int((NR + 1) / 2)], v[NR] }')"
+rm -f "$CP_STATE/fsync-probe"
+LAST_REV="$(tail -1 "$RUN/changes.csv" | cut -d, -f4)"
+
+# Every proxy reaches the last revision (readiness says where it stands).
+for i in $(seq 1 "$PROXIES"); do wait_revision "$i" "$LAST_REV"; done
+
+# ---- the delays -------------------------------------------------------------------------------------------
+# Per proxy: "revision tod_us" of each adoption. Per change r and proxy: the first adoption of a
+# revision >= r (a proxy that skipped r, having received a later snapshot first, adopted r then).
+for i in $(seq 1 "$PROXIES"); do
+  sed -nE 's/^([0-9]{2}):([0-9]{2}):([0-9]{2})\.([0-9]{6}) .*Adopted revision ([0-9]+) .*/\5 \1 \2 \3 \4/p' "$RUN/proxy-$i.log" \
+    | awk '{ printf "%d %.0f\n", $1, (($2 * 60 + $3) * 60 + $4) * 1000000 + $5 }' > "$RUN/adopted-$i.txt"
+done
+awk -F, -v n="$PROXIES" -v run="$RUN" '
+  BEGIN {
+    day = 86400000000
+    for (p = 1; p <= n; p++) {
+      f = run "/adopted-" p ".txt"; m = 0
+      while ((getline line < f) > 0) { split(line, a, " "); m++; rev[p, m] = a[1]; tod[p, m] = a[2] }
+      cnt[p] = m
+    }
+    print "i,proxy,revision,adopted_revision,sent_to_adopted_ms,accepted_to_adopted_ms,sent_to_accepted_ms"
+  }
+  NR > 1 {
+    r = $4 + 0
+    for (p = 1; p <= n; p++) {
+      at = -1; ar = -1
+      for (m = 1; m <= cnt[p]; m++) if (rev[p, m] >= r) { at = tod[p, m]; ar = rev[p, m]; break }
+      if (at < 0) { printf "%d,%d,%d,,,,\n", $1, p, r; continue }
+      ds = at - $7; da = at - $8
+      if (ds < -day / 2) { ds += day; da += day }   # midnight between the two
+      printf "%d,%d,%d,%d,%.3f,%.3f,%.3f\n", $1, p, r, ar, ds / 1000, da / 1000, ($6 - $5) / 1000
+    }
+  }' "$RUN/changes.csv" > "$RUN/delays.csv"
+MISSING="$(awk -F, 'NR > 1 && $5 == "" ' "$RUN/delays.csv" | wc -l)"
+[ "$MISSING" = 0 ] || die "$MISSING (change, proxy) pairs have no adoption in the logs ($RUN/delays.csv)"
+SKIPPED="$(awk -F, 'NR > 1 && $4 != $3' "$RUN/delays.csv" | wc -l)"
+
+# stats COLUMN [FILTER_PROXY]: n p50 p90 p99 max mean (nearest rank)
+stats() {
+  awk -F, -v c="$1" -v p="${2:-}" 'NR > 1 && (p == "" || $2 == p) { print $c }' "$RUN/delays.csv" | sort -g | awk '
+    { v[NR] = $1; s += $1 }
+    END {
+      n = NR
+      r50 = int(0.50 * n + 0.999999); r90 = int(0.90 * n + 0.999999); r99 = int(0.99 * n + 0.999999)
+      printf "%d %.1f %.1f %.1f %.1f %.1f\n", n, v[r50], v[r90], v[r99], v[n], s / n
+    }'
+}
+# The control plane's own answer time, once per change (not per proxy).
+accept_stats() {
+  awk -F, 'NR > 1 && $2 == 1 { print $7 }' "$RUN/delays.csv" | sort -g | awk '
+    { v[NR] = $1 } END { n = NR; printf "%d %.1f %.1f %.1f %.1f\n", n, v[int(0.5 * n + 0.999999)], v[int(0.9 * n + 0.999999)], v[int(0.99 * n + 0.999999)], v[n] }'
+}
+row() { read -r n p50 p90 p99 max mean <<< "$2"; printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$1" "$n" "$p50" "$p90" "$p99" "$max" "$mean"; }
+TABLE="$({
+  echo "| delay (ms) | pairs | p50 | p90 | p99 | max | mean |"
+  echo "|---|---:|---:|---:|---:|---:|---:|"
+  row "**sent → adopted, all proxies**" "$(stats 5)"
+  for i in $(seq 1 "$PROXIES"); do row "sent → adopted, proxy-$i" "$(stats 5 "$i")"; done
+  row "accepted (answer received) → adopted, all proxies" "$(stats 6)"
+  read -r n p50 p90 p99 max <<< "$(accept_stats)"
+  printf '| sent → accepted (control plane answer; per change) | %s | %s | %s | %s | %s | |\n' "$n" "$p50" "$p90" "$p99" "$max"
+})"
+read -r _ _ _ P99 MAX _ <<< "$(stats 5)"
+VERDICT="$(awk -v p="$P99" -v g="$GOAL_MS" 'BEGIN { print (p <= g) ? "met" : "NOT met" }')"
+HIST="$(awk -F, 'NR > 1 { d = $5; b = d <= 5 ? "≤ 5 ms" : d <= 10 ? "5–10 ms" : d <= 20 ? "10–20 ms" : d <= 50 ? "20–50 ms" : d <= 100 ? "50–100 ms" : "> 100 ms"; h[b]++; n++ }
+  END { split("≤ 5 ms|5–10 ms|10–20 ms|20–50 ms|50–100 ms|> 100 ms", o, "|"); for (i = 1; i <= 6; i++) printf "| %s | %d | %.1f%% |\n", o[i], h[o[i]], 100 * h[o[i]] / n }' "$RUN/delays.csv")"
+SLOWEST="$(awk -F, 'NR > 1' "$RUN/delays.csv" | sort -t, -k5,5gr | sed -n '1,8p' | awk -F, '{ printf "change %s (revision %s), proxy-%s: %s ms (accepted → adopted %s ms, control plane answered in %s ms)\n", $1, $3, $2, $5, $6, $7 }')"
+# The second frame of top (the first one's CPU shares are not over an interval); ours marked.
+OTHERS="$(awk -v ours=" ${PIDS[*]} " '/^top - / { f++ } f == 2 && $1 ~ /^[0-9]+$/ && $9 + 0 >= 5 {
+    printf "%8s %5.0f%%  %s%s\n", $1, $9, $12, index(ours, " " $1 " ") ? "  (this run)" : "" }' "$RUN/top-during.txt" 2>/dev/null | sed -n '1,10p')"
+
+{
+  echo "# Propagation of a routing change to $PROXIES watching proxies — $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo
+  echo "$CHANGES changes (backend \`$BACKEND\` alternately DRAIN and ENABLED: each one changes the routing decision), one every $INTERVAL_MS ms,"
+  echo "$PROXIES proxies long-polling \`/api/v1/watch\`. Delay = from the moment the change was **sent** to the control plane"
+  echo "(\`Instant.now()\` just before \`HttpClient.send\`) to the proxy's \`Adopted revision N\` log line (logged right after the"
+  echo "routing table swap; microsecond timestamps). A proxy that received a later snapshot first counts as having adopted the"
+  echo "change then ($SKIPPED of $(( CHANGES * PROXIES )) pairs)."
+  echo
+  echo "**Goal p99 ≤ $GOAL_MS ms: $VERDICT** (p99 $P99 ms, max $MAX ms over $(( CHANGES * PROXIES )) (change, proxy) pairs)."
+  echo
+  echo "$TABLE"
+  echo
+  echo "| sent → adopted | pairs | share |"
+  echo "|---|---:|---:|"
+  echo "$HIST"
+  echo
+  echo "Slowest pairs:"
+  echo '```'; echo "$SLOWEST"; echo '```'
+  echo
+  echo "The delay includes the control plane's work before the watch answers (validation, the state file written with fsync,"
+  echo "then every waiting watch completed), the HTTP answer and JSON parsing in each proxy, and the routing table swap."
+  echo "The watches are completed before the control plane answers the PUT, so \"accepted → adopted\" is often negative: it shows"
+  echo "what the proxies add after the control plane is done. One 8 KiB write + fsync on the control plane's disk (\`dd conv=fsync\`,"
+  echo "10 runs, after the changes): $FSYNC_MS; the state file costs at least two of them (the file, its directory) per change."
+  echo "The control plane's state directory: \`$CP_STATE\` ($(df -T "$CP_STATE" 2>/dev/null | awk 'NR == 2 { print $2 }'))."
+  echo
+  echo "## Machine"
+  echo
+  echo "$(nproc) CPUs ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)), $(uname -sr), $(java -version 2>&1 | sed -n 2p)."
+  echo "Load average before the changes: $LOAD_BEFORE; after: $LOAD_AFTER. The control plane, $PROXIES proxies (one event loop each,"
+  echo "plus their JIT/GC threads), the driver JVM and the NGINX stand-ins share these CPUs with whatever else runs on the machine:"
+  echo "**a shared 2-core machine; other builds may have been running** — the tail (p99, max) is what suffers from it."
+  if [ -n "$OTHERS" ]; then
+    echo "Processes using ≥ 5% of a CPU midway through the changes (top, 1 s; 100% = one CPU):"
+    echo '```'; echo "$OTHERS"; echo '```'
+  fi
+  echo
+  echo "## Configurations used"
+  echo
+  echo "Ports were picked free for this run; RUN was \`$RUN\`. Proxy jar: $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?')$(cd "$ROOT" && [ -n "$(git status --porcelain -- api control-plane proxy-service 2>/dev/null)" ] && echo ' (with local changes)')."
+  echo
+  echo "### NGINX stand-ins"
+  for n in alpha bravo; do echo '```nginx'; cat "$RUN/$n.conf"; echo '```'; done
+  echo
+  echo "### Topology (PUT /api/v1/topology, then two CHECKER reports marking a and b UP)"
+  echo '```json'; cat "$RUN/topology.json"; echo '```'
+  echo "Each change: \`PUT /api/v1/backends/$BACKEND/admin-state\` with \`{\"adminState\":\"DRAIN\"}\` or \`{\"adminState\":\"ENABLED\"}\` (admin token, no If-Match), one HTTP/1.1 keep-alive connection."
+  echo
+  echo "### Command lines (tokens are random per run)"
+  echo '```'
+  echo "control-plane: $(cmdline "${CP_CMD[@]}")"
+  for c in "${PROXY_CMDS[@]}"; do echo "$c"; done
+  echo "driver: $(cmdline "${DRIVER_CMD[@]}")"
+  echo '```'
+} > "$RUN/propagation.md"
+mkdir -p "$(dirname "$RESULTS")"
+cp "$RUN/propagation.md" "$RESULTS"
+cp "$RUN/delays.csv" "${RESULTS%.md}-delays.csv"
+echo
+echo "$TABLE"
+echo
+echo "$NAME: goal p99 ≤ $GOAL_MS ms: $VERDICT. Report with configurations: $RESULTS (per pair: ${RESULTS%.md}-delays.csv)"
