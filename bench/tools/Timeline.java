@@ -112,6 +112,7 @@ public class Timeline {
     static boolean insecure;
     static int maxDurationS = 60, beforeMs = 1000, afterMs = 6000, binMs = 10;
     static String primary = "alpha", secondary = "bravo";
+    static final int SLOWEST = 20;
 
     // wall clock of nanoTime 0: epochMs = (nanos - NANO0) / 1e6 + EPOCH0
     static final long NANO0 = System.nanoTime();
@@ -308,6 +309,9 @@ public class Timeline {
             SSLSocket t = (SSLSocket) ssl.getSocketFactory().createSocket(s, host, port, true);
             SSLParameters p = t.getSSLParameters();
             p.setApplicationProtocols(new String[] {"http/1.1"});
+            if (cacert != null) {
+                p.setEndpointIdentificationAlgorithm("HTTPS");   // a given CA: the name (or IP) is checked too
+            }
             if (!Character.isDigit(host.charAt(0)) && !host.contains(":")) {
                 p.setServerNames(List.of(new SNIHostName(host)));
             }
@@ -338,7 +342,7 @@ public class Timeline {
 
     static String oneLine(String s) {
         s = s.replaceAll("\\s+", " ").trim();
-        return s.length() > 120 ? s.substring(0, 120) + "…" : s;
+        return s.length() > 120 ? s.substring(0, 120) + "..." : s;
     }
 
     record Response(int status, String body, boolean close) {
@@ -505,6 +509,7 @@ public class Timeline {
         all.forEach(q -> byOutcome[q.outcome]++);
 
         // gaps between successive successful answers (by completion time)
+        double failoverGap = 0, failoverGapFrom = Double.NaN;
         double longestGap = 0, longestGapFrom = Double.NaN, longestAfter = 0, longestAfterFrom = Double.NaN;
         double prev = Double.NaN;
         for (Req q : all) {
@@ -513,6 +518,10 @@ public class Timeline {
             }
             if (!Double.isNaN(prev)) {
                 double gap = q.end - prev;
+                if (prev >= -50 && prev < 1000 && gap > failoverGap) {   // the gap the fault opened: it begins in its first second
+                    failoverGap = gap;
+                    failoverGapFrom = prev;
+                }
                 if (gap > longestGap) {
                     longestGap = gap;
                     longestGapFrom = prev;
@@ -591,6 +600,8 @@ public class Timeline {
         kv.put("longest_gap_from_ms", fmt(longestGapFrom));
         kv.put("longest_gap_after_mark_ms", fmt(longestAfter));
         kv.put("longest_gap_after_mark_from_ms", fmt(longestAfterFrom));
+        kv.put("failover_gap_ms", fmt(failoverGap));
+        kv.put("failover_gap_from_ms", fmt(failoverGapFrom));
         kv.put("first_secondary_after_mark_ms", fmt(firstSecondary));
         kv.put("last_primary_after_mark_ms", fmt(lastPrimary));
         kv.put("last_not_secondary_after_mark_ms", fmt(lastNotSecondary));
@@ -599,22 +610,29 @@ public class Timeline {
         kv.put("secondary_answers_after_mark", Long.toString(afterSecondary));
         kv.put("max_latency_of_requests_in_flight_at_mark_ms", fmt(maxLatencyInFlight));
 
-        // the requests that matter for the story: failed ones and slow ones around the mark
+        // the requests that matter for the story: every failure, and the slowest answers, around the mark
         List<Req> notable = new ArrayList<>();
-        double p99 = pct(lat, 99);
-        double slow = Double.isNaN(p99) ? 100 : Math.max(100, 10 * p99);
+        List<Req> slowest = new ArrayList<>();
         for (Req q : all) {
-            if (q.end >= -beforeMs && (failure(q.outcome) || q.outcome == NON_2XX || q.end - q.start > slow)) {
+            if (q.end < -beforeMs) {
+                continue;
+            }
+            if (failure(q.outcome) || q.outcome == NON_2XX) {
                 notable.add(q);
+            } else {
+                slowest.add(q);
             }
         }
+        slowest.sort(Comparator.comparingDouble((Req q) -> q.end - q.start).reversed());
+        int failures = notable.size();
+        notable.addAll(slowest.subList(0, Math.min(SLOWEST, slowest.size())));
         notable.sort(Comparator.comparingDouble(Req::start));
 
         StringBuilder sb = new StringBuilder();
         kv.forEach((k, v) -> sb.append(k).append('=').append(v).append('\n'));
-        sb.append("# requests ending after -").append(beforeMs).append(" ms that failed or took over ").append(fmt(slow))
-                .append(" ms (times relative to the mark; ").append(notable.size()).append(" in all")
-                .append(notable.size() > 60 ? ", the first 60" : "").append(")\n");
+        sb.append("# requests ending after -").append(beforeMs).append(" ms: the ").append(failures).append(" that failed and the ")
+                .append(Math.min(SLOWEST, slowest.size())).append(" slowest answers (times relative to the mark")
+                .append(notable.size() > 60 ? "; the first 60 by start" : "").append(")\n");
         sb.append("# start_ms end_ms latency_ms conn outcome status detail\n");
         for (Req q : notable.subList(0, Math.min(60, notable.size()))) {
             sb.append(String.format(Locale.ROOT, "#   %9.1f %9.1f %8.1f %3d %-9s %3d %s%n", q.start, q.end, q.end - q.start, q.conn,
