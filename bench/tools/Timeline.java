@@ -242,6 +242,9 @@ public class Timeline {
             this.firstSuccess = firstSuccess;
         }
 
+        /** The TCP socket under the TLS one: closed directly (a reset), so that no close_notify exchange can block. */
+        Socket raw;
+
         @Override
         public void run() {
             Socket socket = null;
@@ -277,29 +280,46 @@ public class Timeline {
                     }
                     rec.add(t0, t1, o, r.status, d);
                     if (r.close) {
-                        close(socket);
+                        abort();
                         socket = null;
                     }
                 } catch (SocketTimeoutException e) {
                     rec.add(t0, System.nanoTime(), FAIL_TIMEOUT, 0, "no answer within " + timeoutMs + " ms");
-                    close(socket);
+                    abort();
                     socket = null;
                 } catch (IOException | RuntimeException e) {
                     long t1 = System.nanoTime();
                     boolean connect = socket == null;
                     rec.add(t0, t1, FAIL_ERROR, 0, (connect ? "connect: " : "") + e.getClass().getSimpleName() + ": " + e.getMessage());
-                    close(socket);
+                    abort();
                     socket = null;
                     if (connect) {
                         sleepQuietly(10);   // refused: do not spin
                     }
                 }
             }
-            close(socket);
+            abort();
+        }
+
+        /**
+         * Closes the connection at once with a reset. SSLSocket.close() sends close_notify and may wait for the
+         * peer's (up to the read timeout): a client giving up on a hung server must not wait once more.
+         */
+        void abort() {
+            if (raw != null) {
+                try {
+                    raw.setSoLinger(true, 0);
+                } catch (IOException ignored) {
+                    // closing anyway
+                }
+                close(raw);
+                raw = null;
+            }
         }
 
         Socket open() throws IOException {
             Socket s = new Socket();
+            raw = s;
             s.setTcpNoDelay(true);
             s.connect(new InetSocketAddress(host, port), timeoutMs);
             s.setSoTimeout(timeoutMs);
