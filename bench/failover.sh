@@ -2,7 +2,7 @@
 # Failover under load: our stack (ACTIVE_PASSIVE, TLS termination) next to HAProxy 2.6 (see bench/README.md).
 #
 #   bench/failover.sh [--faults "kill freeze"] [--subjects "haproxy dsha"] [--connections 16]
-#                     [--client-timeout-ms 5000] [--fault-after 3] [--after-ms 6000] [--warmup 15s]
+#                     [--client-timeout-ms 5000] [--fault-after 3] [--after-ms 6000] [--warmup 20s] [--repeat 1]
 #                     [--interval-ms 500] [--timeout-ms 250] [--rise 2] [--fall 2] [--java-opts "..."] [--keep]
 #
 # Faults: kill (SIGKILL of the primary NGINX stand-in, master and worker), freeze (SIGSTOP of both, SIGCONT
@@ -33,13 +33,14 @@ FAULT_AFTER="${FAULT_AFTER:-3}"               # seconds of measured load before 
 BEFORE_MS="${BEFORE_MS:-1000}"                # window of the CSV/chart before the fault
 AFTER_MS="${AFTER_MS:-6000}"                  # ... and after it (the measurement ends there)
 PATIENT_AFTER_MS="${PATIENT_AFTER_MS:-36000}" # the window after the fault for freeze-patient
-WARMUP="${WARMUP:-15s}"                       # wrk against our proxy before measuring (JIT)
+WARMUP="${WARMUP:-20s}"                       # wrk against our proxy before measuring (JIT; as in run.sh)
 WARMUP_NATIVE="${WARMUP_NATIVE:-2s}"          # wrk against HAProxy before measuring
 CHECK_INTERVAL_MS="${CHECK_INTERVAL_MS:-500}" # our topology's health check (HAProxy: inter 500ms fall 2 rise 2)
 CHECK_TIMEOUT_MS="${CHECK_TIMEOUT_MS:-250}"
 CHECK_RISE="${CHECK_RISE:-2}"
 CHECK_FALL="${CHECK_FALL:-2}"
 JAVA_OPTS="${JAVA_OPTS:--Xms512m -Xmx512m -XX:+UseG1GC}"   # our proxy (control plane and checker: -Xmx256m)
+REPEAT="${REPEAT:-1}"                         # runs per fault and subject (the charts show the first)
 KEEP="${KEEP:-0}"
 
 usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; }
@@ -52,6 +53,7 @@ while [ $# -gt 0 ]; do
     --fault-after) FAULT_AFTER="$2"; shift 2 ;;
     --after-ms) AFTER_MS="$2"; shift 2 ;;
     --warmup) WARMUP="$2"; shift 2 ;;
+    --repeat) REPEAT="$2"; shift 2 ;;
     --interval-ms) CHECK_INTERVAL_MS="$2"; shift 2 ;;
     --timeout-ms) CHECK_TIMEOUT_MS="$2"; shift 2 ;;
     --rise) CHECK_RISE="$2"; shift 2 ;;
@@ -68,7 +70,7 @@ log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
 for f in $FAULTS; do case "$f" in kill|freeze|freeze-patient) ;; *) die "a fault is kill, freeze or freeze-patient; got '$f'" ;; esac; done
 for s in $SUBJECTS; do case "$s" in haproxy|dsha) ;; *) die "a subject is haproxy or dsha; got '$s'" ;; esac; done
-for n in "$CONNECTIONS" "$CLIENT_TIMEOUT_MS" "$FAULT_AFTER" "$AFTER_MS" "$CHECK_INTERVAL_MS" "$CHECK_TIMEOUT_MS" "$CHECK_RISE" "$CHECK_FALL"; do
+for n in "$REPEAT" "$CONNECTIONS" "$CLIENT_TIMEOUT_MS" "$FAULT_AFTER" "$AFTER_MS" "$CHECK_INTERVAL_MS" "$CHECK_TIMEOUT_MS" "$CHECK_RISE" "$CHECK_FALL"; do
   [[ "$n" =~ ^[1-9][0-9]*$ ]] || die "counts and times are positive integers; got '$n'"
 done
 for d in "$WARMUP" "$WARMUP_NATIVE"; do [[ "$d" =~ ^[0-9]+[smh]?$ ]] || die "a duration looks like 15s; got '$d'"; done
@@ -273,8 +275,8 @@ check_alpha() {   # check_alpha URL: the primary answers through the balancer
 
 # ---- HAProxy: the peers' active/passive configuration, TLS termination --------------------------------
 HAPROXY_CFG="$RUN/haproxy-failover.cfg"
-run_haproxy() {   # run_haproxy FAULT
-  local fault="$1" key="haproxy-$1" lb pid
+run_haproxy() {   # run_haproxy FAULT KEY
+  local fault="$1" key="$2" lb pid
   free_port lb
   cat > "$HAPROXY_CFG" <<CFG
 defaults
@@ -310,8 +312,8 @@ CFG
 # ---- our stack: control plane + one checker + proxy, ACTIVE_PASSIVE, TLS termination ----------------------
 TOPOLOGY="$RUN/topology.json"
 DSHA_CMDS=()
-run_dsha() {   # run_dsha FAULT
-  local fault="$1" key="dsha-$1" cp_port hs_port px px_mgmt lb cp_pid hs_pid px_pid cp_url state i
+run_dsha() {   # run_dsha FAULT KEY
+  local fault="$1" key="$2" cp_port hs_port px px_mgmt lb cp_pid hs_pid px_pid cp_url state i
   local dir="$RUN/$key"
   mkdir -p "$dir/control-plane" "$dir/proxy"
   free_port cp_port; free_port hs_port; free_port lb; free_port px_mgmt
@@ -331,7 +333,8 @@ JSON
                 -Ddsha.state-dir="$dir/control-plane" -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$cp_port"
                 -jar "$CP_JAR")
   local hs_cmd=(java -Xmx256m -Ddsha.control-plane.url="$cp_url" -Ddsha.agent-token="$AGENT_TOKEN"
-                -Ddsha.checker-id=bench-checker -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$hs_port"
+                -Ddsha.checker-id=bench-checker -Ddsha.trust-store-file="$RUN/lb.crt"
+                -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$hs_port"
                 -jar "$HS_JAR")
   # shellcheck disable=SC2206
   local px_cmd=(java $JAVA_OPTS -Ddsha.control-plane.url="$cp_url" -Ddsha.agent-token="$AGENT_TOKEN"
@@ -377,8 +380,8 @@ JSON
       to = ""; if ($0 ~ /"to":"/) { to = $0; sub(/.*"to":"/, "", to); sub(/".*/, "", to) }
       print at "\t" ty "\t" b "\t" fr "\t" to }' | while IFS=$'\t' read -r at ty b fr to; do
         ms="$(date -d "$at" +%s%3N 2>/dev/null || echo "")"
-        [ -n "$ms" ] && [ "$ms" -ge $(( MARK - 2000 )) ] && printf '%+d ms: %s %s %s -> %s\n' $(( ms - MARK )) "$ty" "$b" "$fr" "$to"
-      done | sort -n > "$RUN/$key.events" || true
+        [ -n "$ms" ] && [ "$ms" -ge $(( MARK - 2000 )) ] && printf '%d %s %s %s -> %s\n' $(( ms - MARK )) "$ty" "$b" "$fr" "$to"
+      done | sort -n -k1,1 | awk '{ t = $1; $1 = ""; printf "%+d ms:%s\n", t, $0 }' > "$RUN/$key.events" || true
   # What the proxy did during the measurement (its counters after minus before).
   awk 'FNR == 1 { f++ } /^dsha_proxy_(requests_total|retries_total|ejections_total)/ { v[f, $1] = $2; k[$1] = 1 }
        END { for (n in k) if (v[2, n] - v[1, n] > 0) printf "%s %d\n", n, v[2, n] - v[1, n] }' \
@@ -390,13 +393,15 @@ T0=$(date +%s)
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 ROWS=()
 for fault in $FAULTS; do
-  for subject in $SUBJECTS; do
-    key="$subject-$fault"
+  for r in $(seq 1 "$REPEAT"); do
+   for subject in $SUBJECTS; do
+    key="$subject-$fault"; [ "$r" = 1 ] || key="$key-run$r"
     restart_alpha
-    case "$subject" in haproxy) run_haproxy "$fault" ;; dsha) run_dsha "$fault" ;; esac
-    ROWS+=("$key")
+    case "$subject" in haproxy) run_haproxy "$fault" "$key" ;; dsha) run_dsha "$fault" "$key" ;; esac
+    ROWS+=("$subject|$fault|$r|$key")
     log "  $key: $(val "$key" requests) requests, $(val "$key" failed) failed, longest gap $(val "$key" longest_gap_ms) ms, all on the secondary after $(val "$key" all_on_secondary_after_ms) ms"
     echo "$TIMELINE_CMD" > "$RUN/$key.cmd"
+   done
   done
 done
 ELAPSED=$(( $(date +%s) - T0 ))
@@ -418,6 +423,7 @@ done
 # ---- the report -------------------------------------------------------------------------------------------------
 goal() {   # goal KEY FAULT
   local key="$1" fault="$2" failed gap steady
+  case "$key" in haproxy-*) echo "(reference)"; return 0 ;; esac
   failed="$(val "$key" failed)"; gap="$(val "$key" longest_gap_ms)"; steady="$(val "$key" all_on_secondary_after_ms)"
   case "$fault" in
     kill) awk -v f="$failed" -v g="$gap" 'BEGIN { print (f == 0 && g < 100) ? "met" : "**not met**" }' ;;
@@ -434,11 +440,11 @@ goal() {   # goal KEY FAULT
   echo "answer within the client timeout (${CLIENT_TIMEOUT_MS} ms; **freeze-patient**: ${PATIENT_TIMEOUT_MS} ms); the client then reconnects."
   echo "Times are relative to the fault (the wall clock read just before the signal)."
   echo
-  echo "| subject | fault | requests | failed | gap at the failover | longest gap (from) | first answer by the secondary | all traffic on the secondary after | goal |"
-  echo "|---|---|---:|---:|---:|---:|---:|---:|---|"
-  for key in "${ROWS[@]}"; do
-    subject="${key%%-*}"; fault="${key#*-}"
-    printf '| %s | %s | %s | %s | %s ms | %s ms (at %s ms) | %s ms | %s ms | %s |\n' "$(label "$subject")" "$fault" "$(val "$key" requests)" \
+  echo "| subject | fault | run | requests | failed | gap at the failover | longest gap (from) | first answer by the secondary | all traffic on the secondary after | goal |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---|"
+  for row in "${ROWS[@]}"; do
+    IFS='|' read -r subject fault r key <<< "$row"
+    printf '| %s | %s | %s | %s | %s | %s ms | %s ms (at %s ms) | %s ms | %s ms | %s |\n' "$(label "$subject")" "$fault" "$r" "$(val "$key" requests)" \
       "$(val "$key" failed)" "$(val "$key" failover_gap_ms)" "$(val "$key" longest_gap_ms)" "$(val "$key" longest_gap_from_ms)" \
       "$(val "$key" first_secondary_after_mark_ms)" "$(val "$key" all_on_secondary_after_ms)" "$(goal "$key" "$fault")"
   done
@@ -453,7 +459,8 @@ goal() {   # goal KEY FAULT
   for fault in $FAULTS; do [ "$fault" = kill ] || echo "![$fault](failover-$fault.png)"; done
   echo
   echo "## Per run"
-  for key in "${ROWS[@]}"; do
+  for row in "${ROWS[@]}"; do
+    IFS='|' read -r subject fault r key <<< "$row"
     echo
     echo "### $key"
     echo
@@ -483,7 +490,8 @@ goal() {   # goal KEY FAULT
   echo "The clients (one JVM, $CONNECTIONS threads), the proxy under test, its control plane and checker, and both NGINX"
   echo "instances share these CPUs, and so does whatever else runs on the machine: absolute rates are low and noisy."
   echo "Failover *times* depend mostly on the health-check settings and on timeouts, which do not scale with CPU;"
-  echo "gaps of a few tens of ms can be scheduling. One run per cell: repeat before reading small differences."
+  echo "gaps of a few tens of ms can be scheduling. $REPEAT run(s) per cell (\`--repeat\`): repeat before reading small differences."
+  echo "This run's niceness: $(nice) (every process it started inherits it, the proxies and NGINX included)."
   echo
   echo "- $HAPROXY_VERSION"
   echo "- $(nginx -v 2>&1)"
@@ -520,7 +528,7 @@ goal() {   # goal KEY FAULT
   echo "### Load"
   echo
   echo "Warm-up: \`wrk -t2 -c$CONNECTIONS -d$WARMUP\` (dsha, JIT) or \`-d$WARMUP_NATIVE\` (HAProxy) against the balancer, then (last run's line; tokens and paths per run):"
-  echo '```'; cat "$RUN/${ROWS[-1]}.cmd"; echo '```'
+  echo '```'; cat "$RUN/${ROWS[-1]##*|}.cmd"; echo '```'
 } > "$RUN/failover.md"
 cp "$RUN/failover.md" "$OUT/failover.md"
 echo
