@@ -369,6 +369,7 @@ JSON
   run_timeline "$key" "https://127.0.0.1:$lb/" "$fault"
   curl -fsS "http://127.0.0.1:$px_mgmt/q/metrics" > "$dir/metrics-after.txt" 2>/dev/null || true
   curl -fsS -H "Authorization: Bearer $AGENT_TOKEN" "$cp_url/api/v1/events?limit=100" > "$dir/events.json" || true
+  curl -fsS -H "Authorization: Bearer $AGENT_TOKEN" "$cp_url/api/v1/state" > "$dir/state.json" || true
   stop_and_forget "$px_pid"; stop_and_forget "$hs_pid"; stop_and_forget "$cp_pid"
   # The control plane's events after the warm-up, relative to the fault (flat JSON objects: split on '{').
   tr '{' '\n' < "$dir/events.json" | awk -v m="$MARK" '
@@ -382,6 +383,11 @@ JSON
         ms="$(date -d "$at" +%s%3N 2>/dev/null || echo "")"
         [ -n "$ms" ] && [ "$ms" -ge $(( MARK - 2000 )) ] && printf '%d %s %s %s -> %s\n' $(( ms - MARK )) "$ty" "$b" "$fr" "$to"
       done | sort -n -k1,1 | awk '{ t = $1; $1 = ""; printf "%+d ms:%s\n", t, $0 }' > "$RUN/$key.events" || true
+  # The last failure the proxy reported per backend (passive detection), as the control plane holds it.
+  grep -o '"backendId":"[^"]*"\|"lastPassiveFailure":{[^}]*}' "$dir/state.json" 2>/dev/null \
+    | awk '/^"backendId"/ { b = $0; next } { print b " " $0 }' > "$RUN/$key.passive" || true
+  # The proxy's counters from its start to the end of the warm-up (ejections there bear on the measurement).
+  grep -E '^dsha_proxy_(requests_total|retries_total|ejections_total)' "$dir/metrics-before.txt" 2>/dev/null | sed 's/\.0$//' > "$RUN/$key.warmup-metrics" || true
   # What the proxy did during the measurement (its counters after minus before).
   awk 'FNR == 1 { f++ } /^dsha_proxy_(requests_total|retries_total|ejections_total)/ { v[f, $1] = $2; k[$1] = 1 }
        END { for (n in k) if (v[2, n] - v[1, n] > 0) printf "%s %d\n", n, v[2, n] - v[1, n] }' \
@@ -423,6 +429,9 @@ done
 # ---- the report -------------------------------------------------------------------------------------------------
 goal() {   # goal KEY FAULT
   local key="$1" fault="$2" failed gap steady
+  if [ "$(val "$key" secondary_answers_last_s_before_mark)" != 0 ] || [ "$(val "$key" primary_answers_last_s_before_mark)" = 0 ]; then
+    echo "**invalid**: the secondary served before the fault"; return 0
+  fi
   case "$key" in haproxy-*) echo "(reference)"; return 0 ;; esac
   failed="$(val "$key" failed)"; gap="$(val "$key" longest_gap_ms)"; steady="$(val "$key" all_on_secondary_after_ms)"
   case "$fault" in
@@ -453,7 +462,8 @@ goal() {   # goal KEY FAULT
   echo "  within the first second after the fault; *longest gap*: the same over the whole run, and when it began."
   echo "- *all traffic on the secondary after*: the first answer by bravo after which every answer, failures included, was bravo's."
   echo "- Goals (the project's): primary killed → zero failed requests and longest gap < 100 ms; primary frozen → all"
-  echo "  traffic on the secondary within 1.5 s. Only dsha is held to them; HAProxy is the reference."
+  echo "  traffic on the secondary within 1.5 s. Only dsha is held to them; HAProxy is the reference. A run is **invalid**"
+  echo "  when the secondary answered in the second before the fault (the balancer had already left the primary)."
   echo
   echo "![primary killed](failover-kill.png)"
   for fault in $FAULTS; do [ "$fault" = kill ] || echo "![$fault](failover-$fault.png)"; done
@@ -464,7 +474,8 @@ goal() {   # goal KEY FAULT
     echo
     echo "### $key"
     echo
-    echo "Before the fault: $(val "$key" rate_before_mark_per_s) successful answers/s, p50 $(val "$key" p50_before_mark_ms) ms, p99 $(val "$key" p99_before_mark_ms) ms."
+    echo "Before the fault: $(val "$key" rate_before_mark_per_s) successful answers/s, p50 $(val "$key" p50_before_mark_ms) ms, p99 $(val "$key" p99_before_mark_ms) ms;"
+    echo "in the second before it, $(val "$key" primary_answers_last_s_before_mark) answers by the primary and $(val "$key" secondary_answers_last_s_before_mark) by the secondary."
     echo "Failures: $(val "$key" outcome_5xx) with status >= 500, $(val "$key" outcome_error) connection errors, $(val "$key" outcome_timeout) client timeouts; other statuses: $(val "$key" outcome_non-2xx)."
     echo "Last answer by the primary $(val "$key" last_primary_after_mark_ms) ms after the fault; the longest any request in flight at the fault took: $(val "$key" max_latency_of_requests_in_flight_at_mark_ms) ms."
     if [ -s "$RUN/$key.events" ]; then
@@ -473,6 +484,13 @@ goal() {   # goal KEY FAULT
         dsha-*) echo; echo "The control plane's events (their own time stamps):" ;;
       esac
       echo '```'; cat "$RUN/$key.events"; echo '```'
+    fi
+    if [ -s "$RUN/$key.warmup-metrics" ]; then
+      echo; echo "The proxy's counters from its start to the end of the warm-up:"; echo '```'; cat "$RUN/$key.warmup-metrics"; echo '```'
+    fi
+    if [ -s "$RUN/$key.passive" ]; then
+      echo; echo "The last failure the proxy reported (passive detection), per backend, as the control plane held it at the end:"
+      echo '```'; cat "$RUN/$key.passive"; echo '```'
     fi
     if [ -s "$RUN/$key.metrics" ]; then
       echo; echo "The proxy's counters during the measurement:"; echo '```'; cat "$RUN/$key.metrics"; echo '```'

@@ -592,6 +592,9 @@ public class Timeline {
             }
         }
         double beforeRate = rate(all, -Math.min(beforeMs, -(startEpoch - origin)), 0);
+        // who served in the second before the mark (a failover that happened before the fault makes the run meaningless)
+        long primaryLastS = all.stream().filter(q -> q.outcome == PRIMARY && q.end >= -1000 && q.end < 0).count();
+        long secondaryLastS = all.stream().filter(q -> q.outcome == SECONDARY && q.end >= -1000 && q.end < 0).count();
         double windowEnd = endEpoch - origin;
 
         // latency distribution of successes before the mark
@@ -614,6 +617,8 @@ public class Timeline {
             kv.put("outcome_" + OUTCOME[o], Long.toString(byOutcome[o]));
         }
         kv.put("rate_before_mark_per_s", fmt(beforeRate));
+        kv.put("primary_answers_last_s_before_mark", Long.toString(primaryLastS));
+        kv.put("secondary_answers_last_s_before_mark", Long.toString(secondaryLastS));
         kv.put("p50_before_mark_ms", fmt(pct(lat, 50)));
         kv.put("p99_before_mark_ms", fmt(pct(lat, 99)));
         kv.put("longest_gap_ms", fmt(longestGap));
