@@ -267,10 +267,15 @@ warmup() {   # warmup URL DURATION KEY
   timeout 120 wrk -t2 -c"$CONNECTIONS" -d"$2" "$1" > "$RUN/$3.warmup.txt" 2>&1 || die "the warm-up failed: $(cat "$RUN/$3.warmup.txt")"
 }
 
-check_alpha() {   # check_alpha URL: the primary answers through the balancer
-  local out
-  out="$(curl -fsS --max-time 5 --cacert "$RUN/lb.crt" "$1")" || die "no answer from $1"
-  [ "$out" = alpha ] || die "$1 answered '$out', not the primary's alpha"
+check_alpha() {   # check_alpha URL [SECONDS]: the primary answers through the balancer (waits for it: a checker
+  local out="" i          # probe that timed out on a busy machine may have failed over, and failback waits 30 s)
+  for i in $(seq 1 $(( ${2:-1} * 2 ))); do
+    out="$(curl -fsS --max-time 5 --cacert "$RUN/lb.crt" "$1" 2>&1)" || true
+    [ "$out" = alpha ] && return 0
+    [ "$i" = 1 ] && [ "${2:-1}" -gt 1 ] && log "  $1 answered '$out', not the primary's alpha; waiting up to ${2}s for it"
+    sleep 0.5
+  done
+  die "$1 answered '$out', not the primary's alpha"
 }
 
 # ---- HAProxy: the peers' active/passive configuration, TLS termination --------------------------------
@@ -362,7 +367,7 @@ JSON
   "${px_cmd[@]}" > "$dir/proxy.log" 2>&1 &
   px_pid=$!; PIDS+=("$px_pid")
   wait_http "http://127.0.0.1:$px_mgmt/q/health/ready" 90 "$px_pid" "the proxy" "$dir/proxy.log"
-  check_alpha "https://127.0.0.1:$lb/"
+  check_alpha "https://127.0.0.1:$lb/" 75
   log "our stack (proxy on 127.0.0.1:$lb): warm-up $WARMUP, then $fault"
   warmup "https://127.0.0.1:$lb/" "$WARMUP" "$key"
   curl -fsS "http://127.0.0.1:$px_mgmt/q/metrics" > "$dir/metrics-before.txt" 2>/dev/null || true
