@@ -63,9 +63,15 @@ public final class Target {
 
     /**
      * Sets the backend aside after a failure on real traffic, for a back-off that doubles with each
-     * consecutive ejection ({@code base}, 2×, 4× … up to {@code max}). Returns the back-off applied.
+     * consecutive ejection ({@code base}, 2×, 4× … up to {@code max}). Returns the back-off applied, or
+     * zero when the backend is already set aside: the other requests that were in flight when it
+     * failed (16 of them, when it dies under load) fail with it, and they are one ejection, not 16
+     * steps of escalation straight to {@code max}.
      */
     public synchronized Duration eject(long nowNanos, Duration base, Duration max) {
+        if (ejected(nowNanos)) {
+            return Duration.ZERO;
+        }
         long backoff = Math.min(max.toNanos(), base.toNanos() << Math.min(consecutiveEjections, 20));
         consecutiveEjections++;
         ejectedUntilNanos = nowNanos + backoff;

@@ -101,6 +101,10 @@ public final class DataPath {
     /** A backend failed on real traffic: set it aside locally, count it, tell the control plane. */
     public void failed(Target target, String reason) {
         Duration backoff = target.eject(System.nanoTime(), ejectionBase, ejectionMax);
+        if (backoff.isZero()) {
+            reporter.observe(target.id(), reason + " (already ejected locally)");
+            return;
+        }
         metrics.ejected(target.id());
         reporter.observe(target.id(), reason + " (ejected locally for " + backoff.toMillis() + " ms)");
     }
