@@ -192,6 +192,8 @@ start_nginx() {   # start_nginx NAME PORT BODY [ssl]
   [ "${4:-}" = ssl ] && { listen="$port ssl; ssl_certificate $RUN/lb.crt; ssl_certificate_key $RUN/lb.key"; scheme=https; }
   mkdir -p "$RUN/$name-tmp"
   body4k "$body" > "$RUN/$name.4k"
+  # NGINX's worker (nobody, when started as root) must reach the file through the private run directory.
+  chmod o+x "$RUN"; chmod o+r "$RUN/$name.4k"
   # The peers' configuration; only the temp paths are added (NGINX refuses to start as a user who
   # cannot write the compiled-in ones; nothing is ever written there for these GETs).
   cat > "$RUN/$name.conf" <<CONF
