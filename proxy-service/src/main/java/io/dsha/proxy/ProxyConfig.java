@@ -72,6 +72,17 @@ public interface ProxyConfig {
         /** How often certificate files are checked for changes. */
         @WithDefault("2s")
         Duration reloadInterval();
+
+        /**
+         * Who encrypts: OPENSSL (BoringSSL through netty-tcnative; refused at start where it cannot load),
+         * JDK (the JVM's SSLEngine), AUTO (OPENSSL where it loads, else JDK).
+         */
+        @WithDefault("AUTO")
+        TlsEngine engine();
+    }
+
+    enum TlsEngine {
+        AUTO, OPENSSL, JDK
     }
 
     /** Overrides of the topology's listener, for demos and tests. */

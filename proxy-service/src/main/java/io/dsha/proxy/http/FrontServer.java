@@ -125,10 +125,11 @@ public final class FrontServer {
         if (mode == TlsMode.TERMINATE) {
             try {
                 options = serverOptions();
-            } catch (IOException e) {
+            } catch (IOException | IllegalStateException e) {
                 return Future.failedFuture(e);
             }
         }
+        HttpServerOptions listenerOptions = options;
         List<Future<String>> all = new ArrayList<>();
         List<ListenerVerticle> created = new ArrayList<>();
         for (int i = 0; i < instances; i++) {
@@ -149,7 +150,7 @@ public final class FrontServer {
                 boundPort = created.get(0).actualPort();
             }
             LOG.infof("Data listener on %s://%s:%d (%s, %d event loops)", scheme(), host, boundPort,
-                    mode == TlsMode.PASSTHROUGH ? "TLS passthrough by SNI" : tls.isPresent() ? "TLS termination" : "plain HTTP", instances);
+                    mode == TlsMode.PASSTHROUGH ? "TLS passthrough by SNI" : tls.isPresent() ? tlsDescription(listenerOptions) : "plain HTTP", instances);
             if (mode == TlsMode.TERMINATE) {
                 startReloading();
             }
@@ -167,6 +168,9 @@ public final class FrontServer {
         if (tls.isPresent()) {
             tlsFingerprint = tls.get().fingerprint();
             keys.use(tls.get().load(vertx));
+            if (openSsl()) {
+                options.setSslEngineOptions(new io.vertx.core.net.OpenSSLEngineOptions());
+            }
             options.setSsl(true)
                     .setKeyCertOptions(KeyCertOptions.wrap(keys))
                     .setEnabledSecureTransportProtocols(PROTOCOLS)
@@ -174,6 +178,30 @@ public final class FrontServer {
                     .setAlpnVersions(List.of(HttpVersion.HTTP_2, HttpVersion.HTTP_1_1));
         }
         return options;
+    }
+
+    /**
+     * Whether the listener's TLS runs on BoringSSL (netty-tcnative): about half the CPU of the JDK's
+     * SSLEngine per record on this path (BENCHMARKS.md). OPENSSL where it cannot load is a start-up error.
+     */
+    private boolean openSsl() {
+        ProxyConfig.TlsEngine engine = config.tls().engine();
+        if (engine == ProxyConfig.TlsEngine.JDK) {
+            return false;
+        }
+        boolean available = io.vertx.core.net.OpenSSLEngineOptions.isAvailable() && io.vertx.core.net.OpenSSLEngineOptions.isAlpnAvailable();
+        if (!available && engine == ProxyConfig.TlsEngine.OPENSSL) {
+            Throwable why = io.netty.handler.ssl.OpenSsl.unavailabilityCause();
+            throw new IllegalStateException("dsha.tls.engine=OPENSSL, but BoringSSL (netty-tcnative) cannot be used here"
+                    + (why == null ? " (no ALPN support)" : ": " + why.getMessage()) + "; use AUTO or JDK");
+        }
+        return available;
+    }
+
+    private static String tlsDescription(HttpServerOptions options) {
+        return options == null || !options.isSsl() ? "TLS termination"
+                : "TLS termination, " + (options.getSslEngineOptions() instanceof io.vertx.core.net.OpenSSLEngineOptions
+                        ? io.netty.handler.ssl.OpenSsl.versionString() + " (netty-tcnative)" : "JDK SSLEngine");
     }
 
     private void startReloading() {
