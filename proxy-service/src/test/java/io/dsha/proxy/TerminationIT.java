@@ -85,6 +85,25 @@ class TerminationIT {
 
     @Test
     void httpsIsTerminatedAtTheProxyWithHttp2AndHttp11() throws Exception {
+        assertTerminates();
+        // AUTO: BoringSSL (netty-tcnative) where it loads, as it does on linux-x86_64 and aarch64.
+        assertTrue(proxy.process().output().contains("(netty-tcnative)"), proxy.process().output());
+    }
+
+    @Test
+    void theJdkTlsEngineTerminatesTheSameWay() throws Exception {
+        proxy.close();
+        proxy = new ProxyProcess(cp, Map.of(
+                "dsha.state-dir", dir.resolve("proxy").toString(),
+                "dsha.tls.cert-file", dir.resolve("lb.crt").toString(),
+                "dsha.tls.key-file", dir.resolve("lb.key").toString(),
+                "dsha.tls.engine", "JDK"));
+        port = proxy.awaitReady();
+        assertTerminates();
+        assertTrue(proxy.process().output().contains("JDK SSLEngine"), proxy.process().output());
+    }
+
+    private void assertTerminates() throws Exception {
         HttpResponse<String> h2 = get("/", HttpClient.Version.HTTP_2);
         assertEquals(200, h2.statusCode());
         assertEquals("alpha\n", h2.body());
