@@ -332,10 +332,10 @@ others_top() {   # others_top TOPFILE
 }
 
 # ---- wrk and its parsing -------------------------------------------------------------------------------
-WRK_TIMEOUT=$(( $(seconds "$DURATION") + 30 ))
 WRK_PID=""
 run_wrk() {   # run_wrk URL DURATION OUTFILE (in the background and waited for, so that a signal stops the run at once)
-  timeout "$WRK_TIMEOUT" wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$2" --latency "$1" > "$3" 2>&1 &
+  # Bounded: the run's own duration plus 30 s (a warm-up may be longer than the measurement).
+  timeout "$(( $(seconds "$2") + 30 ))" wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$2" --latency "$1" > "$3" 2>&1 &
   WRK_PID=$!
   wait "$WRK_PID" || { WRK_PID=""; cat "$3" >&2; die "wrk failed against $1"; }
   WRK_PID=""
