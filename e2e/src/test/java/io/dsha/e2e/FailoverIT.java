@@ -159,7 +159,10 @@ class FailoverIT extends StackScenarios {
     @Test
     void aCheckerCutOffFromTheInstancesCausesNoFailover() {
         Map<String, String> cutOff = Map.of("dsha.address.a", "127.0.0.1:1", "dsha.address.b", "127.0.0.1:1");
-        try (Stack s = stack("7-isolated-checker", "ACTIVE_PASSIVE", 1000, 3, Map.of("checker-3", cutOff));
+        // Checks every 500 ms (probe timeout 250 ms) rather than 200/100: this scenario is about the cut-off checker,
+        // and with 100 ms a healthy checker's first probes of the freshly started (cold) instances timed out twice now
+        // and then on 2 shared cores, which with checker-3's DOWN made a real quorum and a failover (1 run in 4).
+        try (Stack s = stack("7-isolated-checker", "ACTIVE_PASSIVE", 1000, 3, Map.of("checker-3", cutOff), 500);
                 Load load = load(s, Load.Kind.READ)) {
             awaitActive(s, "a");
             await("checker-3 named isolated").atMost(BOUND).pollInterval(Duration.ofMillis(100)).until(() -> {

@@ -31,9 +31,15 @@ abstract class StackScenarios {
 
     /** A stack: checks every 200 ms with rise/fall 2, AUTO failback after 1 s (negative: MANUAL), a hung backend is given 2 s. */
     static Stack stack(String name, String mode, long failbackDelayMs, int checkers, Map<String, Map<String, String>> checkerSettings) {
+        return stack(name, mode, failbackDelayMs, checkers, checkerSettings, 200);
+    }
+
+    /** The same with another check interval (the probe timeout is half of it). */
+    static Stack stack(String name, String mode, long failbackDelayMs, int checkers, Map<String, Map<String, String>> checkerSettings,
+            int checkIntervalMs) {
         Path dir = ROOT.resolve("e2e/target/e2e").resolve(name);
         deleteTree(dir);
-        return Stack.start(new StackOptions(ROOT, dir, mode, "TERMINATE", 0, 0, checkers, 200, 2, failbackDelayMs, 0,
+        return Stack.start(new StackOptions(ROOT, dir, mode, "TERMINATE", 0, 0, checkers, checkIntervalMs, 2, failbackDelayMs, 0,
                 Map.of("dsha.timeouts.first-byte", "2s", "dsha.shutdown-grace", "2s"), checkerSettings), Tokens.random());
     }
 
