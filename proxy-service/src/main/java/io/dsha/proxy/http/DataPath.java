@@ -109,8 +109,13 @@ public final class DataPath {
         reporter.observe(target.id(), reason + " (ejected locally for " + backoff.toMillis() + " ms)");
     }
 
+    /** One access log line; {@code path} may carry its query, which is not logged. */
     void access(String client, String method, String path, int status, String backend, long startNanos, int retries) {
         if (accessLog) {
+            int query = path.indexOf('?');
+            if (query >= 0) {
+                path = path.substring(0, query);
+            }
             ACCESS.infof("%s %s %s %d %s %dms retries=%d", client, method, path, status, backend == null ? "-" : backend,
                     (System.nanoTime() - startNanos) / 1_000_000, retries);
         }

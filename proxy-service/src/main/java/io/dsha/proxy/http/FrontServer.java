@@ -19,6 +19,11 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import javax.net.ssl.X509KeyManager;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
 import org.jboss.logging.Logger;
 
 /**
@@ -130,11 +135,20 @@ public final class FrontServer {
             }
         }
         HttpServerOptions listenerOptions = options;
+        boolean netty = config.httpEngine() == ProxyConfig.HttpEngine.NETTY;
+        boolean clientTls = options != null && options.isSsl();
+        SslContext ssl;
+        try {
+            ssl = mode == TlsMode.TERMINATE && netty && clientTls ? sslContext() : null;
+        } catch (IOException | RuntimeException e) {
+            return Future.failedFuture(e);
+        }
         List<Future<String>> all = new ArrayList<>();
         List<ListenerVerticle> created = new ArrayList<>();
         for (int i = 0; i < instances; i++) {
             ListenerVerticle v = mode == TlsMode.PASSTHROUGH
                     ? new PassthroughVerticle(path, config, host, port)
+                    : netty ? new NettyProxyVerticle(path, ssl, clientTls, host, port)
                     : new ProxyVerticle(path, options, host, port);
             created.add(v);
             all.add(vertx.deployVerticle(v, new DeploymentOptions()));
@@ -149,8 +163,9 @@ public final class FrontServer {
                 boundMode = mode;
                 boundPort = created.get(0).actualPort();
             }
-            LOG.infof("Data listener on %s://%s:%d (%s, %d event loops)", scheme(), host, boundPort,
-                    mode == TlsMode.PASSTHROUGH ? "TLS passthrough by SNI" : tls.isPresent() ? tlsDescription(listenerOptions) : "plain HTTP", instances);
+            LOG.infof("Data listener on %s://%s:%d (%s, %d event loops, %s)", scheme(), host, boundPort,
+                    mode == TlsMode.PASSTHROUGH ? "TLS passthrough by SNI" : tls.isPresent() ? tlsDescription(listenerOptions) : "plain HTTP", instances,
+                    mode == TlsMode.PASSTHROUGH ? "TCP relay" : netty ? "Netty HTTP engine" : "Vert.x HTTP engine");
             if (mode == TlsMode.TERMINATE) {
                 startReloading();
             }
@@ -178,6 +193,28 @@ public final class FrontServer {
                     .setAlpnVersions(List.of(HttpVersion.HTTP_2, HttpVersion.HTTP_1_1));
         }
         return options;
+    }
+
+    /**
+     * The Netty engine's TLS: the same key manager (so reloads reach it), protocols and engine as the Vert.x
+     * listener's, with HTTP/2 and HTTP/1.1 offered by ALPN.
+     */
+    private SslContext sslContext() throws IOException {
+        try {
+            javax.net.ssl.KeyManagerFactory kmf = KeyCertOptions.wrap(keys).getKeyManagerFactory(vertx);
+            return SslContextBuilder.forServer(kmf)
+                    .sslProvider(openSsl() ? SslProvider.OPENSSL : SslProvider.JDK)
+                    .protocols(PROTOCOLS)
+                    .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                            ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+                            ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1))
+                    .build();
+        } catch (IOException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IOException("the listener's TLS could not be set up: " + e.getMessage(), e);
+        }
     }
 
     /**

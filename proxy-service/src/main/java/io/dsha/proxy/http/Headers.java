@@ -85,4 +85,64 @@ final class Headers {
             }
         }
     }
+
+    // ---- the same rules on Netty's headers (the Netty data path), changed in place
+
+    private static final io.netty.util.AsciiString[] HOP_BY_HOP_ASCII = HOP_BY_HOP.stream().map(io.netty.util.AsciiString::cached)
+            .toArray(io.netty.util.AsciiString[]::new);
+    /** What Netty's HTTP/2 to HTTP/1 conversion adds, which is not the client's. */
+    private static final io.netty.util.AsciiString[] HTTP2_EXTENSIONS = java.util.Arrays.stream(
+            io.netty.handler.codec.http2.HttpConversionUtil.ExtensionHeaderNames.values())
+            .map(io.netty.handler.codec.http2.HttpConversionUtil.ExtensionHeaderNames::text).toArray(io.netty.util.AsciiString[]::new);
+
+    /** Removes the hop-by-hop headers, those the Connection header names included. */
+    static void removeHopByHop(io.netty.handler.codec.http.HttpHeaders h) {
+        String connection = h.get(io.netty.handler.codec.http.HttpHeaderNames.CONNECTION);
+        if (connection != null) {
+            for (String token : connection.split(",")) {
+                String t = token.trim();
+                if (!t.isEmpty()) {
+                    h.remove(t);
+                }
+            }
+        }
+        for (io.netty.util.AsciiString name : HOP_BY_HOP_ASCII) {
+            h.remove(name);
+        }
+    }
+
+    /**
+     * Makes a client's request headers the backend's: end-to-end ones, plus X-Forwarded-* and Forwarded.
+     * {@code client} is the client's IP address.
+     */
+    static void upstream(io.netty.handler.codec.http.HttpHeaders h, String client, boolean tls, boolean fromHttp2) {
+        removeHopByHop(h);
+        if (fromHttp2) {
+            for (io.netty.util.AsciiString name : HTTP2_EXTENSIONS) {
+                h.remove(name);
+            }
+        }
+        String host = h.get(io.netty.handler.codec.http.HttpHeaderNames.HOST);
+        String proto = tls ? "https" : "http";
+        String xff = h.get(X_FORWARDED_FOR);
+        h.set(X_FORWARDED_FOR, xff == null ? client : xff + ", " + client);
+        h.set(X_FORWARDED_PROTO, proto);
+        if (host != null) {
+            h.set(X_FORWARDED_HOST, host);
+        }
+        String node = client.indexOf(':') >= 0 ? "\"[" + client + "]\"" : client;
+        String forwarded = "for=" + node + ";proto=" + proto + (host == null ? "" : ";host=\"" + host + "\"");
+        String prior = h.get(FORWARDED);
+        h.set(FORWARDED, prior == null ? forwarded : prior + ", " + forwarded);
+    }
+
+    private static final io.netty.util.AsciiString X_FORWARDED_FOR = io.netty.util.AsciiString.cached("x-forwarded-for");
+    private static final io.netty.util.AsciiString X_FORWARDED_PROTO = io.netty.util.AsciiString.cached("x-forwarded-proto");
+    private static final io.netty.util.AsciiString FORWARDED = io.netty.util.AsciiString.cached("forwarded");
+    private static final io.netty.util.AsciiString X_FORWARDED_HOST = io.netty.util.AsciiString.cached("x-forwarded-host");
+
+    /** A backend's response headers for the client: hop-by-hop ones removed. */
+    static void downstream(io.netty.handler.codec.http.HttpHeaders h) {
+        removeHopByHop(h);
+    }
 }

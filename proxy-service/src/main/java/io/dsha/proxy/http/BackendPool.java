@@ -1,0 +1,260 @@
+package io.dsha.proxy.http;
+
+import io.dsha.proxy.balance.Target;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.ReferenceCountUtil;
+import java.util.ArrayDeque;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.jboss.logging.Logger;
+
+/**
+ * Keep-alive HTTP/1.1 connections to the backends, for one event loop: every connection is made
+ * on that loop, so a request and both of its connections stay on one thread. Per backend at most
+ * {@code maxPerTarget} connections are open (connected or connecting); a request beyond that
+ * waits, first come first served, for one to come back. An idle connection is reused last in,
+ * first out (the warmest one); one that stays silent for the idle timeout, in use or not, is
+ * closed. Not thread-safe: used from its event loop only.
+ */
+final class BackendPool {
+
+    private static final Logger LOG = Logger.getLogger(BackendPool.class);
+
+    /** Who waits for a connection. */
+    interface Lease {
+        void acquired(Upstream connection);
+
+        void failed(Throwable cause);
+
+        /** False once the request gave up (its client left, its deadline passed): a connection goes to the next one. */
+        boolean wanted();
+    }
+
+    private static final class PerTarget {
+        final ArrayDeque<Upstream> idle = new ArrayDeque<>();
+        final ArrayDeque<Lease> waiting = new ArrayDeque<>();
+        int open;
+    }
+
+    private final Bootstrap bootstrap;
+    private final int maxPerTarget;
+    private final Map<Target, PerTarget> targets = new IdentityHashMap<>();
+    private boolean closed;
+
+    /**
+     * @param bootstrap its group (the event loop), channel factory and options set; its handler is set here
+     */
+    BackendPool(Bootstrap bootstrap, int maxPerTarget, int maxHeaderBytes, long idleTimeoutMs) {
+        this.maxPerTarget = maxPerTarget;
+        int headerLimit = Math.max(8192, maxHeaderBytes);
+        this.bootstrap = bootstrap.handler(new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                ch.pipeline().addLast("codec", new HttpClientCodec(8192, headerLimit, 8192, false, false));
+                if (idleTimeoutMs > 0) {
+                    ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, idleTimeoutMs, TimeUnit.MILLISECONDS));
+                }
+                ch.pipeline().addLast("upstream", new Upstream(BackendPool.this));
+            }
+        });
+    }
+
+    /** Gives the lease a connection to {@code target}: an idle one, a new one, or the next one to come back. */
+    void acquire(Target target, Lease lease) {
+        PerTarget p = targets.computeIfAbsent(target, t -> new PerTarget());
+        Upstream idle;
+        while ((idle = p.idle.pollLast()) != null) {
+            if (idle.channel.isActive()) {
+                lease.acquired(idle);
+                return;
+            }
+        }
+        if (p.open < maxPerTarget && !closed) {
+            connect(target, p, lease);
+        } else if (closed) {
+            lease.failed(new IllegalStateException("the proxy is stopping"));
+        } else {
+            p.waiting.add(lease);
+        }
+    }
+
+    /** A connection of its own, outside the pool and its limit (a WebSocket keeps it for as long as it lasts). */
+    void connectUnpooled(Target target, Lease lease) {
+        connect(target, null, lease);
+    }
+
+    private void connect(Target target, PerTarget p, Lease lease) {
+        if (p != null) {
+            p.open++;
+        }
+        bootstrap.connect(target.host(), target.port()).addListener((ChannelFuture f) -> {
+            if (!f.isSuccess()) {
+                if (p != null) {
+                    p.open--;
+                    serveWaiting(target, p);
+                }
+                lease.failed(f.cause());
+                return;
+            }
+            Upstream up = (Upstream) f.channel().pipeline().get("upstream");
+            up.target = target;
+            up.pooled = p != null;
+            if (lease.wanted()) {
+                lease.acquired(up);
+            } else {
+                release(up, true);
+            }
+        });
+    }
+
+    /** A connection is done with its exchange: reused when it can be (a whole exchange went through it), else closed. */
+    void release(Upstream up, boolean reusable) {
+        up.owner = null;
+        if (!reusable || !up.pooled || closed || !up.channel.isActive()) {
+            up.channel.close();
+            return;
+        }
+        PerTarget p = targets.get(up.target);
+        Lease next;
+        while ((next = p.waiting.poll()) != null) {
+            if (next.wanted()) {
+                next.acquired(up);
+                return;
+            }
+        }
+        p.idle.addLast(up);
+    }
+
+    private void closed(Upstream up) {
+        if (!up.pooled || up.target == null) {
+            return;
+        }
+        PerTarget p = targets.get(up.target);
+        if (p == null) {
+            return;
+        }
+        p.open--;
+        p.idle.remove(up);
+        serveWaiting(up.target, p);
+        if (p.open == 0 && p.waiting.isEmpty()) {
+            targets.remove(up.target);
+        }
+    }
+
+    /** Room for another connection: the first request still waiting gets a new one. */
+    private void serveWaiting(Target target, PerTarget p) {
+        while (p.open < maxPerTarget && !closed) {
+            Lease next = p.waiting.poll();
+            if (next == null) {
+                return;
+            }
+            if (next.wanted()) {
+                connect(target, p, next);
+            }
+        }
+    }
+
+    /** Closes the idle connections and refuses new ones; connections in use close when their exchange ends. */
+    void close() {
+        closed = true;
+        for (PerTarget p : targets.values()) {
+            for (Upstream up : p.idle) {
+                up.channel.close();
+            }
+            p.idle.clear();
+            for (Lease l : p.waiting) {
+                l.failed(new IllegalStateException("the proxy is stopping"));
+            }
+            p.waiting.clear();
+        }
+    }
+
+    /**
+     * One backend connection's end of the pipeline: what the backend sends goes to the exchange that
+     * holds the connection ({@link Forward}); a connection that breaks tells it why.
+     */
+    static final class Upstream extends ChannelInboundHandlerAdapter {
+        private final BackendPool pool;
+        Channel channel;
+        Target target;
+        boolean pooled;
+        /** The exchange using this connection; null while it is idle. */
+        Forward owner;
+        private Throwable cause;
+
+        Upstream(BackendPool pool) {
+            this.pool = pool;
+        }
+
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            channel = ctx.channel();
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            Forward o = owner;
+            if (o == null) {
+                // Nothing is expected on an idle connection: it is out of step, not reusable.
+                ReferenceCountUtil.release(msg);
+                ctx.close();
+                return;
+            }
+            o.fromBackend(this, msg);
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            Forward o = owner;
+            if (o != null) {
+                o.flushToClient();
+            }
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            Forward o = owner;
+            if (o != null) {
+                o.backendWritabilityChanged();
+            }
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof IdleStateEvent) {
+                cause = new java.util.concurrent.TimeoutException("idle timeout");
+                ctx.close();
+            } else {
+                ctx.fireUserEventTriggered(evt);
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable t) {
+            LOG.debugf("Backend connection %s: %s", ctx.channel().remoteAddress(), t.toString());
+            if (cause == null) {
+                cause = t;
+            }
+            ctx.close();
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            pool.closed(this);
+            Forward o = owner;
+            owner = null;
+            if (o != null) {
+                o.backendClosed(this, cause);
+            }
+        }
+    }
+}

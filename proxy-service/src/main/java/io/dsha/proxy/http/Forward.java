@@ -1,0 +1,663 @@
+package io.dsha.proxy.http;
+
+import io.dsha.proxy.balance.RoutingTable;
+import io.dsha.proxy.balance.Target;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * One client request on the Netty data path, from its head to the end of its response: the same
+ * rules as the Vert.x path's exchange ({@link ProxyHandler}). Failover is decided per attempt: a
+ * backend that could not be reached (nothing was sent) is skipped at once for the next one; a
+ * backend that failed after the request went out, or gave no first byte in time, is retried
+ * elsewhere only for an idempotent method whose body is held in full. Runs on one event loop, the
+ * client's and its backend connections'; not thread-safe.
+ */
+final class Forward implements BackendPool.Lease {
+
+    private static final Set<HttpMethod> IDEMPOTENT = Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS, HttpMethod.PUT,
+            HttpMethod.DELETE, HttpMethod.TRACE);
+    /** Methods whose request may go without a body framing when it has none. */
+    private static final Set<HttpMethod> BODYLESS_BY_DEFAULT = Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS,
+            HttpMethod.DELETE, HttpMethod.TRACE);
+
+    private final Front front;
+    private final Channel client;
+    private final NettyLoop loop;
+    private final DataPath path;
+    private final HttpRequest req;
+    private final long start = System.nanoTime();
+    private final boolean h2;
+    private boolean keepAliveWanted;
+    private long declaredLength = -1;
+    private boolean hadBody;
+    private List<Target> candidates;
+    /** The body being held for retries, while it is read. */
+    private CompositeByteBuf held;
+    /** The whole body, held for retries; null when it is streamed. */
+    private ByteBuf body;
+    /** Body parts read before the backend is ready to take them (streamed bodies). */
+    private ArrayDeque<HttpContent> pending;
+    private boolean streaming;
+    private boolean requestEnded;
+    private boolean upstreamReady;
+    private long streamed;
+    private int attempt = -1;
+    private Target current;
+    private boolean attemptOpen;
+    private BackendPool.Upstream upstream;
+    private boolean responded;
+    private boolean finished;
+    private boolean websocket;
+    private boolean skippingInterim;
+    private boolean upstreamReusable;
+    private boolean bodyless;
+    private boolean keepAlive;
+    private int status;
+    /** Where to go once the backend awaited was declared DOWN and its request reset; null otherwise. */
+    private List<Target> rescue;
+    private Deadlines.Deadline firstByteDeadline;
+    private Deadlines.Deadline requestDeadline;
+
+    Forward(Front front, HttpRequest req) {
+        this.front = front;
+        this.client = front.channel();
+        this.loop = front.loop();
+        this.path = loop.path;
+        this.req = req;
+        this.h2 = front.h2();
+    }
+
+    boolean requestEnded() {
+        return requestEnded;
+    }
+
+    /** The whole request was read, or it has no body (its empty end is only a formality). */
+    private boolean requestComplete() {
+        return requestEnded || !hadBody;
+    }
+
+    void start() {
+        path.begin();
+        HttpHeaders in = req.headers();
+        keepAliveWanted = !h2 && HttpUtil.isKeepAlive(req);
+        declaredLength = ProxyHandler.contentLength(in.get(HttpHeaderNames.CONTENT_LENGTH));
+        hadBody = declaredLength > 0 || in.contains(HttpHeaderNames.TRANSFER_ENCODING);
+        RoutingTable table = path.routing.table();
+        if (table == null) {
+            fail(null, ProxyFailure.unavailable("the proxy has no routing decision yet"));
+            return;
+        }
+        if (declaredLength > path.maxBodyBytes) {
+            fail(null, ProxyFailure.tooLarge("Content-Length " + declaredLength + " exceeds " + path.maxBodyBytes + " bytes"));
+            return;
+        }
+        candidates = table.candidates(path.policy, System.nanoTime(), path.maxAttempts);
+        if (candidates.isEmpty()) {
+            fail(null, ProxyFailure.unavailable(table.reason()));
+            return;
+        }
+        if (!h2 && isWebSocket(in)) {
+            websocket(0);
+            return;
+        }
+        boolean expectContinue = !h2 && HttpUtil.is100ContinueExpected(req);
+        Headers.upstream(in, front.clientAddress(), loop.tls, h2);
+        requestDeadline = loop.requestDeadlines.add(start, this::requestExpired);
+        if (expectContinue) {
+            // Accepted: the client may send its body (Expect itself is hop-by-hop and does not go on).
+            client.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER));
+        }
+        if (IDEMPOTENT.contains(req.method()) && declaredLength <= path.retryBufferBytes) {
+            // Held until its end (of a length within the retry buffer, or unknown: chunked, or HTTP/2, where even a
+            // GET says nothing of its body before its end) so it can be sent again to another backend.
+            held = client.alloc().compositeBuffer(64);
+        } else {
+            streaming = true;
+            next();
+        }
+    }
+
+    /** A part of the client's body (the last one included, even when empty). */
+    void fromClient(HttpContent c) {
+        boolean last = c instanceof LastHttpContent;
+        if (last) {
+            requestEnded = true;
+        }
+        if (finished || websocket) {
+            c.release();
+            return;
+        }
+        ByteBuf data = c.content();
+        if (held != null) {
+            if (held.readableBytes() + data.readableBytes() <= path.retryBufferBytes) {
+                held.addComponent(true, data.retain());
+                c.release();
+                if (last) {
+                    body = held;
+                    held = null;
+                    next();
+                }
+                return;
+            }
+            // Too large to hold: this request is streamed, and cannot be retried once it went out.
+            CompositeByteBuf prefix = held;
+            held = null;
+            prefix.addComponent(true, data.retain());
+            c.release();
+            if (prefix.readableBytes() > path.maxBodyBytes) {
+                prefix.release();
+                fail(null, ProxyFailure.tooLarge("the body exceeds " + path.maxBodyBytes + " bytes"));
+                return;
+            }
+            streaming = true;
+            streamed = prefix.readableBytes();
+            pending().add(last ? new DefaultLastHttpContent(prefix) : new DefaultHttpContent(prefix));
+            next();
+            return;
+        }
+        streamed += data.readableBytes();
+        if (declaredLength < 0 && streamed > path.maxBodyBytes) {
+            // Counted as it streams: past the limit nothing more goes on, not even the end, so the backend never
+            // sees a truncated body as complete. The client's fault, not the backend's: no ejection, no retry.
+            c.release();
+            fail(current, ProxyFailure.tooLarge("the body exceeds " + path.maxBodyBytes + " bytes"));
+            return;
+        }
+        if (upstreamReady && upstream != null) {
+            upstream.channel.writeAndFlush(c, upstream.channel.voidPromise());
+            updateClientRead();
+        } else {
+            pending().add(c);
+        }
+    }
+
+    private ArrayDeque<HttpContent> pending() {
+        if (pending == null) {
+            pending = new ArrayDeque<>(4);
+        }
+        return pending;
+    }
+
+    private void next() {
+        if (finished) {
+            return;
+        }
+        attempt++;
+        if (attempt > 0) {
+            path.metrics.retried();
+        }
+        Target target = candidates.get(attempt);
+        current = target;
+        attemptOpen = true;
+        target.begin();
+        upstreamReady = false;
+        updateClientRead();
+        loop.pool.acquire(target, this);
+    }
+
+    @Override
+    public boolean wanted() {
+        return !finished;
+    }
+
+    @Override
+    public void acquired(BackendPool.Upstream connection) {
+        if (finished) {
+            loop.pool.release(connection, true);
+            return;
+        }
+        if (websocket) {
+            upgrade(connection);
+        } else {
+            send(connection);
+        }
+    }
+
+    @Override
+    public void failed(Throwable cause) {
+        if (finished) {
+            return;
+        }
+        // Nothing reached this backend: any request may go to the next one.
+        Target target = current;
+        endAttempt();
+        String reason = ProxyHandler.describe(cause);
+        path.failed(target, reason);
+        if (attempt + 1 < candidates.size()) {
+            if (websocket) {
+                attempt++;
+                websocket(attempt);
+            } else {
+                next();
+            }
+        } else {
+            fail(target, ProxyFailure.unavailable((websocket ? "no backend accepted the WebSocket; last: " : "no backend could be reached; last: ")
+                    + target.id() + " " + reason));
+        }
+    }
+
+    private void send(BackendPool.Upstream up) {
+        upstream = up;
+        up.owner = this;
+        firstByteDeadline = loop.firstByteDeadlines.add(System.nanoTime(), this, this::firstByteExpired);
+        HttpHeaders headers = req.headers();
+        Channel ch = up.channel;
+        if (body != null) {
+            headers.remove(HttpHeaderNames.TRANSFER_ENCODING);
+            if (body.isReadable() || hadBody || !BODYLESS_BY_DEFAULT.contains(req.method())) {
+                headers.set(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+            } else {
+                headers.remove(HttpHeaderNames.CONTENT_LENGTH);
+            }
+            ch.writeAndFlush(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, req.method(), req.uri(), body.retainedDuplicate(), headers,
+                    EmptyHttpHeaders.INSTANCE), ch.voidPromise());
+            upstreamReady = true;
+            return;
+        }
+        if (declaredLength >= 0) {
+            headers.remove(HttpHeaderNames.TRANSFER_ENCODING);
+        } else if (hadBody) {
+            headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        } else if (!BODYLESS_BY_DEFAULT.contains(req.method())) {
+            headers.set(HttpHeaderNames.CONTENT_LENGTH, 0); // HTTP/1.1 without either framing header: no body
+        }
+        ch.write(new DefaultHttpRequest(HttpVersion.HTTP_1_1, req.method(), req.uri(), headers), ch.voidPromise());
+        if (pending != null) {
+            HttpContent c;
+            while ((c = pending.poll()) != null) {
+                ch.write(c, ch.voidPromise());
+            }
+        }
+        ch.flush();
+        upstreamReady = true;
+        updateClientRead();
+    }
+
+    /** Reads from the client only while its body has somewhere to go (backpressure on a streamed body). */
+    private void updateClientRead() {
+        boolean blocked = streaming && !requestEnded && !finished
+                && (!upstreamReady || upstream == null || !upstream.channel.isWritable());
+        front.exchangeBlocksReading(blocked);
+    }
+
+    void backendWritabilityChanged() {
+        updateClientRead();
+        if (responded && upstream != null && client.isWritable()) {
+            upstream.channel.config().setAutoRead(true);
+        }
+    }
+
+    /** The client's connection drained: the backend may send more of its response. */
+    void clientWritabilityChanged() {
+        if (responded && upstream != null && client.isWritable()) {
+            upstream.channel.config().setAutoRead(true);
+        }
+    }
+
+    private void firstByteExpired() {
+        firstByteDeadline = null;
+        if (finished || responded) {
+            return;
+        }
+        abandonUpstream();
+        endAttempt();
+        attemptFailed(true, "no response within " + path.firstByteTimeoutMs + " ms");
+    }
+
+    /**
+     * A frozen backend (SIGSTOP, a hung disk) keeps its connections open and answers nothing: the
+     * requests it holds would wait for the first-byte timeout. When the control plane's verdict on
+     * it turns DOWN, a request held in full (idempotent, so safe to send again) that still awaits
+     * its first byte from it goes to the next backend of the new decision at once. Others (a POST
+     * that may have been applied) keep waiting for their answer or their timeout.
+     */
+    void rescueIfStuck(RoutingTable table, long nowNanos) {
+        if (finished || responded || body == null || upstream == null || current == null || rescue != null
+                || !table.isDown(current)) {
+            return;
+        }
+        List<Target> next = new ArrayList<>(table.candidates(path.policy, nowNanos, path.maxAttempts));
+        next.remove(current);
+        if (next.isEmpty()) {
+            return;
+        }
+        rescue = next;
+        abandonUpstream();
+        endAttempt();
+        attemptFailed(false, "declared DOWN");
+    }
+
+    /** The backend connection closed (or broke) while this exchange held it. */
+    void backendClosed(BackendPool.Upstream up, Throwable cause) {
+        if (up != upstream) {
+            return;
+        }
+        upstream = null;
+        if (finished) {
+            endAttempt();
+            return;
+        }
+        Target target = current;
+        if (websocket && responded && status == 101) {
+            return; // spliced: the splice handles its own closing
+        }
+        if (responded) {
+            // The backend failed mid-response: the status is out, so the client's connection is cut.
+            endAttempt();
+            path.failed(target, ProxyHandler.describe(cause == null ? new java.nio.channels.ClosedChannelException() : cause)
+                    + " during the response");
+            client.close();
+            finish(target, status);
+            return;
+        }
+        endAttempt();
+        attemptFailed(false, cause == null ? "connection closed" : ProxyHandler.describe(cause));
+    }
+
+    /** The attempt on {@code current} failed after the request went out (or timed out, or was rescued). */
+    private void attemptFailed(boolean expired, String reason) {
+        cancel(firstByteDeadline);
+        firstByteDeadline = null;
+        Target target = current;
+        if (rescue != null) {
+            // Declared DOWN while this request waited for its answer: the control plane already knows, so no
+            // ejection or report; the held request goes to what the new decision offers.
+            candidates = rescue;
+            rescue = null;
+            attempt = -1;
+            path.metrics.retried();
+            next();
+            return;
+        }
+        path.failed(target, reason);
+        if (body != null && attempt + 1 < candidates.size() && (!expired || path.retryOnTimeout)) {
+            // The request may have reached the backend (it may even still be working on it), but it is idempotent
+            // and held in full.
+            next();
+        } else if (expired) {
+            fail(target, ProxyFailure.timeout(target.id() + ": " + reason));
+        } else {
+            fail(target, ProxyFailure.badGateway(target.id() + ": " + reason + " after the request was sent"));
+        }
+    }
+
+    /** What the backend sends: the response's head, its parts, or (once upgraded) raw bytes. */
+    void fromBackend(BackendPool.Upstream up, Object msg) {
+        if (up != upstream || finished) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (msg instanceof HttpResponse resp) {
+            int code = resp.status().code();
+            if (code == 101 && websocket) {
+                switchProtocols(resp);
+                ReferenceCountUtil.release(msg);
+                return;
+            }
+            if (code >= 100 && code < 200) {
+                // Interim (100 Continue, 103 Early Hints): not relayed; its (empty) end is skipped too.
+                skippingInterim = true;
+                ReferenceCountUtil.release(msg);
+                return;
+            }
+            relayHead(resp);
+        }
+        if (msg instanceof HttpContent c) {
+            if (skippingInterim) {
+                if (c instanceof LastHttpContent) {
+                    skippingInterim = false;
+                }
+                c.release();
+                return;
+            }
+            relayContent(c);
+        } else if (!(msg instanceof HttpResponse)) {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void relayHead(HttpResponse resp) {
+        responded = true;
+        rescue = null;
+        cancel(firstByteDeadline);
+        firstByteDeadline = null;
+        status = resp.status().code();
+        HttpHeaders h = resp.headers();
+        upstreamReusable = HttpUtil.isKeepAlive(resp) && !websocket;
+        Headers.downstream(h);
+        bodyless = req.method() == HttpMethod.HEAD || status == 204 || status == 304;
+        if (!h2) {
+            // A refused upgrade, a body still coming in: the connection is not reused.
+            keepAlive = keepAliveWanted && !path.shuttingDown && requestEnded && !websocket;
+            if (!bodyless && !h.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+                if (req.protocolVersion().equals(HttpVersion.HTTP_1_1)) {
+                    h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+                } else {
+                    keepAlive = false; // an HTTP/1.0 client reads such a body to the connection's end
+                }
+            }
+            if (!keepAlive) {
+                // Shutting down, or the client asked: finish this one, and the client opens its next connection elsewhere.
+                h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            } else if (!req.protocolVersion().equals(HttpVersion.HTTP_1_1)) {
+                h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+            }
+        }
+        path.metrics.upstreamLatency(current.id(), System.nanoTime() - start);
+        client.write(new DefaultHttpResponse(h2 ? HttpVersion.HTTP_1_1 : req.protocolVersion(), resp.status(), h), client.voidPromise());
+    }
+
+    private void relayContent(HttpContent c) {
+        if (!(c instanceof LastHttpContent)) {
+            client.write(c, client.voidPromise());
+            if (!client.isWritable() && upstream != null) {
+                upstream.channel.config().setAutoRead(false);
+            }
+            return;
+        }
+        // The backend is free once its whole response is in, before the client has read it all: that is when it
+        // stops counting as outstanding (least-outstanding balancing depends on it).
+        Target target = current;
+        BackendPool.Upstream up = upstream;
+        upstream = null;
+        up.channel.config().setAutoRead(true);
+        // Reused only when the whole request went out too (a backend may answer before the body's end).
+        loop.pool.release(up, upstreamReusable && requestEnded && (pending == null || pending.isEmpty()));
+        endAttempt();
+        target.succeeded();
+        ChannelFuture written = client.writeAndFlush(c);
+        if (!h2 && !(keepAlive && requestEnded)) {
+            written.addListener(ChannelFutureListener.CLOSE);
+        }
+        finish(target, status);
+    }
+
+    void flushToClient() {
+        if (!finished) {
+            client.flush();
+        }
+    }
+
+    // ---- WebSocket: the upgrade request goes to a backend on a connection of its own; once it answers 101,
+    // both connections leave HTTP and their bytes are spliced.
+
+    private static boolean isWebSocket(HttpHeaders in) {
+        String upgrade = in.get(HttpHeaderNames.UPGRADE);
+        return upgrade != null && upgrade.equalsIgnoreCase("websocket");
+    }
+
+    private void websocket(int index) {
+        websocket = true;
+        attempt = index;
+        current = candidates.get(index);
+        // Nothing more is read from the client until the backend has answered the upgrade.
+        front.exchangeBlocksReading(true);
+        loop.pool.connectUnpooled(current, this);
+    }
+
+    private void upgrade(BackendPool.Upstream up) {
+        upstream = up;
+        up.owner = this;
+        HttpHeaders headers = req.headers();
+        String upgrade = headers.get(HttpHeaderNames.UPGRADE);
+        Headers.upstream(headers, front.clientAddress(), loop.tls, false);
+        headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+        headers.set(HttpHeaderNames.UPGRADE, upgrade);
+        up.channel.writeAndFlush(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, req.method(), req.uri(), Unpooled.EMPTY_BUFFER, headers,
+                EmptyHttpHeaders.INSTANCE), up.channel.voidPromise());
+    }
+
+    private void switchProtocols(HttpResponse resp) {
+        responded = true;
+        status = 101;
+        Target target = current;
+        BackendPool.Upstream up = upstream;
+        client.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, resp.status(), Unpooled.EMPTY_BUFFER, resp.headers(),
+                EmptyHttpHeaders.INSTANCE));
+        Splice.join(client, up.channel, () -> finish(target, 101));
+    }
+
+    // ---- deadlines, failures, the end
+
+    private void requestExpired() {
+        requestDeadline = null;
+        String reason = "no complete answer within " + path.requestTimeoutMs + " ms";
+        Target late = current;
+        if (!responded) {
+            boolean reached = late != null;
+            fail(late, ProxyFailure.timeout(reason));
+            if (reached) {
+                path.failed(late, reason);
+            }
+        } else {
+            client.close();
+            finish(current, status);
+        }
+    }
+
+    /** Answers in place of a backend, or cuts the client's connection when a response had begun. */
+    void fail(Target target, ProxyFailure failure) {
+        if (finished) {
+            return;
+        }
+        if (responded) {
+            client.close();
+            finish(target, failure.status());
+            return;
+        }
+        responded = true;
+        status = failure.status();
+        ByteBuf json = Unpooled.copiedBuffer(failure.json(), StandardCharsets.UTF_8);
+        FullHttpResponse out = new DefaultFullHttpResponse(h2 ? HttpVersion.HTTP_1_1 : req.protocolVersion(),
+                HttpResponseStatus.valueOf(failure.status()), json);
+        HttpHeaders h = out.headers();
+        h.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+        h.set(HttpHeaderNames.CONTENT_LENGTH, json.readableBytes());
+        if (failure.status() == 503) {
+            h.set(HttpHeaderNames.RETRY_AFTER, "1");
+        }
+        // An unread body makes the connection unusable.
+        boolean close = !h2 && (!requestComplete() || !keepAliveWanted || path.shuttingDown);
+        if (close) {
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        keepAlive = !close;
+        ChannelFuture written = client.writeAndFlush(out);
+        if (close) {
+            written.addListener(ChannelFutureListener.CLOSE);
+        }
+        finish(target, failure.status());
+    }
+
+    /** The client left before its answer was complete: 499, and the backend's side is dropped (no ejection, no retry). */
+    void clientGone() {
+        if (!finished) {
+            finish(current, 499);
+        }
+    }
+
+    private void abandonUpstream() {
+        BackendPool.Upstream up = upstream;
+        if (up != null) {
+            upstream = null;
+            loop.pool.release(up, false);
+        }
+    }
+
+    private void endAttempt() {
+        if (attemptOpen) {
+            attemptOpen = false;
+            current.end();
+        }
+    }
+
+    private void finish(Target target, int status) {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        cancel(firstByteDeadline);
+        cancel(requestDeadline);
+        firstByteDeadline = null;
+        requestDeadline = null;
+        if (!(websocket && status == 101)) {
+            abandonUpstream();
+        }
+        endAttempt();
+        if (held != null) {
+            held.release();
+            held = null;
+        }
+        if (body != null) {
+            body.release();
+            body = null;
+        }
+        if (pending != null) {
+            HttpContent c;
+            while ((c = pending.poll()) != null) {
+                c.release();
+            }
+        }
+        path.end();
+        String backend = target == null ? null : target.id();
+        path.metrics.request(backend, status);
+        path.access(front.clientAddress(), req.method().name(), req.uri(), status, backend, start, Math.max(0, attempt));
+        front.exchangeDone(this, !h2 && keepAlive && requestComplete() && !websocket);
+    }
+
+    private static void cancel(Deadlines.Deadline d) {
+        if (d != null) {
+            d.cancel();
+        }
+    }
+}

@@ -1,0 +1,43 @@
+package io.dsha.proxy.http;
+
+import io.dsha.proxy.balance.RoutingTable;
+
+/**
+ * What the exchanges of one event loop of the Netty data path share: the settings, the backend
+ * connections, the deadlines. Not thread-safe: used from its event loop only.
+ */
+final class NettyLoop {
+
+    final DataPath path;
+    final BackendPool pool;
+    /** Whether clients reach this listener over TLS (for X-Forwarded-Proto). */
+    final boolean tls;
+    final Deadlines requestDeadlines;
+    final Deadlines firstByteDeadlines;
+    /** The routing decision whose DOWN backends were last looked for among the requests awaiting an answer. */
+    private RoutingTable lookedAt;
+
+    NettyLoop(DataPath path, BackendPool pool, boolean tls) {
+        this.path = path;
+        this.pool = pool;
+        this.tls = tls;
+        this.requestDeadlines = new Deadlines(path.requestTimeoutMs);
+        this.firstByteDeadlines = new Deadlines(path.firstByteTimeoutMs);
+    }
+
+    /** Expires timeouts, and hands on requests stuck at a backend declared DOWN; called by the event loop's periodic tick. */
+    void tick() {
+        long now = System.nanoTime();
+        RoutingTable table = path.routing.table();
+        if (table != lookedAt) {
+            lookedAt = table;
+            if (table != null && table.anyDown()) {
+                for (Object waiting : firstByteDeadlines.subjects()) {
+                    ((Forward) waiting).rescueIfStuck(table, now);
+                }
+            }
+        }
+        firstByteDeadlines.expire(now);
+        requestDeadlines.expire(now);
+    }
+}

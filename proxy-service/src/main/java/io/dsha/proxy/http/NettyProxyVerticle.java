@@ -1,0 +1,157 @@
+package io.dsha.proxy.http;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpRequestDecoder;
+import io.netty.handler.codec.http.HttpResponseEncoder;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.stream.ChunkedWriteHandler;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.vertx.core.AbstractVerticle;
+import io.vertx.core.Promise;
+import io.vertx.core.impl.ContextInternal;
+import io.vertx.core.impl.VertxInternal;
+import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetServerOptions;
+import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.impl.NetSocketInternal;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * One event loop of the data path on Netty's HTTP codecs, below Vert.x's HTTP server and client:
+ * a Vert.x {@link NetServer} accepts (Vert.x spreads connections over the instances, one per event
+ * loop), and each accepted connection's pipeline is replaced by TLS (when terminating), HTTP/1.1 or
+ * HTTP/2 (by ALPN, or by the preface on cleartext) and a {@link Front}; backend connections come from
+ * this loop's {@link BackendPool}. A request, its backend connection and every timer of it run on
+ * this one thread. The rules are those of the Vert.x path ({@link ProxyVerticle}); what changes is
+ * the cost per request: no Vert.x stream, future or context dispatch per request.
+ */
+final class NettyProxyVerticle extends AbstractVerticle implements ListenerVerticle {
+
+    private static final long TICK_MS = 20;
+    private static final int MAX_INITIAL_LINE = 4096;
+
+    private final DataPath path;
+    private final SslContext ssl;
+    private final boolean tls;
+    private final String host;
+    private final int port;
+    /** Accepted connections still open: they left Vert.x's tracking when their handlers were replaced. */
+    private final Set<Channel> clients = ConcurrentHashMap.newKeySet();
+    private NetServer server;
+    private NettyLoop loop;
+    private long tick = -1;
+
+    /**
+     * @param ssl the listener's TLS (ALPN h2 and http/1.1), or null for cleartext
+     * @param tls whether clients come over TLS (X-Forwarded-Proto)
+     */
+    NettyProxyVerticle(DataPath path, SslContext ssl, boolean tls, String host, int port) {
+        this.path = path;
+        this.ssl = ssl;
+        this.tls = tls;
+        this.host = host;
+        this.port = port;
+    }
+
+    @Override
+    public void start(Promise<Void> started) {
+        ContextInternal context = (ContextInternal) vertx.getOrCreateContext();
+        VertxInternal internal = (VertxInternal) vertx;
+        Bootstrap backends = new Bootstrap()
+                .group(context.nettyEventLoop())
+                .channelFactory(internal.transport().channelFactory(false))
+                .resolver(internal.nettyAddressResolverGroup())
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, path.connectTimeoutMs))
+                .option(ChannelOption.TCP_NODELAY, true);
+        loop = new NettyLoop(path, new BackendPool(backends, path.poolSize, path.maxHeaderBytes, path.idleTimeoutMs), tls);
+        // One coarse tick per event loop expires every timeout; no timer per request.
+        tick = vertx.setPeriodic(TICK_MS, id -> loop.tick());
+        server = vertx.createNetServer(new NetServerOptions().setTcpNoDelay(true)).connectHandler(this::accepted);
+        server.listen(port, host).<Void>mapEmpty().onComplete(started);
+    }
+
+    @Override
+    public int actualPort() {
+        return server.actualPort();
+    }
+
+    private void accepted(NetSocket socket) {
+        ChannelHandlerContext vertxHandler = ((NetSocketInternal) socket).channelHandlerContext();
+        Channel channel = vertxHandler.channel();
+        path.metrics.connectionOpened();
+        clients.add(channel);
+        channel.closeFuture().addListener(f -> {
+            clients.remove(channel);
+            path.metrics.connectionClosed();
+        });
+        ChannelPipeline p = channel.pipeline();
+        for (String name : p.names()) {
+            ChannelHandler h = p.get(name);
+            if (h instanceof ChunkedWriteHandler || h instanceof IdleStateHandler) {
+                p.remove(h);
+            }
+        }
+        if (ssl != null) {
+            p.replace(vertxHandler.handler(), "tls", ssl.newHandler(channel.alloc()));
+            p.addLast("alpn", new ApplicationProtocolNegotiationHandler(ApplicationProtocolNames.HTTP_1_1) {
+                @Override
+                protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
+                    http(ctx, ApplicationProtocolNames.HTTP_2.equals(protocol));
+                }
+            });
+        } else {
+            p.replace(vertxHandler.handler(), "sniff", new PrefaceSniffer(this::http));
+        }
+        channel.config().setAutoRead(true);
+    }
+
+    /** Sets up the connection for HTTP/1.x or HTTP/2, after the handler of {@code ctx}. */
+    private void http(ChannelHandlerContext ctx, boolean h2) {
+        ChannelPipeline p = ctx.pipeline();
+        String after = ctx.name();
+        if (h2) {
+            p.addAfter(after, "h2", Http2FrameCodecBuilder.forServer()
+                    .initialSettings(Http2Settings.defaultSettings().maxConcurrentStreams(100).maxHeaderListSize(path.maxHeaderBytes))
+                    .build());
+            p.addAfter("h2", "streams", new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
+                @Override
+                protected void initChannel(Http2StreamChannel stream) {
+                    stream.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true), new Front(loop, true));
+                }
+            }));
+        } else {
+            p.addAfter(after, "decoder", new HttpRequestDecoder(new HttpDecoderConfig()
+                    .setMaxInitialLineLength(MAX_INITIAL_LINE)
+                    .setMaxHeaderSize(path.maxHeaderBytes)
+                    .setMaxChunkSize(8192)));
+            p.addAfter("decoder", "encoder", new HttpResponseEncoder());
+            p.addAfter("encoder", "front", new Front(loop, false));
+        }
+    }
+
+    @Override
+    public void stop(Promise<Void> stopped) {
+        vertx.cancelTimer(tick);
+        loop.pool.close();
+        for (Channel c : List.copyOf(clients)) {
+            c.close();
+        }
+        server.close().onComplete(stopped);
+    }
+}
