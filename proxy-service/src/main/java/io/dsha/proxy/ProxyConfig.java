@@ -51,18 +51,6 @@ public interface ProxyConfig {
     @Max(256)
     int eventLoops();
 
-    /**
-     * What forwards terminated HTTP: NETTY (Netty's HTTP/1.1 and HTTP/2 codecs with the proxy's own backend
-     * connection pool, the default) or VERTX (Vert.x's HTTP server and client, the earlier data path, kept as a
-     * fallback). Both follow the same rules; NETTY costs less CPU per request (BENCHMARKS.md).
-     */
-    @WithDefault("NETTY")
-    HttpEngine httpEngine();
-
-    enum HttpEngine {
-        NETTY, VERTX
-    }
-
     /** One line per request on the {@code dsha.access} logger. */
     @WithDefault("true")
     boolean accessLog();

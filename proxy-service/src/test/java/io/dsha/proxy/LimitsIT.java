@@ -251,6 +251,65 @@ class LimitsIT {
         assertTrue(lines.contains("x-forwarded-for: 127.0.0.1"), r.body());
     }
 
+    // ---- HTTP/1.x on the wire ----
+
+    @Test
+    void pipelinedRequestsAreAnsweredInOrderOnOneConnection() {
+        // The first is answered last by the backend (after 300 ms); the client still gets the answers in its order.
+        List<RawHttp.Response> answers = RawHttp.pipeline(port, "GET /slow?ms=300 HTTP/1.1\r\nHost: limits.test\r\n\r\n"
+                + "POST /echo HTTP/1.1\r\nHost: limits.test\r\nContent-Length: 6\r\n\r\nsecond"
+                + "GET /headers HTTP/1.1\r\nHost: limits.test\r\nX-Third: 3\r\n\r\n", List.of("GET", "POST", "GET"), TIMEOUT);
+        assertEquals(List.of(200, 200, 200), answers.stream().map(RawHttp.Response::status).toList(), answers.toString());
+        assertEquals("alpha\n", answers.get(0).body());
+        assertEquals("second", answers.get(1).body());
+        assertTrue(answers.get(2).body().contains("x-third: 3"), answers.get(2).body());
+    }
+
+    @Test
+    void aHeadResponseHasNoBodyAndTheConnectionGoesOn() {
+        List<RawHttp.Response> answers = RawHttp.pipeline(port, "HEAD / HTTP/1.1\r\nHost: limits.test\r\n\r\n"
+                + "GET / HTTP/1.1\r\nHost: limits.test\r\n\r\n", List.of("HEAD", "GET"), TIMEOUT);
+        assertEquals(200, answers.get(0).status(), answers.toString());
+        assertEquals("6", answers.get(0).header("content-length"), "the length of the body a GET would get");
+        assertEquals("", answers.get(0).body());
+        assertEquals("alpha\n", answers.get(1).body(), "the next response starts where the HEAD's ended");
+    }
+
+    @Test
+    void aClientExpecting100ContinueGetsItOnceTheRequestIsAccepted() throws Exception {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+            s.setSoTimeout((int) TIMEOUT.toMillis());
+            var out = s.getOutputStream();
+            out.write(("PUT /echo HTTP/1.1\r\nHost: limits.test\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            RawHttp.Response interim = RawHttp.read(s.getInputStream());
+            assertEquals(100, interim.status(), "the body is asked for before it is sent");
+            out.write("hello".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            RawHttp.Response answer = RawHttp.read(s.getInputStream());
+            assertEquals(200, answer.status());
+            assertEquals("hello", answer.body());
+        }
+        // Refused on its Content-Length: the final answer comes at once, without a 100.
+        RawHttp.Response refused = RawHttp.exchange(port, "PUT /echo HTTP/1.1\r\nHost: limits.test\r\nExpect: 100-continue\r\n"
+                + "Content-Length: " + (MAX_BODY_BYTES + 1), null, TIMEOUT);
+        assertEquals(413, refused.status(), refused.toString());
+    }
+
+    @Test
+    void anHttp10ClientIsAnsweredAndItsConnectionClosed() throws Exception {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+            s.setSoTimeout((int) TIMEOUT.toMillis());
+            s.getOutputStream().write("GET / HTTP/1.0\r\nHost: limits.test\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            RawHttp.Response r = RawHttp.read(s.getInputStream());
+            assertEquals(200, r.status());
+            assertEquals("alpha\n", r.body());
+            assertEquals(-1, s.getInputStream().read(), "HTTP/1.0 without keep-alive: the proxy closes after the answer");
+        }
+    }
+
     private static URI uri(String path) {
         return URI.create("http://127.0.0.1:" + port + path);
     }

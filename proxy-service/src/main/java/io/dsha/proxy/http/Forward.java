@@ -35,8 +35,7 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * One client request on the Netty data path, from its head to the end of its response: the same
- * rules as the Vert.x path's exchange ({@link ProxyHandler}). Failover is decided per attempt: a
+ * One client request, from its head to the end of its response. Failover is decided per attempt: a
  * backend that could not be reached (nothing was sent) is skipped at once for the next one; a
  * backend that failed after the request went out, or gave no first byte in time, is retried
  * elsewhere only for an idempotent method whose body is held in full. Runs on one event loop, the
@@ -61,7 +60,9 @@ final class Forward implements BackendPool.Lease {
     private long declaredLength = -1;
     private boolean hadBody;
     private List<Target> candidates;
-    /** The body being held for retries, while it is read. */
+    /** Whether the body is being held for retries, while it is read. */
+    private boolean holding;
+    /** What was read of it (made at its first byte: most held requests have none). */
     private CompositeByteBuf held;
     /** The whole body, held for retries; null when it is streamed. */
     private ByteBuf body;
@@ -110,7 +111,7 @@ final class Forward implements BackendPool.Lease {
         path.begin();
         HttpHeaders in = req.headers();
         keepAliveWanted = !h2 && HttpUtil.isKeepAlive(req);
-        declaredLength = ProxyHandler.contentLength(in.get(HttpHeaderNames.CONTENT_LENGTH));
+        declaredLength = contentLength(in.get(HttpHeaderNames.CONTENT_LENGTH));
         hadBody = declaredLength > 0 || in.contains(HttpHeaderNames.TRANSFER_ENCODING);
         RoutingTable table = path.routing.table();
         if (table == null) {
@@ -140,7 +141,7 @@ final class Forward implements BackendPool.Lease {
         if (IDEMPOTENT.contains(req.method()) && declaredLength <= path.retryBufferBytes) {
             // Held until its end (of a length within the retry buffer, or unknown: chunked, or HTTP/2, where even a
             // GET says nothing of its body before its end) so it can be sent again to another backend.
-            held = client.alloc().compositeBuffer(64);
+            holding = true;
         } else {
             streaming = true;
             next();
@@ -158,19 +159,27 @@ final class Forward implements BackendPool.Lease {
             return;
         }
         ByteBuf data = c.content();
-        if (held != null) {
-            if (held.readableBytes() + data.readableBytes() <= path.retryBufferBytes) {
-                held.addComponent(true, data.retain());
+        if (holding) {
+            int sofar = held == null ? 0 : held.readableBytes();
+            if (sofar + data.readableBytes() <= path.retryBufferBytes) {
+                if (data.isReadable()) {
+                    if (held == null) {
+                        held = client.alloc().compositeBuffer(64);
+                    }
+                    held.addComponent(true, data.retain());
+                }
                 c.release();
                 if (last) {
-                    body = held;
+                    holding = false;
+                    body = held == null ? Unpooled.EMPTY_BUFFER : held;
                     held = null;
                     next();
                 }
                 return;
             }
             // Too large to hold: this request is streamed, and cannot be retried once it went out.
-            CompositeByteBuf prefix = held;
+            holding = false;
+            CompositeByteBuf prefix = held == null ? client.alloc().compositeBuffer(64) : held;
             held = null;
             prefix.addComponent(true, data.retain());
             c.release();
@@ -251,7 +260,7 @@ final class Forward implements BackendPool.Lease {
         // Nothing reached this backend: any request may go to the next one.
         Target target = current;
         endAttempt();
-        String reason = ProxyHandler.describe(cause);
+        String reason = describe(cause);
         path.failed(target, reason);
         if (attempt + 1 < candidates.size()) {
             if (websocket) {
@@ -374,14 +383,14 @@ final class Forward implements BackendPool.Lease {
         if (responded) {
             // The backend failed mid-response: the status is out, so the client's connection is cut.
             endAttempt();
-            path.failed(target, ProxyHandler.describe(cause == null ? new java.nio.channels.ClosedChannelException() : cause)
+            path.failed(target, describe(cause == null ? new java.nio.channels.ClosedChannelException() : cause)
                     + " during the response");
             client.close();
             finish(target, status);
             return;
         }
         endAttempt();
-        attemptFailed(false, cause == null ? "connection closed" : ProxyHandler.describe(cause));
+        attemptFailed(false, cause == null ? "connection closed" : describe(cause));
     }
 
     /** The attempt on {@code current} failed after the request went out (or timed out, or was rescued). */
@@ -474,11 +483,23 @@ final class Forward implements BackendPool.Lease {
             }
         }
         path.metrics.upstreamLatency(current.id(), System.nanoTime() - start);
-        client.write(new DefaultHttpResponse(h2 ? HttpVersion.HTTP_1_1 : req.protocolVersion(), resp.status(), h), client.voidPromise());
+        // Written with what follows it in the same read: a small response, head and body, goes out as one buffer.
+        head = new DefaultHttpResponse(h2 ? HttpVersion.HTTP_1_1 : req.protocolVersion(), resp.status(), h);
+    }
+
+    /** The response's head, not yet written (it goes with the first part of the body). */
+    private HttpResponse head;
+
+    private void writeHead() {
+        if (head != null) {
+            client.write(head, client.voidPromise());
+            head = null;
+        }
     }
 
     private void relayContent(HttpContent c) {
         if (!(c instanceof LastHttpContent)) {
+            writeHead();
             client.write(c, client.voidPromise());
             if (!client.isWritable() && upstream != null) {
                 upstream.channel.config().setAutoRead(false);
@@ -495,7 +516,13 @@ final class Forward implements BackendPool.Lease {
         loop.pool.release(up, upstreamReusable && requestEnded && (pending == null || pending.isEmpty()));
         endAttempt();
         target.succeeded();
-        ChannelFuture written = client.writeAndFlush(c);
+        Object out = c;
+        if (head != null) {
+            out = new DefaultFullHttpResponse(head.protocolVersion(), head.status(), c.content(), head.headers(),
+                    ((LastHttpContent) c).trailingHeaders());
+            head = null;
+        }
+        ChannelFuture written = client.writeAndFlush(out);
         if (!h2 && !(keepAlive && requestEnded)) {
             written.addListener(ChannelFutureListener.CLOSE);
         }
@@ -504,6 +531,7 @@ final class Forward implements BackendPool.Lease {
 
     void flushToClient() {
         if (!finished) {
+            writeHead();
             client.flush();
         }
     }
@@ -659,5 +687,37 @@ final class Forward implements BackendPool.Lease {
         if (d != null) {
             d.cancel();
         }
+    }
+
+    /** A Content-Length header's value, or -1 when absent or malformed. */
+    static long contentLength(String header) {
+        if (header == null) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(header.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    static String describe(Throwable t) {
+        if (t instanceof io.netty.channel.ConnectTimeoutException) {
+            return "connect timeout";
+        }
+        if (t instanceof java.net.ConnectException) {
+            return "connection refused";
+        }
+        if (t instanceof java.util.concurrent.TimeoutException) {
+            return "timeout";
+        }
+        String m = t.getMessage();
+        if (t instanceof java.nio.channels.ClosedChannelException || m != null && m.toLowerCase(java.util.Locale.ROOT).contains("closed")) {
+            return "connection closed";
+        }
+        if (m != null && m.toLowerCase(java.util.Locale.ROOT).contains("reset")) {
+            return "connection reset";
+        }
+        return t.getClass().getSimpleName() + (m == null ? "" : ": " + m);
     }
 }

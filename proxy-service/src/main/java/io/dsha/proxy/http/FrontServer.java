@@ -5,11 +5,14 @@ import io.dsha.api.topology.TlsMode;
 import io.dsha.proxy.ProxyConfig;
 import io.dsha.proxy.balance.RoutingTable;
 import io.dsha.proxy.passthrough.PassthroughVerticle;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpServerOptions;
-import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.KeyCertOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -19,11 +22,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import javax.net.ssl.X509KeyManager;
-import io.netty.handler.ssl.ApplicationProtocolConfig;
-import io.netty.handler.ssl.ApplicationProtocolNames;
-import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.SslProvider;
 import org.jboss.logging.Logger;
 
 /**
@@ -56,6 +54,8 @@ public final class FrontServer {
     private long reloadTimer = -1;
     /** What every TLS handshake takes its certificate from; a reload swaps its content. */
     private final ReloadableKeyManager keys = new ReloadableKeyManager();
+    /** Whether the listener's TLS runs on BoringSSL (else the JDK's SSLEngine). */
+    private boolean openSslChosen;
 
     public FrontServer(Vertx vertx, DataPath path, ProxyConfig config, Optional<TlsMaterial> tls) {
         this.vertx = vertx;
@@ -126,30 +126,24 @@ public final class FrontServer {
 
     private Future<Void> deploy(String host, int requestedPort, TlsMode mode) {
         int port = requestedPort == 0 ? freePort(host) : requestedPort;
-        HttpServerOptions options = null;
-        if (mode == TlsMode.TERMINATE) {
+        boolean clientTls = mode == TlsMode.TERMINATE && tls.isPresent();
+        SslContext ssl = null;
+        if (clientTls) {
             try {
-                options = serverOptions();
-            } catch (IOException | IllegalStateException e) {
+                ssl = sslContext();
+            } catch (IOException | RuntimeException e) {
                 return Future.failedFuture(e);
             }
         }
-        HttpServerOptions listenerOptions = options;
-        boolean netty = config.httpEngine() == ProxyConfig.HttpEngine.NETTY;
-        boolean clientTls = options != null && options.isSsl();
-        SslContext ssl;
-        try {
-            ssl = mode == TlsMode.TERMINATE && netty && clientTls ? sslContext() : null;
-        } catch (IOException | RuntimeException e) {
-            return Future.failedFuture(e);
-        }
+        String description = mode == TlsMode.PASSTHROUGH ? "TLS passthrough by SNI"
+                : clientTls ? "TLS termination, " + (openSslChosen ? io.netty.handler.ssl.OpenSsl.versionString() + " (netty-tcnative)" : "JDK SSLEngine")
+                : "plain HTTP";
         List<Future<String>> all = new ArrayList<>();
         List<ListenerVerticle> created = new ArrayList<>();
         for (int i = 0; i < instances; i++) {
             ListenerVerticle v = mode == TlsMode.PASSTHROUGH
                     ? new PassthroughVerticle(path, config, host, port)
-                    : netty ? new NettyProxyVerticle(path, ssl, clientTls, host, port)
-                    : new ProxyVerticle(path, options, host, port);
+                    : new ProxyVerticle(path, ssl, clientTls, host, port);
             created.add(v);
             all.add(vertx.deployVerticle(v, new DeploymentOptions()));
         }
@@ -163,9 +157,7 @@ public final class FrontServer {
                 boundMode = mode;
                 boundPort = created.get(0).actualPort();
             }
-            LOG.infof("Data listener on %s://%s:%d (%s, %d event loops, %s)", scheme(), host, boundPort,
-                    mode == TlsMode.PASSTHROUGH ? "TLS passthrough by SNI" : tls.isPresent() ? tlsDescription(listenerOptions) : "plain HTTP", instances,
-                    mode == TlsMode.PASSTHROUGH ? "TCP relay" : netty ? "Netty HTTP engine" : "Vert.x HTTP engine");
+            LOG.infof("Data listener on %s://%s:%d (%s, %d event loops)", scheme(), host, boundPort, description, instances);
             if (mode == TlsMode.TERMINATE) {
                 startReloading();
             }
@@ -173,37 +165,18 @@ public final class FrontServer {
         });
     }
 
-    private HttpServerOptions serverOptions() throws IOException {
-        HttpServerOptions options = new HttpServerOptions()
-                .setTcpNoDelay(true)
-                .setMaxHeaderSize(path.maxHeaderBytes)
-                .setHandle100ContinueAutomatically(true)
-                .setCompressionSupported(false)
-                .setDecompressionSupported(false);
-        if (tls.isPresent()) {
-            tlsFingerprint = tls.get().fingerprint();
-            keys.use(tls.get().load(vertx));
-            if (openSsl()) {
-                options.setSslEngineOptions(new io.vertx.core.net.OpenSSLEngineOptions());
-            }
-            options.setSsl(true)
-                    .setKeyCertOptions(KeyCertOptions.wrap(keys))
-                    .setEnabledSecureTransportProtocols(PROTOCOLS)
-                    .setUseAlpn(true)
-                    .setAlpnVersions(List.of(HttpVersion.HTTP_2, HttpVersion.HTTP_1_1));
-        }
-        return options;
-    }
-
     /**
-     * The Netty engine's TLS: the same key manager (so reloads reach it), protocols and engine as the Vert.x
-     * listener's, with HTTP/2 and HTTP/1.1 offered by ALPN.
+     * The listener's TLS: TLS 1.2 and 1.3, HTTP/2 and HTTP/1.1 offered by ALPN, the certificate taken at each
+     * handshake from a key manager whose content a reload swaps.
      */
     private SslContext sslContext() throws IOException {
+        tlsFingerprint = tls.get().fingerprint();
+        keys.use(tls.get().load(vertx));
+        openSslChosen = openSsl();
         try {
             javax.net.ssl.KeyManagerFactory kmf = KeyCertOptions.wrap(keys).getKeyManagerFactory(vertx);
             return SslContextBuilder.forServer(kmf)
-                    .sslProvider(openSsl() ? SslProvider.OPENSSL : SslProvider.JDK)
+                    .sslProvider(openSslChosen ? SslProvider.OPENSSL : SslProvider.JDK)
                     .protocols(PROTOCOLS)
                     .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
                             ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
@@ -233,12 +206,6 @@ public final class FrontServer {
                     + (why == null ? " (no ALPN support)" : ": " + why.getMessage()) + "; use AUTO or JDK");
         }
         return available;
-    }
-
-    private static String tlsDescription(HttpServerOptions options) {
-        return options == null || !options.isSsl() ? "TLS termination"
-                : "TLS termination, " + (options.getSslEngineOptions() instanceof io.vertx.core.net.OpenSSLEngineOptions
-                        ? io.netty.handler.ssl.OpenSsl.versionString() + " (netty-tcnative)" : "JDK SSLEngine");
     }
 
     private void startReloading() {

@@ -1,63 +1,88 @@
 package io.dsha.proxy.http;
 
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpRequestDecoder;
+import io.netty.handler.codec.http.HttpResponseEncoder;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.stream.ChunkedWriteHandler;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Promise;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.HttpServerOptions;
-import io.vertx.core.http.PoolOptions;
+import io.vertx.core.impl.ContextInternal;
+import io.vertx.core.impl.VertxInternal;
+import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetServerOptions;
+import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.impl.NetSocketInternal;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * One event loop of the data path: a server instance (Vert.x spreads accepted connections over
- * the instances) and its own pooled client to the backends, so a request never changes thread.
+ * One event loop of the data path on Netty's HTTP codecs, below Vert.x's HTTP server and client:
+ * a Vert.x {@link NetServer} accepts (Vert.x spreads connections over the instances, one per event
+ * loop), and each accepted connection's pipeline is replaced by TLS (when terminating), HTTP/1.1 or
+ * HTTP/2 (by ALPN, or by the preface on cleartext) and a {@link Front}; backend connections come from
+ * this loop's {@link BackendPool}. A request, its backend connection and every timer of it run on
+ * this one thread. Vert.x's own HTTP server and client did this job before; this path costs less CPU
+ * per request (no Vert.x stream, future or context dispatch per request; BENCHMARKS.md).
  */
 final class ProxyVerticle extends AbstractVerticle implements ListenerVerticle {
 
-    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(ProxyVerticle.class);
-
     private static final long TICK_MS = 20;
+    private static final int MAX_INITIAL_LINE = 4096;
 
     private final DataPath path;
-    private final HttpServerOptions serverOptions;
+    private final SslContext ssl;
+    private final boolean tls;
     private final String host;
     private final int port;
-    private HttpServer server;
-    private HttpClient client;
+    /** Accepted connections still open: they left Vert.x's tracking when their handlers were replaced. */
+    private final Set<Channel> clients = ConcurrentHashMap.newKeySet();
+    private NetServer server;
+    private NettyLoop loop;
     private long tick = -1;
 
-    ProxyVerticle(DataPath path, HttpServerOptions serverOptions, String host, int port) {
+    /**
+     * @param ssl the listener's TLS (ALPN h2 and http/1.1), or null for cleartext
+     * @param tls whether clients come over TLS (X-Forwarded-Proto)
+     */
+    ProxyVerticle(DataPath path, SslContext ssl, boolean tls, String host, int port) {
         this.path = path;
-        this.serverOptions = serverOptions;
+        this.ssl = ssl;
+        this.tls = tls;
         this.host = host;
         this.port = port;
     }
 
     @Override
     public void start(Promise<Void> started) {
-        client = vertx.httpClientBuilder().with(new HttpClientOptions()
-                        .setKeepAlive(true)
-                        .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, path.connectTimeoutMs))
-                        .setTcpNoDelay(true)
-                        // Silence on a backend connection, in flight or idle in the pool, closes it.
-                        .setIdleTimeout((int) Math.max(1, path.idleTimeoutMs))
-                        .setIdleTimeoutUnit(java.util.concurrent.TimeUnit.MILLISECONDS)
-                        .setMaxWebSockets(1024))
-                .with(new PoolOptions().setHttp1MaxSize(path.poolSize).setMaxWaitQueueSize(-1))
-                // A backend connection that breaks (a reset when the backend dies) fails its request, which the
-                // exchange handles, reports and retries. Without a handler Vert.x also logs each one at ERROR with
-                // its stack trace, on the event loop: 16 of them when a backend dies under load, tens of ms.
-                .withConnectHandler(c -> c.exceptionHandler(e -> LOG.debugf("Backend connection %s: %s", c.remoteAddress(), e.toString())))
-                .build();
-        ProxyHandler handler = new ProxyHandler(client, path, serverOptions.isSsl());
+        ContextInternal context = (ContextInternal) vertx.getOrCreateContext();
+        VertxInternal internal = (VertxInternal) vertx;
+        Bootstrap backends = new Bootstrap()
+                .group(context.nettyEventLoop())
+                .channelFactory(internal.transport().channelFactory(false))
+                .resolver(internal.nettyAddressResolverGroup())
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, path.connectTimeoutMs))
+                .option(ChannelOption.TCP_NODELAY, true);
+        loop = new NettyLoop(path, new BackendPool(backends, path.poolSize, path.maxHeaderBytes, path.idleTimeoutMs), tls);
         // One coarse tick per event loop expires every timeout; no timer per request.
-        tick = vertx.setPeriodic(TICK_MS, id -> handler.tick());
-        server = vertx.createHttpServer(serverOptions)
-                .connectionHandler(c -> {
-                    path.metrics.connectionOpened();
-                    c.closeHandler(v -> path.metrics.connectionClosed());
-                })
-                .requestHandler(handler);
+        tick = vertx.setPeriodic(TICK_MS, id -> loop.tick());
+        server = vertx.createNetServer(new NetServerOptions().setTcpNoDelay(true)).connectHandler(this::accepted);
         server.listen(port, host).<Void>mapEmpty().onComplete(started);
     }
 
@@ -66,9 +91,67 @@ final class ProxyVerticle extends AbstractVerticle implements ListenerVerticle {
         return server.actualPort();
     }
 
+    private void accepted(NetSocket socket) {
+        ChannelHandlerContext vertxHandler = ((NetSocketInternal) socket).channelHandlerContext();
+        Channel channel = vertxHandler.channel();
+        path.metrics.connectionOpened();
+        clients.add(channel);
+        channel.closeFuture().addListener(f -> {
+            clients.remove(channel);
+            path.metrics.connectionClosed();
+        });
+        ChannelPipeline p = channel.pipeline();
+        for (String name : p.names()) {
+            ChannelHandler h = p.get(name);
+            if (h instanceof ChunkedWriteHandler || h instanceof IdleStateHandler) {
+                p.remove(h);
+            }
+        }
+        if (ssl != null) {
+            p.replace(vertxHandler.handler(), "tls", ssl.newHandler(channel.alloc()));
+            p.addLast("alpn", new ApplicationProtocolNegotiationHandler(ApplicationProtocolNames.HTTP_1_1) {
+                @Override
+                protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
+                    http(ctx, ApplicationProtocolNames.HTTP_2.equals(protocol));
+                }
+            });
+        } else {
+            p.replace(vertxHandler.handler(), "sniff", new PrefaceSniffer(this::http));
+        }
+        channel.config().setAutoRead(true);
+    }
+
+    /** Sets up the connection for HTTP/1.x or HTTP/2, after the handler of {@code ctx}. */
+    private void http(ChannelHandlerContext ctx, boolean h2) {
+        ChannelPipeline p = ctx.pipeline();
+        String after = ctx.name();
+        if (h2) {
+            p.addAfter(after, "h2", Http2FrameCodecBuilder.forServer()
+                    .initialSettings(Http2Settings.defaultSettings().maxConcurrentStreams(100).maxHeaderListSize(path.maxHeaderBytes))
+                    .build());
+            p.addAfter("h2", "streams", new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
+                @Override
+                protected void initChannel(Http2StreamChannel stream) {
+                    stream.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true), new Front(loop, true));
+                }
+            }));
+        } else {
+            p.addAfter(after, "decoder", new HttpRequestDecoder(new HttpDecoderConfig()
+                    .setMaxInitialLineLength(MAX_INITIAL_LINE)
+                    .setMaxHeaderSize(path.maxHeaderBytes)
+                    .setMaxChunkSize(8192)));
+            p.addAfter("decoder", "encoder", new HttpResponseEncoder());
+            p.addAfter("encoder", "front", new Front(loop, false));
+        }
+    }
+
     @Override
     public void stop(Promise<Void> stopped) {
         vertx.cancelTimer(tick);
-        server.close().compose(v -> client.close()).onComplete(stopped);
+        loop.pool.close();
+        for (Channel c : List.copyOf(clients)) {
+            c.close();
+        }
+        server.close().onComplete(stopped);
     }
 }

@@ -48,7 +48,33 @@ public final class RawHttp {
         }
     }
 
-    private static Response read(InputStream in) throws IOException {
+    /**
+     * Sends {@code raw} as is (several requests, pipelined) and reads one response per method given, in order,
+     * on the same connection; a HEAD's response has no body. Interim (1xx) responses are returned as read.
+     */
+    public static java.util.List<Response> pipeline(int port, String raw, java.util.List<String> methods, Duration timeout) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), (int) timeout.toMillis());
+            s.setSoTimeout((int) timeout.toMillis());
+            s.getOutputStream().write(raw.getBytes(StandardCharsets.ISO_8859_1));
+            s.getOutputStream().flush();
+            java.util.List<Response> all = new java.util.ArrayList<>();
+            InputStream in = s.getInputStream();
+            for (String method : methods) {
+                all.add(read(in, method.equals("HEAD")));
+            }
+            return all;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Reads one response from {@code in}. */
+    public static Response read(InputStream in) throws IOException {
+        return read(in, false);
+    }
+
+    private static Response read(InputStream in, boolean head) throws IOException {
         String statusLine = line(in);
         String[] parts = statusLine.split(" ", 3);
         if (parts.length < 2 || !parts[0].startsWith("HTTP/1.")) {
@@ -62,7 +88,9 @@ public final class RawHttp {
         }
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         String length = headers.get("content-length");
-        if (length != null) {
+        if (head || status >= 100 && status < 200) {
+            // no body
+        } else if (length != null) {
             body.write(in.readNBytes(Integer.parseInt(length)));
         } else if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
             for (int size = Integer.parseInt(line(in).split(";")[0].trim(), 16); size > 0;

@@ -1,0 +1,186 @@
+package io.dsha.proxy.http;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.dsha.api.topology.AdminState;
+import io.dsha.api.topology.Backend;
+import io.dsha.proxy.balance.RoutingTable;
+import io.dsha.proxy.balance.Target;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.EventLoop;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The per-event-loop backend pool on real sockets: its limit per backend, its waiting line, reuse and closing. */
+class BackendPoolTest {
+
+    private NioEventLoopGroup group;
+    private EventLoop loop;
+    private ServerSocket backend;
+    private final List<Socket> accepted = new CopyOnWriteArrayList<>();
+    private Target target;
+    private BackendPool pool;
+
+    @BeforeEach
+    void start() throws IOException {
+        group = new NioEventLoopGroup(1);
+        loop = group.next();
+        backend = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        Thread acceptor = new Thread(() -> {
+            while (!backend.isClosed()) {
+                try {
+                    accepted.add(backend.accept());
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        }, "test-backend-acceptor");
+        acceptor.setDaemon(true);
+        acceptor.start();
+        target = new RoutingTable.Registry().target(new Backend("a", "127.0.0.1", backend.getLocalPort(), 0, 1, AdminState.ENABLED, null));
+        pool = onLoop(() -> new BackendPool(new Bootstrap().group(loop).channel(NioSocketChannel.class), 2, 8192, 0));
+    }
+
+    @AfterEach
+    void stop() throws IOException {
+        backend.close();
+        for (Socket s : accepted) {
+            s.close();
+        }
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    }
+
+    /** A lease that records what it got. */
+    private static final class Recorder implements BackendPool.Lease {
+        final List<BackendPool.Upstream> got = new CopyOnWriteArrayList<>();
+        final List<Throwable> failures = new CopyOnWriteArrayList<>();
+        volatile boolean wanted = true;
+
+        @Override
+        public void acquired(BackendPool.Upstream connection) {
+            got.add(connection);
+        }
+
+        @Override
+        public void failed(Throwable cause) {
+            failures.add(cause);
+        }
+
+        @Override
+        public boolean wanted() {
+            return wanted;
+        }
+    }
+
+    @Test
+    void atMostPoolSizeConnectionsPerBackendAndTheNextWaitsForOneToComeBack() {
+        List<Recorder> leases = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            leases.add(new Recorder());
+        }
+        for (Recorder r : leases) {
+            run(() -> pool.acquire(target, r));
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> leases.get(0).got.size() == 1 && leases.get(1).got.size() == 1);
+        assertEquals(0, leases.get(2).got.size(), "the third waits: two connections are the limit");
+        await().atMost(Duration.ofSeconds(5)).until(() -> accepted.size() == 2);
+
+        BackendPool.Upstream first = leases.get(0).got.get(0);
+        run(() -> pool.release(first, true));
+        await().atMost(Duration.ofSeconds(5)).until(() -> leases.get(2).got.size() == 1);
+        assertSame(first, leases.get(2).got.get(0), "the connection given back goes to the one waiting, no new connection");
+        assertEquals(2, accepted.size());
+    }
+
+    @Test
+    void aConnectionGivenBackIsReusedAndOneNotReusableIsClosedAndReplaced() {
+        Recorder a = new Recorder();
+        run(() -> pool.acquire(target, a));
+        await().atMost(Duration.ofSeconds(5)).until(() -> a.got.size() == 1);
+        BackendPool.Upstream c = a.got.get(0);
+        run(() -> pool.release(c, true));
+        Recorder b = new Recorder();
+        run(() -> pool.acquire(target, b));
+        await().atMost(Duration.ofSeconds(5)).until(() -> b.got.size() == 1);
+        assertSame(c, b.got.get(0), "reused");
+
+        run(() -> pool.release(c, false));
+        await().atMost(Duration.ofSeconds(5)).until(() -> !c.channel.isOpen());
+        Recorder d = new Recorder();
+        run(() -> pool.acquire(target, d));
+        await().atMost(Duration.ofSeconds(5)).until(() -> d.got.size() == 1);
+        assertNotSame(c, d.got.get(0));
+        assertEquals(2, accepted.size());
+    }
+
+    @Test
+    void aWaiterThatGaveUpIsSkippedAndAClosedPoolRefuses() {
+        Recorder one = new Recorder();
+        Recorder two = new Recorder();
+        Recorder gaveUp = new Recorder();
+        Recorder waiting = new Recorder();
+        for (Recorder r : List.of(one, two, gaveUp, waiting)) {
+            run(() -> pool.acquire(target, r));
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> one.got.size() == 1 && two.got.size() == 1);
+        gaveUp.wanted = false;
+        run(() -> pool.release(one.got.get(0), true));
+        await().atMost(Duration.ofSeconds(5)).until(() -> waiting.got.size() == 1);
+        assertEquals(0, gaveUp.got.size());
+
+        run(() -> pool.close());
+        Recorder late = new Recorder();
+        run(() -> pool.acquire(target, late));
+        await().atMost(Duration.ofSeconds(5)).until(() -> late.failures.size() == 1);
+        assertTrue(late.failures.get(0).getMessage().contains("stopping"), late.failures.toString());
+    }
+
+    @Test
+    void aRefusedConnectFailsTheLeaseAndFreesItsPlace() throws IOException {
+        int closedPort;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closedPort = s.getLocalPort();
+        }
+        Target nowhere = new RoutingTable.Registry().target(new Backend("z", "127.0.0.1", closedPort, 0, 1, AdminState.ENABLED, null));
+        List<Recorder> leases = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            Recorder r = new Recorder();
+            leases.add(r);
+            run(() -> pool.acquire(nowhere, r));
+        }
+        // Two connect at once (the limit); as each is refused the next waiting one gets its turn.
+        await().atMost(Duration.ofSeconds(10)).until(() -> leases.stream().allMatch(r -> r.failures.size() == 1));
+        assertTrue(leases.stream().allMatch(r -> r.got.isEmpty()));
+    }
+
+    private void run(Runnable r) {
+        onLoop(() -> {
+            r.run();
+            return null;
+        });
+    }
+
+    private <T> T onLoop(java.util.concurrent.Callable<T> c) {
+        try {
+            return loop.submit(c).get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+}
