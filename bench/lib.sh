@@ -3,7 +3,7 @@
 # recorded in PIDS and stopped by the cleanup trap, nothing is ever installed.
 # The sourcing script sets ROOT, KEEP and NAME (used in messages) before sourcing.
 
-CP_JAR="$ROOT/control-plane/target/quarkus-app/quarkus-run.jar"
+CP_JAR="${CP_JAR:-$ROOT/control-plane/target/quarkus-app/quarkus-run.jar}"   # CP_JAR=... measures another build (A/B runs)
 PROXY_JAR="$ROOT/proxy-service/target/quarkus-app/quarkus-run.jar"
 
 die() { echo "$NAME: $*" >&2; exit 1; }
@@ -145,7 +145,9 @@ start_control_plane() {
   free_port CP_PORT
   CP_STATE="${CP_STATE:-$RUN/control-plane}"
   mkdir -p "$CP_STATE"
-  CP_CMD=(java -Xmx256m -Ddsha.admin-token="$ADMIN_TOKEN" -Ddsha.agent-token="$AGENT_TOKEN"
+  # CP_JAVA_OPTS: extra JVM options of the control plane (e.g. a profiler's -agentpath)
+  # shellcheck disable=SC2206
+  CP_CMD=(java -Xmx256m ${CP_JAVA_OPTS:-} -Ddsha.admin-token="$ADMIN_TOKEN" -Ddsha.agent-token="$AGENT_TOKEN"
           -Ddsha.state-dir="$CP_STATE" -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$CP_PORT"
           -jar "$CP_JAR")
   log "starting the control plane on 127.0.0.1:$CP_PORT"

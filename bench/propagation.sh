@@ -126,8 +126,8 @@ PIDS+=("$TOP_PID")
 wait "$TOP_PID" 2>/dev/null || true
 forget_pid "$TOP_PID"
 LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
-# What one fsync costs on the file system under the control plane's state file (each change writes that
-# file and fsyncs it and its directory before any watcher hears of it): 11 x an 8 KiB write by dd with
+# What one fsync costs on the file system under the control plane's state (each change is appended to its
+# journal, which is fsynced before any watcher hears of it): 11 x an 8 KiB write by dd with
 # conv=fsync, and 11 without; the difference of the medians is the fsync (dd's own start is in both).
 dd_median() {   # dd_median [conv=fsync] -> median ms of 11 runs
   local _ t0 t1
@@ -230,11 +230,12 @@ OTHERS="$(awk -v ours=" ${PIDS[*]} " '/^top - / { f++ } f == 2 && $1 ~ /^[0-9]+$
   echo "Slowest pairs:"
   echo '```'; echo "$SLOWEST"; echo '```'
   echo
-  echo "The delay includes the control plane's work before the watch answers (validation, the state file written with fsync,"
+  echo "The delay includes the control plane's work before the watch answers (validation, the change appended to its journal and fsynced,"
   echo "then every waiting watch completed), the HTTP answer and JSON parsing in each proxy, and the routing table swap."
   echo "The watches are completed before the control plane answers the PUT, so \"accepted → adopted\" is often negative: it shows"
   echo "what the proxies add after the control plane is done. One fsync of an 8 KiB write where the control plane keeps its state,"
-  echo "measured after the changes: $FSYNC_MS; the state file costs at least two of them (the file, its directory) per change."
+  echo "measured after the changes: $FSYNC_MS; each change costs one of them (state.journal; before the journal, each change"
+  echo "rewrote state.json with two: the file, its directory)."
   echo "The control plane's state directory: \`$CP_STATE\` ($(df -T "$CP_STATE" 2>/dev/null | awk 'NR == 2 { print $2 }'))."
   echo
   echo "## Machine"

@@ -157,6 +157,37 @@ class ControlPlaneProcessIT {
         assertTrue(second.output().contains("is not used"), "the log says the topology file was not used:\n" + second.output());
     }
 
+    @Test
+    void aKilledControlPlaneComesBackWithEveryAcknowledgedChange() throws IOException {
+        Path stateDir = tmp.resolve("state");
+        Running first = startServing(stateDir, "-Ddsha.topology-file=" + write("topology.yaml", TOPOLOGY));
+        admin(first).body("{\"mode\":\"ACTIVE_ACTIVE\"}").contentType("application/json").put("/api/v1/mode").then().statusCode(200);
+        long acknowledged = 0;
+        for (String adminState : List.of("DRAIN", "ENABLED", "MAINTENANCE")) {
+            acknowledged = admin(first).body("{\"adminState\":\"" + adminState + "\"}").contentType("application/json")
+                    .put("/api/v1/backends/b/admin-state")
+                    .then().statusCode(200).extract().jsonPath().getLong("revision");
+        }
+        JsonPath before = state(first);
+        List<Map<String, Object>> eventsBefore = events(first);
+        assertEquals(acknowledged, before.getLong("revision"), "nothing else changed the state meanwhile");
+        assertEquals("MAINTENANCE", before.getString("topology.backends[1].adminState"));
+        assertTrue(Files.size(stateDir.resolve("state.journal")) > 0, "the changes after the seed are in the journal");
+
+        // SIGKILL: no shutdown hook runs, nothing is written after the last answer.
+        first.process.destroyForcibly();
+        first.awaitExit(EXIT);
+
+        Running second = startServing(stateDir);
+        JsonPath after = state(second);
+        assertEquals(acknowledged, after.getLong("revision"), "revision after the kill");
+        assertEquals(before.getLong("topologyRevision"), after.getLong("topologyRevision"), "topologyRevision after the kill");
+        assertEquals(before.getMap("topology"), after.getMap("topology"), "topology after the kill");
+        assertEquals(before.getList("routing.active"), after.getList("routing.active"), "routing.active after the kill");
+        assertEquals(before.getList("verdicts.status"), after.getList("verdicts.status"), "verdicts after the kill");
+        assertEquals(eventsBefore, events(second), "event history after the kill");
+    }
+
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"garbage", "truncated"})
     void corruptStateFileStopsTheService(String damage) throws IOException {

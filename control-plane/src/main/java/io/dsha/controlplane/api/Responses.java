@@ -2,6 +2,7 @@ package io.dsha.controlplane.api;
 
 import io.dsha.controlplane.store.Published;
 import jakarta.ws.rs.core.EntityTag;
+import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
 /** The revision headers every state-bearing response carries. */
@@ -20,7 +21,8 @@ final class Responses {
                 .header(TOPOLOGY_REVISION, p.topologyRevision());
     }
 
-    static Response snapshot(int status, Published p) {
-        return revisioned(Response.status(status).entity(p.snapshot()), p).build();
+    /** The snapshot of {@code p} as the body, serialized once for every answer that carries it. */
+    static Response snapshot(int status, Published p, SnapshotBodies bodies) {
+        return revisioned(Response.status(status).entity(bodies.json(p)).type(MediaType.APPLICATION_JSON_TYPE), p).build();
     }
 }

@@ -6,6 +6,8 @@ import io.dsha.controlplane.ApiProblem;
 import io.dsha.controlplane.ControlPlane;
 import io.dsha.controlplane.ControlPlaneConfig;
 import io.dsha.controlplane.store.Published;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -16,6 +18,7 @@ import jakarta.ws.rs.core.Response;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
@@ -31,10 +34,12 @@ public class StateResource {
 
     private final ControlPlane controlPlane;
     private final ControlPlaneConfig config;
+    private final SnapshotBodies bodies;
 
-    StateResource(ControlPlane controlPlane, ControlPlaneConfig config) {
+    StateResource(ControlPlane controlPlane, ControlPlaneConfig config, SnapshotBodies bodies) {
         this.controlPlane = controlPlane;
         this.config = config;
+        this.bodies = bodies;
     }
 
     @GET
@@ -42,7 +47,7 @@ public class StateResource {
     @Operation(summary = "Revision, topology, verdict per backend and the routing decision")
     @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = StateSnapshot.class)))
     public Response state() {
-        return Responses.snapshot(200, controlPlane.current());
+        return Responses.snapshot(200, controlPlane.current(), bodies);
     }
 
     @GET
@@ -58,15 +63,22 @@ public class StateResource {
                     List.of(new io.dsha.api.problem.Violation("timeoutMs", "must be between 0 and " + max)));
         }
         CompletableFuture<Published> change = controlPlane.store().awaitAfter(since);
+        if (change.isDone()) {
+            return CompletableFuture.completedFuture(Responses.snapshot(200, change.join(), bodies));
+        }
+        // The change wakes this watch on the thread that made it: the answer is written on this request's
+        // own event loop, so that thread only hands it over and the waiting watches are answered side by side.
+        Context context = Vertx.currentContext();
+        Executor onThisRequest = context == null ? Runnable::run : task -> context.runOnContext(v -> task.run());
         return change.orTimeout(wait, TimeUnit.MILLISECONDS)
-                .handle((p, error) -> {
+                .handleAsync((p, error) -> {
                     if (error != null) {
                         change.cancel(false);
                         Published now = controlPlane.current();
                         return Response.noContent().header(Responses.REVISION, now.revision()).build();
                     }
-                    return Responses.snapshot(200, p);
-                });
+                    return Responses.snapshot(200, p, bodies);
+                }, onThisRequest);
     }
 
     @GET

@@ -44,10 +44,12 @@ public class TopologyResource {
 
     private final ControlPlane controlPlane;
     private final TopologyValidator validator;
+    private final SnapshotBodies bodies;
 
-    TopologyResource(ControlPlane controlPlane, TopologyValidator validator) {
+    TopologyResource(ControlPlane controlPlane, TopologyValidator validator, SnapshotBodies bodies) {
         this.controlPlane = controlPlane;
         this.validator = validator;
+        this.bodies = bodies;
     }
 
     @GET
@@ -84,7 +86,7 @@ public class TopologyResource {
             throw Requests.invalid("topology", checked);
         }
         Published p = controlPlane.replaceTopology(checked.value(), Requests.ifMatch(ifMatch), Requests.actor(actor, request));
-        return Responses.snapshot(200, p);
+        return Responses.snapshot(200, p, bodies);
     }
 
     @PUT
@@ -97,7 +99,7 @@ public class TopologyResource {
     public Response setMode(String body, @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch,
             @HeaderParam(Requests.ACTOR_HEADER) String actor, @Context HttpServerRequest request) {
         ModeChange change = Requests.body(body, ModeChange.class, validator);
-        return Responses.snapshot(200, controlPlane.setMode(change.mode(), Requests.ifMatch(ifMatch), Requests.actor(actor, request)));
+        return Responses.snapshot(200, controlPlane.setMode(change.mode(), Requests.ifMatch(ifMatch), Requests.actor(actor, request)), bodies);
     }
 
     @PUT
@@ -114,10 +116,10 @@ public class TopologyResource {
         Backend backend = Requests.body(body, Backend.class, validator, b -> b.id() == null ? b.withId(id) : b);
         ControlPlane.BackendChange change = controlPlane.putBackend(id, backend, Requests.ifMatch(ifMatch), Requests.actor(actor, request));
         if (change.added()) {
-            return Responses.revisioned(Response.created(URI.create("/api/v1/backends/" + id)).entity(change.published().snapshot()),
-                    change.published()).build();
+            return Responses.revisioned(Response.created(URI.create("/api/v1/backends/" + id))
+                    .entity(bodies.json(change.published())).type(MediaType.APPLICATION_JSON_TYPE), change.published()).build();
         }
-        return Responses.snapshot(200, change.published());
+        return Responses.snapshot(200, change.published(), bodies);
     }
 
     @DELETE
@@ -127,7 +129,7 @@ public class TopologyResource {
     @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = StateSnapshot.class)))
     public Response deleteBackend(@PathParam("id") String id, @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch,
             @HeaderParam(Requests.ACTOR_HEADER) String actor, @Context HttpServerRequest request) {
-        return Responses.snapshot(200, controlPlane.deleteBackend(id, Requests.ifMatch(ifMatch), Requests.actor(actor, request)));
+        return Responses.snapshot(200, controlPlane.deleteBackend(id, Requests.ifMatch(ifMatch), Requests.actor(actor, request)), bodies);
     }
 
     @PUT
@@ -141,7 +143,7 @@ public class TopologyResource {
             @HeaderParam(Requests.ACTOR_HEADER) String actor, @Context HttpServerRequest request) {
         AdminStateChange change = Requests.body(body, AdminStateChange.class, validator);
         return Responses.snapshot(200,
-                controlPlane.setAdminState(id, change.adminState(), Requests.ifMatch(ifMatch), Requests.actor(actor, request)));
+                controlPlane.setAdminState(id, change.adminState(), Requests.ifMatch(ifMatch), Requests.actor(actor, request)), bodies);
     }
 
     @POST
@@ -152,6 +154,6 @@ public class TopologyResource {
     @APIResponse(responseCode = "409", description = "Nothing to fail back",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Response failback(@HeaderParam(Requests.ACTOR_HEADER) String actor, @Context HttpServerRequest request) {
-        return Responses.snapshot(200, controlPlane.failback(Requests.actor(actor, request)));
+        return Responses.snapshot(200, controlPlane.failback(Requests.actor(actor, request)), bodies);
     }
 }

@@ -41,6 +41,11 @@ public class ControlPlaneMetrics {
     private final Counter failovers;
     private final Counter failbacks;
     private long lastSeq;
+    /** What the verdict gauges show now, to leave them alone when a change did not move it. */
+    private Map<String, GaugedVerdict> gauged = Map.of();
+
+    private record GaugedVerdict(HealthStatus status, boolean degraded, Long lag) {
+    }
 
     ControlPlaneMetrics(MeterRegistry registry, ControlPlane controlPlane) {
         this.registry = registry;
@@ -96,6 +101,15 @@ public class ControlPlaneMetrics {
     }
 
     private void updateVerdicts(Published p) {
+        Map<String, GaugedVerdict> now = new java.util.HashMap<>();
+        for (BackendHealth h : p.state().health().values()) {
+            now.put(h.backendId(), new GaugedVerdict(h.status(), h.flags().contains(VerdictFlag.DEGRADED), h.lag()));
+        }
+        if (now.equals(gauged)) {
+            // Most changes (an admin state, a mode) leave the verdicts as they were: re-registering every row is wasted work.
+            return;
+        }
+        gauged = now;
         List<MultiGauge.Row<?>> rows = new ArrayList<>();
         for (BackendHealth h : p.state().health().values()) {
             for (HealthStatus s : HealthStatus.values()) {

@@ -23,18 +23,33 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
+import org.jboss.logging.Logger;
 
 /**
  * The single owner of the published state. Changes are applied one at a time under a lock: the
  * change function computes the next state, and if anything a watcher cares about moved, the
- * revision goes up, the events get their numbers, the file is written (fsync) and only then is the
+ * revision goes up, the events get their numbers, the change is made durable and only then is the
  * new state swapped in. A change that throws, or whose write fails, leaves everything as it was.
  * Watchers and listeners are told after the swap, outside the lock.
+ *
+ * <p>Durable means one append and one {@code fdatasync} to the {@link Journal} (the change without
+ * the event history it does not touch). {@code state.json} is written whole (temp file, previous copy,
+ * rename, two fsyncs) by the first change, every {@value #DEFAULT_JOURNAL_LIMIT} changes after it
+ * (the journal is then emptied) and on a clean {@link #close()}.
  */
 public final class StateStore implements AutoCloseable {
 
+    /** Changes the journal holds before {@code state.json} is written whole again. */
+    static final int DEFAULT_JOURNAL_LIMIT = 1000;
+
+    private static final Logger LOG = Logger.getLogger(StateStore.class);
+
     private final StateFile file;
+    private final Journal journal;
+    private final int journalLimit;
     private final int maxEvents;
+    /** Whether {@code state.json} exists: the journal applies over it. */
+    private boolean written;
     private final Object lock = new Object();
     private final Set<Waiter> waiters = ConcurrentHashMap.newKeySet();
     private final List<Consumer<Published>> listeners = new CopyOnWriteArrayList<>();
@@ -43,32 +58,74 @@ public final class StateStore implements AutoCloseable {
     private record Waiter(long since, CompletableFuture<Published> future) {
     }
 
-    private StateStore(StateFile file, Published initial, int maxEvents) {
+    private StateStore(StateFile file, Journal journal, int journalLimit, boolean written, Published initial, int maxEvents) {
         this.file = file;
+        this.journal = journal;
+        this.journalLimit = journalLimit;
+        this.written = written;
         this.current = initial;
         this.maxEvents = maxEvents;
     }
 
     /**
-     * Opens the state directory and loads {@code state.json} (an empty state at revision 0 when
-     * there is none). Refuses, with a message naming the file, a state file that cannot be read or
-     * does not validate. {@code settle} re-evaluates a restored state (votes are not persisted).
+     * Opens the state directory and loads {@code state.json} with the changes journaled since (an
+     * empty state at revision 0 when there is none). Refuses, with a message naming the file, a state
+     * file or journal that cannot be read or does not validate. {@code settle} re-evaluates a restored
+     * state (votes are not persisted).
      */
     public static StateStore open(Path dir, TopologyValidator validator, UnaryOperator<ControlState> settle, int maxEvents) {
+        return open(dir, validator, settle, maxEvents, DEFAULT_JOURNAL_LIMIT);
+    }
+
+    /** As {@link #open(Path, TopologyValidator, UnaryOperator, int)}, writing {@code state.json} whole every {@code journalLimit} changes. */
+    static StateStore open(Path dir, TopologyValidator validator, UnaryOperator<ControlState> settle, int maxEvents, int journalLimit) {
+        if (journalLimit < 1) {
+            throw new IllegalArgumentException("journalLimit: " + journalLimit + " (expected: >= 1)");
+        }
         StateFile file = new StateFile(dir);
         try {
             java.util.Optional<StateDocument> doc = file.read();
-            StateStore store;
-            if (doc.isPresent()) {
-                store = new StateStore(file, restore(file, doc.get(), validator, settle), maxEvents);
-            } else {
-                store = new StateStore(file, new Published(0, 0, ControlState.EMPTY, List.of(), 0), maxEvents);
+            Journal.Contents journaled = Journal.read(file.dir());
+            if (doc.isEmpty() && !journaled.records().isEmpty()) {
+                throw Journal.corrupt(file.dir().resolve(Journal.NAME), "holds " + journaled.records().size()
+                        + " changes but " + file.path() + " is missing: refusing to start without it; restore it or "
+                        + StateFile.PREVIOUS);
             }
-            return store;
+            Journal journal = Journal.open(file.dir(), journaled);
+            Published initial = doc.isPresent()
+                    ? restore(file, replay(doc.get(), journaled.records(), maxEvents, journal), validator, settle)
+                    : new Published(0, 0, ControlState.EMPTY, List.of(), 0);
+            return new StateStore(file, journal, journalLimit, doc.isPresent(), initial, maxEvents);
         } catch (RuntimeException e) {
             file.close();
             throw e;
         }
+    }
+
+    /** {@code base} with the journaled changes after its revision applied, in order. */
+    private static StateDocument replay(StateDocument base, List<StateDocument> records, int maxEvents, Journal journal) {
+        if (records.isEmpty() || base.revision() == null || base.events() == null) {
+            return base;
+        }
+        StateDocument last = base;
+        List<Event> events = new ArrayList<>(base.events());
+        for (StateDocument r : records) {
+            if (r.revision() <= last.revision() && last == base) {
+                // Written before state.json was last written whole (the journal was not emptied in time).
+                continue;
+            }
+            if (r.revision() != last.revision() + 1) {
+                throw Journal.corrupt(journal.path(), "jumps from revision " + last.revision() + " to " + r.revision());
+            }
+            events.addAll(0, r.events());
+            last = r;
+        }
+        if (last == base) {
+            return base;
+        }
+        List<Event> kept = events.size() > maxEvents ? events.subList(0, maxEvents) : events;
+        return new StateDocument(StateDocument.FORMAT, last.revision(), last.topologyRevision(), last.topology(), last.verdicts(),
+                last.routing(), last.memory(), last.lastEventSeq(), kept, last.savedAt());
     }
 
     private static Published restore(StateFile file, StateDocument doc, TopologyValidator validator, UnaryOperator<ControlState> settle) {
@@ -156,15 +213,30 @@ public final class StateStore implements AutoCloseable {
                 events = events.subList(0, maxEvents);
             }
             next = new Published(revision, topologyRevision, state, events, seq);
-            try {
-                file.write(document(next));
-            } catch (IOException e) {
-                throw new UncheckedIOException("state file " + file.path() + " could not be written; the change was not applied: " + e, e);
-            }
+            persist(next, fresh);
             current = next;
         }
         publish(next);
         return next;
+    }
+
+    /** Makes {@code next} durable: one journal record, or {@code state.json} written whole (and the journal emptied). */
+    private void persist(Published next, List<Event> fresh) {
+        if (written && journal.appendable() && journal.records() < journalLimit) {
+            try {
+                journal.append(document(next, fresh));
+                return;
+            } catch (IOException e) {
+                throw new UncheckedIOException("state journal " + journal.path() + " could not be written; the change was not applied: " + e, e);
+            }
+        }
+        try {
+            file.write(document(next, next.events()));
+        } catch (IOException e) {
+            throw new UncheckedIOException("state file " + file.path() + " could not be written; the change was not applied: " + e, e);
+        }
+        written = true;
+        journal.reset();
     }
 
     /** Completes when the revision passes {@code since} (at once if it already has). */
@@ -199,7 +271,7 @@ public final class StateStore implements AutoCloseable {
         }
     }
 
-    private static StateDocument document(Published p) {
+    private static StateDocument document(Published p, List<Event> events) {
         ControlState s = p.state();
         List<StateDocument.SavedVerdict> verdicts = new ArrayList<>();
         if (s.topology() != null) {
@@ -211,11 +283,27 @@ public final class StateStore implements AutoCloseable {
         RoutingDecision routing = s.routing();
         RoutingMemory memory = s.memory();
         return new StateDocument(StateDocument.FORMAT, p.revision(), p.topologyRevision(), s.topology(), verdicts, routing, memory,
-                p.lastEventSeq(), p.events(), java.time.Instant.now());
+                p.lastEventSeq(), events, java.time.Instant.now());
     }
 
+    /**
+     * Writes {@code state.json} whole and empties the journal, so that a clean stop leaves one
+     * self-contained file. A failure is only logged: the journal still holds every change.
+     */
     @Override
     public void close() {
+        synchronized (lock) {
+            if (written && journal.records() > 0) {
+                try {
+                    file.write(document(current, current.events()));
+                    journal.reset();
+                } catch (IOException | RuntimeException e) {
+                    LOG.warnf("State file %s could not be written on close (%s); %s keeps the changes since it was", file.path(), e,
+                            journal.path());
+                }
+            }
+            journal.close();
+        }
         file.close();
         for (Waiter w : waiters) {
             w.future().cancel(false);

@@ -19,10 +19,16 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -488,6 +494,42 @@ class ControlPlaneApiTest {
         agent().get("/api/v1/watch?since=" + rev + "&timeoutMs=999999999").then().statusCode(400).contentType(PROBLEM);
     }
 
+    @Test
+    void everyWaitingWatchIsAnsweredWithWhatTheChangeAnswered() throws Exception {
+        long rev = agent().get("/api/v1/state").jsonPath().getLong("revision");
+        ExecutorService proxies = Executors.newFixedThreadPool(3);
+        try {
+            List<CompletableFuture<Response>> watches = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                watches.add(CompletableFuture.supplyAsync(() -> agent().get("/api/v1/watch?since=" + rev + "&timeoutMs=60000"), proxies));
+            }
+            Awaitility.await("three watches waiting").atMost(Duration.ofSeconds(30)).until(() -> watchers() >= 3);
+
+            Response change = admin().contentType(ContentType.JSON).body("{\"adminState\": \"DRAIN\"}")
+                    .put("/api/v1/backends/" + f.b + "/admin-state");
+
+            assertEquals(200, change.statusCode());
+            for (CompletableFuture<Response> watch : watches) {
+                Response r = watch.get(30, TimeUnit.SECONDS);
+                assertEquals(200, r.statusCode());
+                assertTrue(r.contentType().startsWith("application/json"), r.contentType());
+                assertEquals(change.header("X-Dsha-Revision"), r.header("X-Dsha-Revision"));
+                assertEquals(change.header("ETag"), r.header("ETag"));
+                assertEquals("DRAIN", r.jsonPath().getString("topology.backends[1].adminState"));
+                assertEquals(change.asString(), r.asString(), "each watch carries the state the change answered with");
+            }
+        } finally {
+            proxies.shutdownNow();
+        }
+    }
+
+    /** Watch requests waiting for a change, from the metrics. */
+    private static double watchers() {
+        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        return metrics.lines().filter(l -> l.startsWith("dsha_watchers ")).mapToDouble(l -> Double.parseDouble(l.substring(l.indexOf(' ') + 1)))
+                .findFirst().orElse(0);
+    }
+
     // ---------- events ----------
 
     @Test
@@ -554,6 +596,14 @@ class ControlPlaneApiTest {
                 "dsha_backend_degraded{backend=\"" + f.a + "\"} 0.0")) {
             assertTrue(metrics.contains(name), name + " in\n" + metrics);
         }
+        // A change that leaves the verdicts alone leaves their gauges alone; the next verdict change moves them.
+        admin().contentType(ContentType.JSON).body("{\"adminState\": \"DRAIN\"}").put("/api/v1/backends/" + f.a + "/admin-state")
+                .then().statusCode(200);
+        assertTrue(given().get("/q/metrics").asString().contains("dsha_backend_verdict{backend=\"" + f.a + "\",status=\"UP\"} 1.0"));
+        settle("c1", f.a, "DOWN");
+        String after = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        assertTrue(after.contains("dsha_backend_verdict{backend=\"" + f.a + "\",status=\"DOWN\"} 1.0"), after);
+        assertTrue(after.contains("dsha_backend_verdict{backend=\"" + f.a + "\",status=\"UP\"} 0.0"), after);
         given().get("/q/openapi").then().statusCode(200)
                 .body(containsString("/api/v1/topology"))
                 .body(containsString("/api/v1/watch"));

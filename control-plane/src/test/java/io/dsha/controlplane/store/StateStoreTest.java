@@ -1,5 +1,6 @@
 package io.dsha.controlplane.store;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -31,7 +32,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The store against a real directory: atomic writes, the previous copy, restart, refusal, watchers. */
+/** The store against a real directory: atomic writes, the journal, the previous copy, restart, crash, refusal, watchers. */
 class StateStoreTest {
 
     private static final TopologyValidator VALIDATOR = new TopologyValidator(Validation.byProvider(HibernateValidator.class)
@@ -40,12 +41,52 @@ class StateStoreTest {
     @TempDir
     Path dir;
 
+    /** Where {@link #crashImage()} copies the state directory. */
+    @TempDir
+    Path crashed;
+
     private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
     private final DecisionEngine engine = new DecisionEngine(clock, 3);
     private StateStore store;
 
     private StateStore open() {
         return StateStore.open(dir, VALIDATOR, s -> engine.tick(s).state(), 100);
+    }
+
+    private StateStore open(int journalLimit) {
+        return StateStore.open(dir, VALIDATOR, s -> engine.tick(s).state(), 100, journalLimit);
+    }
+
+    /**
+     * The state directory as a crash of the process would leave it now (the open store writes nothing
+     * more to the copy: no clean close), opened as a restarted control plane would.
+     */
+    private StateStore crashImage() throws Exception {
+        for (String name : List.of("state.json", "state.json.prev", "state.journal")) {
+            if (Files.exists(dir.resolve(name))) {
+                Files.copy(dir.resolve(name), crashed.resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        return StateStore.open(crashed, VALIDATOR, s -> engine.tick(s).state(), 100);
+    }
+
+    private static void assertSameState(Published expected, Published actual) {
+        assertEquals(expected.revision(), actual.revision(), "revision");
+        assertEquals(expected.topologyRevision(), actual.topologyRevision(), "topologyRevision");
+        assertEquals(expected.state().topology(), actual.state().topology(), "topology");
+        assertEquals(expected.state().routing(), actual.state().routing(), "routing");
+        assertEquals(expected.state().memory(), actual.state().memory(), "memory");
+        assertEquals(expected.lastEventSeq(), actual.lastEventSeq(), "lastEventSeq");
+        assertEquals(expected.events(), actual.events(), "events");
+        for (String id : expected.state().health().keySet()) {
+            assertEquals(expected.state().health().get(id).status(), actual.state().health().get(id).status(), "verdict of " + id);
+            assertEquals(expected.state().health().get(id).since(), actual.state().health().get(id).since(), "verdict since of " + id);
+        }
+    }
+
+    private List<String> journalLines() throws Exception {
+        Path journal = dir.resolve("state.journal");
+        return Files.exists(journal) ? Files.readAllLines(journal) : List.of();
     }
 
     @AfterEach
@@ -102,6 +143,9 @@ class StateStoreTest {
         store = open();
         declare(Mode.ACTIVE_PASSIVE);
         declare(Mode.ACTIVE_ACTIVE);
+        // The second change went to the journal; a clean stop writes state.json whole over the first.
+        store.close();
+        store = null;
 
         String prev = Files.readString(dir.resolve("state.json.prev"));
         String cur = Files.readString(dir.resolve("state.json"));
@@ -115,8 +159,9 @@ class StateStoreTest {
         store = open();
         Published before = declare(Mode.ACTIVE_PASSIVE);
         String onDisk = Files.readString(dir.resolve("state.json"));
-        // A directory where the temp file must go makes the write fail, even for root.
+        // A directory where the temp file and the journal must go makes the write fail, even for root.
         Files.createDirectory(dir.resolve("state.json.tmp"));
+        Files.createDirectory(dir.resolve("state.journal"));
 
         assertThrows(UncheckedIOException.class, () -> declare(Mode.ACTIVE_ACTIVE));
 
@@ -219,5 +264,139 @@ class StateStoreTest {
         assertEquals(1, doc.get("format").asInt());
         assertEquals("ACTIVE_PASSIVE", doc.get("topology").get("mode").asText());
         assertEquals("2026-01-01T00:00:00Z", doc.get("verdicts").get(0).get("since").asText());
+    }
+
+    @Test
+    void aChangeAfterTheFirstIsOneJournalLineAndTheStateFileStaysAsItWas() throws Exception {
+        store = open();
+        Published first = declare(Mode.ACTIVE_PASSIVE);
+        byte[] whole = Files.readAllBytes(dir.resolve("state.json"));
+
+        Published p = up("a", "b");
+
+        assertArrayEquals(whole, Files.readAllBytes(dir.resolve("state.json")), "state.json is not rewritten for each change");
+        List<String> lines = journalLines();
+        assertEquals(1, lines.size(), "one line per change: " + lines);
+        assertTrue(lines.get(0).matches("[0-9a-f]{8} \\{.*\\}"), "a checksum, then the record on one line: " + lines.get(0));
+        var record = DshaJson.mapper().readTree(lines.get(0).substring(9));
+        assertEquals(p.revision(), record.get("revision").asLong());
+        // Only the events this change added, not the history before it.
+        assertTrue(p.lastEventSeq() > first.lastEventSeq(), "the change made events");
+        assertEquals(p.lastEventSeq() - first.lastEventSeq(), record.get("events").size(), "only the new events: " + record);
+        for (var e : record.get("events")) {
+            assertTrue(e.get("seq").asLong() > first.lastEventSeq(), "an event from before the change: " + e);
+        }
+    }
+
+    @Test
+    void whatACrashLeavesComesBackAsAcknowledged() throws Exception {
+        store = open();
+        declare(Mode.ACTIVE_PASSIVE);
+        up("a", "b");
+        declare(Mode.ACTIVE_ACTIVE);
+        clock.advance(java.time.Duration.ofSeconds(1));
+        Published last = declare(Mode.ACTIVE_PASSIVE);
+        assertEquals(4, last.revision());
+        assertEquals(3, journalLines().size(), "three changes after the first are journaled");
+
+        try (StateStore restarted = crashImage()) {
+            assertSameState(last, restarted.current());
+        }
+    }
+
+    @Test
+    void theJournalIsFoldedIntoTheStateFileEveryLimitChanges() throws Exception {
+        store = open(2);
+        declare(Mode.ACTIVE_PASSIVE);
+        up("a", "b");
+        declare(Mode.ACTIVE_ACTIVE);
+        assertEquals(2, journalLines().size());
+        assertTrue(Files.readString(dir.resolve("state.json")).contains("\"revision\" : 1"));
+
+        Published p = declare(Mode.ACTIVE_PASSIVE);
+
+        assertEquals(List.of(), journalLines(), "the journal is emptied once state.json holds everything");
+        assertTrue(Files.readString(dir.resolve("state.json")).contains("\"revision\" : " + p.revision()));
+        assertTrue(Files.readString(dir.resolve("state.json.prev")).contains("\"revision\" : 1"), "the previous copy is kept");
+        Published next = declare(Mode.ACTIVE_ACTIVE);
+        assertEquals(1, journalLines().size(), "journaling goes on after the fold");
+        try (StateStore restarted = crashImage()) {
+            assertSameState(next, restarted.current());
+        }
+    }
+
+    @Test
+    void aTornLastLineIsDroppedAndCutOffBeforeTheNextChange() throws Exception {
+        store = open();
+        declare(Mode.ACTIVE_PASSIVE);
+        Published acknowledged = up("a", "b");
+        store.close();
+        store = null;
+        // A crash in the middle of an append (never acknowledged) leaves part of a line.
+        Files.copy(dir.resolve("state.json"), crashed.resolve("state.json"));
+        Files.writeString(crashed.resolve("state.journal"), "0badc0de {\"format\":1,\"revision\":");
+
+        try (StateStore restarted = StateStore.open(crashed, VALIDATOR, s -> engine.tick(s).state(), 100)) {
+            assertSameState(acknowledged, restarted.current());
+            Published next = restarted.update(null, s -> engine.applyTopology(s, topology(Mode.ACTIVE_ACTIVE)));
+            List<String> lines = Files.readAllLines(crashed.resolve("state.journal"));
+            assertEquals(1, lines.size(), "the torn part is gone, the new change is whole: " + lines);
+            assertTrue(lines.get(0).contains("\"revision\":" + next.revision()), lines.get(0));
+        }
+    }
+
+    @Test
+    void aDamagedLineFollowedByOthersIsRefusedAndLeftAlone() throws Exception {
+        store = open();
+        declare(Mode.ACTIVE_PASSIVE);
+        up("a", "b");
+        declare(Mode.ACTIVE_ACTIVE);
+        List<String> lines = journalLines();
+        assertEquals(2, lines.size());
+        Files.copy(dir.resolve("state.json"), crashed.resolve("state.json"));
+        String damaged = lines.get(0).replace("ACTIVE_PASSIVE", "ACTIVE_PASSIVF") + "\n" + lines.get(1) + "\n";
+        Files.writeString(crashed.resolve("state.journal"), damaged);
+
+        StateFileException e = assertThrows(StateFileException.class,
+                () -> StateStore.open(crashed, VALIDATOR, s -> engine.tick(s).state(), 100));
+
+        assertTrue(e.getMessage().contains(crashed.resolve("state.journal").toString()), e.getMessage());
+        assertTrue(e.getMessage().contains("line 1") && e.getMessage().contains("checksum"), e.getMessage());
+        assertTrue(e.getMessage().contains("will not start over it"), e.getMessage());
+        assertEquals(damaged, Files.readString(crashed.resolve("state.journal")), "the journal is left exactly as it was");
+    }
+
+    @Test
+    void aJournalWithoutItsStateFileIsRefused() throws Exception {
+        store = open();
+        declare(Mode.ACTIVE_PASSIVE);
+        up("a", "b");
+        Files.copy(dir.resolve("state.journal"), crashed.resolve("state.journal"));
+
+        StateFileException e = assertThrows(StateFileException.class,
+                () -> StateStore.open(crashed, VALIDATOR, s -> engine.tick(s).state(), 100));
+
+        assertTrue(e.getMessage().contains("state.json") && e.getMessage().contains("is missing"), e.getMessage());
+        assertTrue(Files.exists(crashed.resolve("state.journal")));
+    }
+
+    @Test
+    void aWholeWriteThatFailsChangesNothing() throws Exception {
+        store = open(1);
+        declare(Mode.ACTIVE_PASSIVE);
+        Published before = up("a", "b");
+        String onDisk = Files.readString(dir.resolve("state.json"));
+        List<String> journaled = journalLines();
+        // The next change must be written whole (the journal is at its limit): make that fail.
+        Files.createDirectory(dir.resolve("state.json.tmp"));
+
+        assertThrows(UncheckedIOException.class, () -> declare(Mode.ACTIVE_ACTIVE));
+
+        assertSame(before, store.current());
+        assertEquals(onDisk, Files.readString(dir.resolve("state.json")));
+        assertEquals(journaled, journalLines(), "the journal still holds the last acknowledged change");
+        try (StateStore restarted = crashImage()) {
+            assertSameState(before, restarted.current());
+        }
     }
 }
