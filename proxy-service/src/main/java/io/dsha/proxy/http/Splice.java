@@ -6,7 +6,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpObjectDecoder;
@@ -19,13 +18,12 @@ import io.netty.util.ReferenceCountUtil;
  * reads the other writes, without a copy; a side whose peer cannot keep up stops reading until it
  * drains; when either closes, the other closes after its pending writes.
  */
-final class Splice extends ChannelInboundHandlerAdapter {
+final class Splice extends BytePipe {
 
-    private final Channel peer;
     private final Runnable onClose;
 
     private Splice(Channel peer, Runnable onClose) {
-        this.peer = peer;
+        super(peer);
         this.onClose = onClose;
     }
 
@@ -65,28 +63,7 @@ final class Splice extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(msg); // the empty end the HTTP decoder gives the 101
             return;
         }
-        peer.write(bytes, peer.voidPromise());
-        if (!peer.isWritable()) {
-            // Stop reading first: the flush may drain the peer at once, and its writability event must find reading off.
-            ctx.channel().config().setAutoRead(false);
-            peer.flush();
-            if (peer.isWritable()) {
-                ctx.channel().config().setAutoRead(true);
-            }
-        }
-    }
-
-    @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) {
-        peer.flush();
-    }
-
-    @Override
-    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        if (ctx.channel().isWritable()) {
-            peer.config().setAutoRead(true);
-        }
-        ctx.fireChannelWritabilityChanged();
+        pass(ctx, bytes);
     }
 
     @Override

@@ -5,7 +5,6 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 
@@ -17,15 +16,14 @@ import io.netty.channel.socket.DuplexChannel;
  * side (half-close) becomes a FIN towards the peer once everything before it was written; a
  * close or error closes the peer after its pending writes.
  */
-final class Relay extends ChannelInboundHandlerAdapter {
+final class Relay extends io.dsha.proxy.http.BytePipe {
 
     private final Session session;
-    private final Channel peer;
     private final boolean fromClient;
 
     Relay(Session session, Channel peer, boolean fromClient) {
+        super(peer);
         this.session = session;
-        this.peer = peer;
         this.fromClient = fromClient;
     }
 
@@ -33,30 +31,7 @@ final class Relay extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf bytes = (ByteBuf) msg;
         session.relayed(fromClient, bytes.readableBytes());
-        peer.write(bytes, peer.voidPromise());
-        if (!peer.isWritable()) {
-            // Stop reading first: the flush may drain the peer at once, and the writability event it
-            // fires then (synchronously) must find reading already off, or it would be lost.
-            ctx.channel().config().setAutoRead(false);
-            peer.flush();
-            if (peer.isWritable()) {
-                ctx.channel().config().setAutoRead(true);
-            }
-        }
-    }
-
-    @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) {
-        peer.flush();
-    }
-
-    /** This channel drained below its low-water mark: the peer, which writes into it, may read again. */
-    @Override
-    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        if (ctx.channel().isWritable()) {
-            peer.config().setAutoRead(true);
-        }
-        ctx.fireChannelWritabilityChanged();
+        pass(ctx, bytes);
     }
 
     @Override
