@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # How fast a routing change reaches every watching proxy (see bench/README.md, "Propagation").
 #
-#   bench/propagation.sh [--proxies 3] [--changes 200] [--interval-ms 75] [--backend a]
+#   bench/propagation.sh [--proxies 3] [--changes 200] [--warmup-changes 100] [--interval-ms 75] [--backend a]
 #                        [--java-opts "..."] [--cp-state-parent DIR] [--results FILE] [--keep]
 #
 # Starts two NGINX stand-ins, one control plane and N proxies (plain HTTP, one event loop each,
@@ -22,6 +22,7 @@ RESULTS="${RESULTS:-$ROOT/bench/results/propagation.md}"   # the report; the pai
 # ---- parameters (flags override the environment) -------------------------------------------------
 PROXIES="${PROXIES:-3}"              # watching proxies
 CHANGES="${CHANGES:-200}"            # routing changes made
+WARMUP_CHANGES="${WARMUP_CHANGES-100}"   # changes made first at the same pace and not measured (JIT of every JVM involved); 0 for a cold start
 INTERVAL_MS="${INTERVAL_MS:-75}"     # one change every this many ms (never before the previous answer)
 BACKEND="${BACKEND:-a}"              # whose admin state alternates DRAIN / ENABLED
 JAVA_OPTS="${JAVA_OPTS:--Xms512m -Xmx512m -XX:+UseG1GC}"   # each proxy, as in bench/run.sh (the control plane gets -Xmx256m)
@@ -34,6 +35,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --proxies) PROXIES="$2"; shift 2 ;;
     --changes) CHANGES="$2"; shift 2 ;;
+    --warmup-changes) WARMUP_CHANGES="$2"; shift 2 ;;
     --interval-ms) INTERVAL_MS="$2"; shift 2 ;;
     --backend) BACKEND="$2"; shift 2 ;;
     --java-opts) JAVA_OPTS="$2"; shift 2 ;;
@@ -50,6 +52,7 @@ done
 check_count "$PROXIES" "--proxies"
 check_count "$CHANGES" "--changes"
 check_count "$INTERVAL_MS" "--interval-ms"
+[[ "$WARMUP_CHANGES" =~ ^[0-9]+$ ]] || die "--warmup-changes is a count (0 or more); got '$WARMUP_CHANGES'"
 case "$BACKEND" in a|b) ;; *) die "--backend is a or b" ;; esac
 needs nginx:nginx curl:curl
 need_jars
@@ -117,9 +120,9 @@ log "all $PROXIES proxies ready at revision $REV0"
 
 # ---- the changes ------------------------------------------------------------------------------------------
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
-DRIVER_CMD=(java -Xmx64m "$ROOT/bench/tools/RoutingChanges.java" "$CP_URL" "$ADMIN_TOKEN" "$BACKEND" "$CHANGES" "$INTERVAL_MS" "$RUN/changes.csv")
-log "making $CHANGES changes, one every $INTERVAL_MS ms (backend $BACKEND: DRAIN / ENABLED)"
-( sleep $(( CHANGES * INTERVAL_MS / 2000 + 3 )); top -b -n 2 -d 1 -w 200 > "$RUN/top-during.txt" 2>&1 ) &
+DRIVER_CMD=(java -Xmx64m "$ROOT/bench/tools/RoutingChanges.java" "$CP_URL" "$ADMIN_TOKEN" "$BACKEND" "$CHANGES" "$INTERVAL_MS" "$RUN/changes.csv" "$WARMUP_CHANGES")
+log "making $WARMUP_CHANGES warm-up changes, then $CHANGES measured ones, one every $INTERVAL_MS ms (backend $BACKEND: DRAIN / ENABLED)"
+( sleep $(( (WARMUP_CHANGES + CHANGES / 2) * INTERVAL_MS / 1000 + 3 )); top -b -n 2 -d 1 -w 200 > "$RUN/top-during.txt" 2>&1 ) &
 TOP_PID=$!
 PIDS+=("$TOP_PID")
 "${DRIVER_CMD[@]}" 2> "$RUN/driver.err" || { cat "$RUN/driver.err" >&2; die "the changes were not all accepted"; }
@@ -214,8 +217,9 @@ OTHERS="$(awk -v ours=" ${PIDS[*]} " '/^top - / { f++ } f == 2 && $1 ~ /^[0-9]+$
   echo "# Propagation of a routing change to $PROXIES watching proxies — $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo
   echo "$CHANGES changes (backend \`$BACKEND\` alternately DRAIN and ENABLED: each one changes the routing decision), one every $INTERVAL_MS ms,"
+  echo "after $WARMUP_CHANGES warm-up changes made the same way and not counted (0: every JVM measured from cold; see --warmup-changes),"
   echo "$PROXIES proxies long-polling \`/api/v1/watch\`. Delay = from the moment the change was **sent** to the control plane"
-  echo "(\`Instant.now()\` just before \`HttpClient.send\`) to the proxy's \`Adopted revision N\` log line (logged right after the"
+  echo "(\`Instant.now()\` just before the request is written to the driver's keep-alive socket) to the proxy's \`Adopted revision N\` log line (logged right after the"
   echo "routing table swap; microsecond timestamps). A proxy that received a later snapshot first counts as having adopted the"
   echo "change then ($SKIPPED of $(( CHANGES * PROXIES )) pairs)."
   echo
