@@ -39,7 +39,7 @@ CHECK_INTERVAL_MS="${CHECK_INTERVAL_MS:-500}" # our topology's health check (HAP
 CHECK_TIMEOUT_MS="${CHECK_TIMEOUT_MS:-250}"
 CHECK_RISE="${CHECK_RISE:-2}"
 CHECK_FALL="${CHECK_FALL:-2}"
-JAVA_OPTS="${JAVA_OPTS:--Xms512m -Xmx512m -XX:+UseG1GC}"   # our proxy (control plane and checker: -Xmx256m)
+JAVA_OPTS="${JAVA_OPTS:--Xms512m -Xmx512m -XX:+UseSerialGC -XX:MaxNewSize=48m}"   # our proxy (control plane and checker: -Xmx256m)
 REPEAT="${REPEAT:-1}"                         # runs per fault and subject (the charts show the first)
 KEEP="${KEEP:-0}"
 

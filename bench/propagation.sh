@@ -25,7 +25,7 @@ CHANGES="${CHANGES:-200}"            # routing changes made
 WARMUP_CHANGES="${WARMUP_CHANGES-100}"   # changes made first at the same pace and not measured (JIT of every JVM involved); 0 for a cold start
 INTERVAL_MS="${INTERVAL_MS:-75}"     # one change every this many ms (never before the previous answer)
 BACKEND="${BACKEND:-a}"              # whose admin state alternates DRAIN / ENABLED
-JAVA_OPTS="${JAVA_OPTS:--Xms512m -Xmx512m -XX:+UseG1GC}"   # each proxy, as in bench/run.sh (the control plane gets -Xmx256m)
+JAVA_OPTS="${JAVA_OPTS:--Xms512m -Xmx512m -XX:+UseSerialGC -XX:MaxNewSize=48m}"   # each proxy, as in bench/run.sh (the control plane gets -Xmx256m)
 KEEP="${KEEP:-0}"                    # 1: keep the run directory (logs, configs, CSVs)
 GOAL_MS="${GOAL_MS:-50}"             # the goal: p99 of the delay at most this
 CP_STATE_PARENT="${CP_STATE_PARENT:-}"   # where the control plane's state directory is made (default: in the run directory)

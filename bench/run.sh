@@ -29,7 +29,7 @@ ALSO_THREADS="${ALSO_THREADS-2}"     # further thread counts to report ("" for n
 SCENARIOS="${SCENARIOS:-http tls http-4k tls-4k passthrough}"   # HTTP, TLS termination (6-byte and 4 KiB bodies), TLS passthrough by SNI
 CONNECTIONS="${CONNECTIONS:-64}"     # wrk -c
 WRK_THREADS="${WRK_THREADS:-2}"      # wrk -t
-JAVA_OPTS="${JAVA_OPTS:--Xms512m -Xmx512m -XX:+UseG1GC}"   # for our proxy (the control plane gets -Xmx256m)
+JAVA_OPTS="${JAVA_OPTS:--Xms512m -Xmx512m -XX:+UseSerialGC -XX:MaxNewSize=48m}"   # for our proxy (the control plane gets -Xmx256m)
 PROFILE="${PROFILE:-0}"              # 1: JFR recording of our proxy (first thread count, HTTP and TLS), summarised in the report
 KEEP="${KEEP:-0}"                    # 1: keep the run directory (logs, configs, certificate)
 WAIT_IDLE="${WAIT_IDLE:-0}"          # before each measurement, wait up to this many seconds for other processes to go quiet

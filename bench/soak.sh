@@ -30,7 +30,7 @@ MODE="${MODE:-http}"                 # soak over plain HTTP or TLS termination (
 CONNECTIONS="${CONNECTIONS:-64}"     # wrk -c
 WRK_THREADS="${WRK_THREADS:-2}"      # wrk -t
 EVENT_LOOPS="${EVENT_LOOPS:-1}"      # dsha.event-loops
-JAVA_OPTS="${JAVA_OPTS:--Xms512m -Xmx512m -XX:+UseG1GC}"   # our proxy, as in bench/run.sh (the control plane gets -Xmx256m)
+JAVA_OPTS="${JAVA_OPTS:--Xms512m -Xmx512m -XX:+UseSerialGC -XX:MaxNewSize=48m}"   # our proxy, as in bench/run.sh (the control plane gets -Xmx256m)
 PHASES="${PHASES:-soak slow}"
 SLOW_CLIENTS="${SLOW_CLIENTS:-500}"
 SLOW_DURATION="${SLOW_DURATION:-60s}"
