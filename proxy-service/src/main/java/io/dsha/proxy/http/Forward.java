@@ -321,9 +321,7 @@ final class Forward implements BackendPool.Lease {
 
     void backendWritabilityChanged() {
         updateClientRead();
-        if (responded && upstream != null && client.isWritable()) {
-            upstream.channel.config().setAutoRead(true);
-        }
+        clientWritabilityChanged();
     }
 
     /** The client's connection drained: the backend may send more of its response. */

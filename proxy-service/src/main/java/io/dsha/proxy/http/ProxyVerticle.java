@@ -2,7 +2,6 @@ package io.dsha.proxy.http;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -18,8 +17,6 @@ import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.stream.ChunkedWriteHandler;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Promise;
 import io.vertx.core.impl.ContextInternal;
@@ -101,12 +98,7 @@ final class ProxyVerticle extends AbstractVerticle implements ListenerVerticle {
             path.metrics.connectionClosed();
         });
         ChannelPipeline p = channel.pipeline();
-        for (String name : p.names()) {
-            ChannelHandler h = p.get(name);
-            if (h instanceof ChunkedWriteHandler || h instanceof IdleStateHandler) {
-                p.remove(h);
-            }
-        }
+        ListenerVerticle.takeOver(p);
         if (ssl != null) {
             p.replace(vertxHandler.handler(), "tls", ssl.newHandler(channel.alloc()));
             p.addLast("alpn", new ApplicationProtocolNegotiationHandler(ApplicationProtocolNames.HTTP_1_1) {

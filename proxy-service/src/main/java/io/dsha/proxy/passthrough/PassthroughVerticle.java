@@ -18,8 +18,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
-import io.netty.handler.stream.ChunkedWriteHandler;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Context;
 import io.vertx.core.Promise;
@@ -178,7 +176,7 @@ public final class PassthroughVerticle extends AbstractVerticle implements Liste
         sessions.add(session);
         backend.pipeline().replace(backend.pipeline().first(), "dsha-relay", new Relay(session, channel, false));
         channel.pipeline().replace(hello, "dsha-relay", new Relay(session, backend, true));
-        bare(channel);
+        ListenerVerticle.takeOver(channel.pipeline());
         long idle = settings.idleTimeout().toNanos();
         if (idle > 0) {
             session.closeWhenIdle(idle);
@@ -199,16 +197,6 @@ public final class PassthroughVerticle extends AbstractVerticle implements Liste
     /** A backend channel's handler until it is connected; the relay replaces it. */
     @ChannelHandler.Sharable
     private static final class Connecting extends ChannelInboundHandlerAdapter {
-    }
-
-    /** Only the relay handles the bytes: Vert.x's handlers for its own streams (chunked writes, idle timer) go. */
-    private static void bare(Channel channel) {
-        for (String name : channel.pipeline().names()) {
-            ChannelHandler h = channel.pipeline().get(name);
-            if (h instanceof ChunkedWriteHandler || h instanceof IdleStateHandler) {
-                channel.pipeline().remove(h);
-            }
-        }
     }
 
     /**
