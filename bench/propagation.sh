@@ -53,6 +53,7 @@ check_count "$PROXIES" "--proxies"
 check_count "$CHANGES" "--changes"
 check_count "$INTERVAL_MS" "--interval-ms"
 [[ "$WARMUP_CHANGES" =~ ^[0-9]+$ ]] || die "--warmup-changes is a count (0 or more); got '$WARMUP_CHANGES'"
+WARMUP_CHANGES=$(( WARMUP_CHANGES + WARMUP_CHANGES % 2 ))   # even, as the driver makes it: the measured changes start with DRAIN
 case "$BACKEND" in a|b) ;; *) die "--backend is a or b" ;; esac
 needs nginx:nginx curl:curl
 need_jars

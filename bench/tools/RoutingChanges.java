@@ -149,8 +149,8 @@ public final class RoutingChanges {
             }
             ByteArrayOutputStream answer = new ByteArrayOutputStream();
             if (chunked) {
-                for (long size = Long.parseLong(line().split(";")[0].trim(), 16); size > 0; size = Long.parseLong(line().split(";")[0].trim(), 16)) {
-                    answer.write(in.readNBytes((int) size));
+                for (int size = chunkSize(); size > 0; size = chunkSize()) {
+                    answer.write(in.readNBytes(size));
                     line();
                 }
                 while (!line().isEmpty()) {
@@ -164,6 +164,11 @@ public final class RoutingChanges {
                 close();
             }
             return new Reply(code, revision, answer.toString(StandardCharsets.UTF_8), sent, accepted);
+        }
+
+        /** The size line of a chunk (extensions after ';' ignored). */
+        private int chunkSize() throws IOException {
+            return Integer.parseInt(line().split(";")[0].trim(), 16);
         }
 
         private String line() throws IOException {
