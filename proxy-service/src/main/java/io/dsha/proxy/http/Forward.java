@@ -288,8 +288,9 @@ final class Forward implements BackendPool.Lease {
             } else {
                 headers.remove(HttpHeaderNames.CONTENT_LENGTH);
             }
-            ch.writeAndFlush(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, req.method(), req.uri(), body.retainedDuplicate(), headers,
+            ch.write(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, req.method(), req.uri(), body.retainedDuplicate(), headers,
                     EmptyHttpHeaders.INSTANCE), ch.voidPromise());
+            loop.flushSoon(ch);
             upstreamReady = true;
             return;
         }
@@ -520,7 +521,8 @@ final class Forward implements BackendPool.Lease {
                     ((LastHttpContent) c).trailingHeaders());
             head = null;
         }
-        ChannelFuture written = client.writeAndFlush(out);
+        ChannelFuture written = client.write(out);
+        loop.flushSoon(client);
         if (!h2 && !(keepAlive && requestEnded)) {
             written.addListener(ChannelFutureListener.CLOSE);
         }

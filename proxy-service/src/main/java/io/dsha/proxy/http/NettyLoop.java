@@ -14,6 +14,9 @@ final class NettyLoop {
     final boolean tls;
     final Deadlines requestDeadlines;
     final Deadlines firstByteDeadlines;
+    /** Connections written to during this run of the event loop, flushed together once its I/O is handled. */
+    private final java.util.ArrayList<io.netty.channel.Channel> toFlush = new java.util.ArrayList<>();
+    private final Runnable flushAll = this::flushAll;
     /** The routing decision whose DOWN backends were last looked for among the requests awaiting an answer. */
     private RoutingTable lookedAt;
 
@@ -23,6 +26,28 @@ final class NettyLoop {
         this.tls = tls;
         this.requestDeadlines = new Deadlines(path.requestTimeoutMs);
         this.firstByteDeadlines = new Deadlines(path.firstByteTimeoutMs);
+    }
+
+    /**
+     * Flushes {@code ch} once the event loop has handled every connection ready in this round: the
+     * writes of a round leave in one burst (see BENCHMARKS.md, "Batched flushes").
+     */
+    void flushSoon(io.netty.channel.Channel ch) {
+        int n = toFlush.size();
+        if (n == 0) {
+            ch.eventLoop().execute(flushAll);
+        } else if (toFlush.get(n - 1) == ch) {
+            return;
+        }
+        toFlush.add(ch);
+    }
+
+    private void flushAll() {
+        // A flush may complete a write whose listener writes again: what is added meanwhile is flushed in this pass.
+        for (int i = 0; i < toFlush.size(); i++) {
+            toFlush.get(i).flush();
+        }
+        toFlush.clear();
     }
 
     /** Expires timeouts, and hands on requests stuck at a backend declared DOWN; called by the event loop's periodic tick. */
