@@ -117,23 +117,17 @@ public final class RoutingTable {
      * the end: they are tried only when nothing else is left.
      */
     public List<Target> candidates(BalancePolicy policy, long nowNanos, int maxAttempts) {
-        List<Target> order = new ArrayList<>(active.size() + others.size());
-        if (!active.isEmpty()) {
-            int first = snapshot.topology().mode() == Mode.ACTIVE_ACTIVE && active.size() > 1 ? pick(policy, nowNanos) : 0;
-            for (int i = 0; i < active.size(); i++) {
-                order.add(active.get((first + i) % active.size()));
-            }
-        }
-        order.addAll(others);
-        List<Target> result = new ArrayList<>(Math.min(order.size(), maxAttempts));
-        for (Target t : order) {
-            if (result.size() < maxAttempts && !t.ejected(nowNanos)) {
-                result.add(t);
-            }
-        }
-        for (Target t : order) {
-            if (result.size() < maxAttempts && t.ejected(nowNanos)) {
-                result.add(t);
+        int first = !active.isEmpty() && snapshot.topology().mode() == Mode.ACTIVE_ACTIVE && active.size() > 1 ? pick(policy, nowNanos) : 0;
+        int all = active.size() + others.size();
+        List<Target> result = new ArrayList<>(Math.min(all, maxAttempts));
+        // In order (the active ones from the one picked, then the others), those not ejected first.
+        for (int pass = 0; pass < 2; pass++) {
+            boolean ejected = pass == 1;
+            for (int i = 0; i < all && result.size() < maxAttempts; i++) {
+                Target t = i < active.size() ? active.get((first + i) % active.size()) : others.get(i - active.size());
+                if (t.ejected(nowNanos) == ejected) {
+                    result.add(t);
+                }
             }
         }
         return result;

@@ -9,12 +9,10 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.timeout.IdleStateEvent;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
 import java.util.IdentityHashMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 /**
@@ -61,7 +59,7 @@ final class BackendPool {
             protected void initChannel(Channel ch) {
                 ch.pipeline().addLast("codec", new HttpClientCodec(8192, headerLimit, 8192, false, false));
                 if (idleTimeoutMs > 0) {
-                    ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, idleTimeoutMs, TimeUnit.MILLISECONDS));
+                    ch.pipeline().addLast("idle", new IdleCloser(idleTimeoutMs));
                 }
                 ch.pipeline().addLast("upstream", new Upstream(BackendPool.this));
             }

@@ -10,7 +10,6 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpObjectDecoder;
 import io.netty.handler.codec.http.HttpObjectEncoder;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 
 /**
@@ -51,7 +50,7 @@ final class Splice extends BytePipe {
                 } else if (h instanceof HttpClientCodec codec) {
                     codec.removeOutboundHandler();
                 }
-            } else if (h instanceof HttpObjectDecoder || h instanceof HttpClientCodec || h instanceof IdleStateHandler) {
+            } else if (h instanceof HttpObjectDecoder || h instanceof HttpClientCodec || h instanceof IdleCloser) {
                 p.remove(h);
             }
         }

@@ -117,11 +117,20 @@ public final class ProxyMetrics {
     }
 
     public void upstreamLatency(String backend, long nanos) {
-        latency.computeIfAbsent(backend, b -> Timer.builder("dsha.proxy.upstream")
+        Timer timer = latency.get(backend);
+        if (timer == null) {
+            timer = latency(backend);
+        }
+        timer.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    private Timer latency(String backend) {
+        // Made once per backend; the lookup above stays free of the capturing lambda's allocation on every request.
+        return latency.computeIfAbsent(backend, b -> Timer.builder("dsha.proxy.upstream")
                 .description("Time from the request to the backend's response headers")
                 .tag("backend", b)
                 .publishPercentileHistogram()
-                .register(registry)).record(nanos, TimeUnit.NANOSECONDS);
+                .register(registry));
     }
 
     public Tcp tcp(String backend) {

@@ -169,6 +169,25 @@ class BackendPoolTest {
         assertTrue(leases.stream().allMatch(r -> r.got.isEmpty()));
     }
 
+    @Test
+    void aConnectionSilentForTheIdleTimeoutIsClosedAndLeavesThePool() throws Exception {
+        BackendPool idling = onLoop(() -> new BackendPool(new Bootstrap().group(loop).channel(NioSocketChannel.class), 2, 8192, 300));
+        Recorder a = new Recorder();
+        run(() -> idling.acquire(target, a));
+        await().atMost(Duration.ofSeconds(5)).until(() -> a.got.size() == 1 && accepted.size() == 1);
+        BackendPool.Upstream c = a.got.get(0);
+        run(() -> idling.release(c, true));
+        // The backend sees the proxy's side close (end of stream), and the pool makes a new connection next time.
+        accepted.get(0).setSoTimeout(5000);
+        assertEquals(-1, accepted.get(0).getInputStream().read());
+        await().atMost(Duration.ofSeconds(5)).until(() -> !c.channel.isOpen());
+        Recorder b = new Recorder();
+        run(() -> idling.acquire(target, b));
+        await().atMost(Duration.ofSeconds(5)).until(() -> b.got.size() == 1);
+        assertNotSame(c, b.got.get(0));
+        run(() -> idling.close());
+    }
+
     private void run(Runnable r) {
         onLoop(() -> {
             r.run();
