@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Side-by-side throughput of the datastack-ha proxy and HAProxy 2.6 on loopback (see bench/README.md).
 #
-#   bench/run.sh [--scenarios "http tls passthrough"] [--duration 10s] [--warmup 20s] [--threads 1]
-#                [--also-threads 2] [--connections 64] [--wrk-threads 2] [--java-opts "..."]
+#   bench/run.sh [--scenarios "http tls passthrough"] [--duration 10s] [--rounds 3] [--warmup 20s]
+#                [--threads 1] [--also-threads 2] [--connections 64] [--wrk-threads 2] [--java-opts "..."]
 #                [--wait-idle 0] [--profile] [--keep]
 #
 # Starts two NGINX stand-in backends (plain HTTP, and HTTPS for passthrough), the control plane,
-# HAProxy and our proxy (one at a time; HAProxy in mode tcp with SNI routing for passthrough),
-# runs wrk against each, prints a markdown table and writes it, with every configuration and
+# then per scenario HAProxy and our proxy side by side (HAProxy in mode tcp with SNI routing for
+# passthrough), warms both, and measures them in turn, --rounds times each (the medians are
+# reported, every round too); prints a markdown table and writes it, with every configuration and
 # command line used, to bench/results/latest.md (with --profile: latest-profile.md). Everything
 # listens on 127.0.0.1; every process started here is stopped on exit.
 # Needs: haproxy nginx wrk openssl curl (Debian packages), a JDK 17.
@@ -22,6 +23,7 @@ RESULTS="$ROOT/bench/results/latest.md"
 
 # ---- parameters (flags override the environment) -------------------------------------------------
 DURATION="${DURATION:-10s}"          # each measured wrk run
+ROUNDS="${ROUNDS:-3}"                # measured runs per subject and scenario, HAProxy's and ours alternating; medians reported
 WARMUP="${WARMUP:-20s}"              # wrk run before measuring our proxy (JIT); others get WARMUP_NATIVE
 WARMUP_NATIVE="${WARMUP_NATIVE:-2s}" # warm-up of NGINX / HAProxy (connections, TLS sessions, caches)
 THREADS="${THREADS:-1}"              # HAProxy nbthread = our dsha.event-loops (the main comparison)
@@ -38,6 +40,7 @@ usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) DURATION="$2"; shift 2 ;;
+    --rounds) ROUNDS="$2"; shift 2 ;;
     --warmup) WARMUP="$2"; shift 2 ;;
     --threads) THREADS="$2"; shift 2 ;;
     --also-threads) ALSO_THREADS="$2"; shift 2 ;;
@@ -66,7 +69,7 @@ done
 for sc in $SCENARIOS; do
   case "$sc" in http|tls|http-4k|tls-4k|passthrough) ;; *) die "a scenario is http, tls, http-4k, tls-4k or passthrough; got '$sc'" ;; esac
 done
-for n in "$THREADS" $ALSO_THREADS "$CONNECTIONS" "$WRK_THREADS"; do
+for n in "$THREADS" $ALSO_THREADS "$CONNECTIONS" "$WRK_THREADS" "$ROUNDS"; do
   [[ "$n" =~ ^[1-9][0-9]*$ ]] || die "thread and connection counts are positive integers; got '$n'"
 done
 seconds() { local d="$1"; case "$d" in *h) echo $(( ${d%h} * 3600 ));; *m) echo $(( ${d%m} * 60 ));; *s) echo "${d%s}";; *) echo "$d";; esac; }
@@ -364,9 +367,8 @@ BUSY_TOPS=()
 ERROR_NOTES=()
 BUSY_NOTES=()
 declare -A RPS_OF
-measure() {   # measure KEY SCENARIO THREADS URL WARMUP SUBJECT_PID
-  local key="$1" scenario="$2" threads="$3" url="$4" warm="$5" subject="$6"
-  log "$scenario (threads $threads): warm-up $warm, then $DURATION"
+warm_up() {   # warm_up KEY URL WARMUP SUBJECT_PID: load that is not measured
+  local key="$1" url="$2" warm="$3" subject="$4"
   if [ "$subject" = "${PROXY_PID:-}" ]; then
     # A short run first: its 64 connections close at its end, so the JIT has seen connections open
     # and close before it compiles the code that is measured (otherwise the first close after the
@@ -374,17 +376,21 @@ measure() {   # measure KEY SCENARIO THREADS URL WARMUP SUBJECT_PID
     run_wrk "$url" 3s "$RUN/wrk-$key-warmup-churn.txt"
   fi
   run_wrk "$url" "$warm" "$RUN/wrk-$key-warmup.txt"
+}
+WINDOWS=()     # scenario|threads|rps|p50|p99|errors|cpu_us|others|key|round: every measured run
+window() {   # window KEY ROUND SCENARIO THREADS URL SUBJECT_PID: one measured wrk run of DURATION
+  local key="$1" round="$2" scenario="$3" threads="$4" url="$5" subject="$6"
   wait_quiet
   local b0 o0 r0 s0 t0 b1 o1 r1 s1 t1 others cpu_us requests from to
   from="$(date +%H:%M:%S.%3N)"
   b0=$(busy_ticks); o0=$(our_ticks); s0=$(ticks_of "$subject"); reaped_ticks r0; t0=$(date +%s%N)
-  ( sleep $(( $(seconds "$DURATION") / 2 )); top -b -c -n 2 -d 1 -w 220 > "$RUN/top-$key.txt" 2>/dev/null ) &
+  ( sleep $(( $(seconds "$DURATION") / 2 )); top -b -c -n 2 -d 1 -w 220 > "$RUN/top-$key-r$round.txt" 2>/dev/null ) &
   local top_pid=$!
-  run_wrk "$url" "$DURATION" "$RUN/wrk-$key.txt"
+  run_wrk "$url" "$DURATION" "$RUN/wrk-$key-r$round.txt"
   wait "$top_pid" 2>/dev/null || true
   b1=$(busy_ticks); o1=$(our_ticks); s1=$(ticks_of "$subject"); reaped_ticks r1; t1=$(date +%s%N)
   to="$(date +%H:%M:%S.%3N)"
-  if [ "$PROFILE" = 1 ] && [ "${PROFILED:-0}" = 1 ]; then
+  if [ "$PROFILE" = 1 ] && [ "${PROFILED:-0}" = 1 ] && [ "$round" = "$ROUNDS" ]; then
     # The recording runs since the JVM started (starting one mid-run upsets the JIT); keep the measured window.
     if jcmd "$subject" JFR.dump name=bench filename="$RUN/$key.jfr" > "$RUN/jcmd-$key.txt" 2>&1; then
       PROFILES+=("$key|$from|$to")
@@ -394,20 +400,49 @@ measure() {   # measure KEY SCENARIO THREADS URL WARMUP SUBJECT_PID
   fi
   others="$(awk -v d=$(( (b1 - b0) - (o1 - o0) - (r1 - r0) )) -v ns=$(( t1 - t0 )) -v n="$NCPU" -v hz="$HZ" \
     'BEGIN { v = 100 * d / (ns / 1e9 * n * hz); v = v < 0 ? 0 : v; printf "%.0f", (v > 100 ? 100 : v) }')"
-  parse_wrk "$RUN/wrk-$key.txt"
-  requests="$(awk '/ requests in / { print $1; exit }' "$RUN/wrk-$key.txt")"
+  parse_wrk "$RUN/wrk-$key-r$round.txt"
+  requests="$(awk '/ requests in / { print $1; exit }' "$RUN/wrk-$key-r$round.txt")"
   # CPU time of the process under test (all its threads: event loops, JIT, GC) per request served.
   cpu_us="$(awk -v d=$(( s1 - s0 )) -v hz="$HZ" -v n="${requests:-0}" 'BEGIN { if (n > 0) printf "%.1f", d / hz * 1e6 / n; else print "nan" }')"
-  RPS_OF[$key]="$RPS"
-  ROWS+=("$scenario|$threads|$RPS|$P50|$P99|$ERRORS|$cpu_us|$others|$key")
-  log "  -> $(printf '%.0f' "$RPS") req/s, p50 ${P50} ms, p99 ${P99} ms, errors $ERRORS, ${cpu_us} µs CPU/request; other processes took ${others}% of the CPUs"
+  WINDOWS+=("$scenario|$threads|$RPS|$P50|$P99|$ERRORS|$cpu_us|$others|$key|$round")
+  log "  $scenario, round $round/$ROUNDS -> $(printf '%.0f' "$RPS") req/s, p50 ${P50} ms, p99 ${P99} ms, errors $ERRORS, ${cpu_us} µs CPU/request; other processes took ${others}% of the CPUs"
   if [ "$ERRORS" != 0 ]; then
-    ERROR_NOTES+=("$key: $(grep -E 'Socket errors|Non-2xx' "$RUN/wrk-$key.txt" | sed 's/^ *//' | tr '\n' ' ')")
+    ERROR_NOTES+=("$key round $round: $(grep -E 'Socket errors|Non-2xx' "$RUN/wrk-$key-r$round.txt" | sed 's/^ *//' | tr '\n' ' ')")
   fi
   if [ "$others" -gt 10 ]; then
-    BUSY_NOTES+=("$key: ${others}%")
-    BUSY_TOPS+=("$key (top, mid-measurement):"$'\n'"$(others_top "$RUN/top-$key.txt")")
+    BUSY_NOTES+=("$key round $round: ${others}%")
+    BUSY_TOPS+=("$key round $round (top, mid-measurement):"$'\n'"$(others_top "$RUN/top-$key-r$round.txt")")
   fi
+}
+
+# The medians of KEY's windows (each figure on its own), its errors summed, the most others' CPU seen: its row.
+summarise() {   # summarise KEY
+  local key="$1" w scenario threads rps p50 p99 errors cpu_us others k round all="" name="" thr=""
+  for w in "${WINDOWS[@]}"; do
+    IFS='|' read -r scenario threads rps p50 p99 errors cpu_us others k round <<< "$w"
+    [ "$k" = "$key" ] || continue
+    all+="$rps $p50 $p99 $errors $cpu_us $others"$'\n'
+    name="$scenario"; thr="$threads"
+  done
+  local row
+  row="$(printf '%s' "$all" | awk '
+    function median(col,   n, i, j, t, v) {
+      n = 0; for (i = 1; i <= NR; i++) v[++n] = x[i, col]
+      for (i = 2; i <= n; i++) { t = v[i]; for (j = i - 1; j >= 1 && v[j] > t; j--) v[j + 1] = v[j]; v[j + 1] = t }
+      return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2 }
+    { for (c = 1; c <= 6; c++) x[NR, c] = $c; e += $4; if ($6 > o) o = $6 }
+    END { printf "%.2f|%.3f|%.3f|%d|%.1f|%d", median(1), median(2), median(3), e, median(5), o }')"
+  IFS='|' read -r rps p50 p99 errors cpu_us others <<< "$row"
+  RPS_OF[$key]="$rps"
+  ROWS+=("$name|$thr|$rps|$p50|$p99|$errors|$cpu_us|$others|$key")
+}
+# One subject alone (the direct backend): warm-up, then ROUNDS windows.
+measure() {   # measure KEY SCENARIO THREADS URL WARMUP SUBJECT_PID
+  local key="$1" scenario="$2" threads="$3" url="$4" warm="$5" subject="$6" r
+  log "$scenario (threads $threads): warm-up $warm, then $ROUNDS x $DURATION"
+  warm_up "$key" "$url" "$warm" "$subject"
+  for r in $(seq 1 "$ROUNDS"); do window "$key" "$r" "$scenario" "$threads" "$url" "$subject"; done
+  summarise "$key"
 }
 
 check_body() {   # check_body URL [curl options]: both backends must answer through a balancer
@@ -536,12 +571,12 @@ for T in $THREAD_COUNTS; do
     hlabel="$label"; [ "$mode" = passthrough ] && hlabel="$label (mode tcp)"
     # curl sends no SNI for an IP address: ask for the FQDN, resolved to loopback.
 
+    # Both side by side (the one not measured sits idle), warmed, then measured in turn: a slow spell of the
+    # machine (they come and go, for every process alike) falls on both rather than on whichever ran then.
     free_port LB
     start_haproxy "$T" "$mode" "$LB"
     check_body "$scheme://$BENCH_FQDN:$LB$upath" -k --resolve "$BENCH_FQDN:$LB:127.0.0.1"
     [ "$sc" = tls ] && TLS_INFO+=("HAProxy, $T thread(s): $(tls_params "$LB")")
-    measure "haproxy-$sc-t$T" "HAProxy 2.6, $hlabel" "$T" "$scheme://127.0.0.1:$LB$upath" "$WARMUP_NATIVE" "$HAPROXY_PID"
-    stop_and_forget "$HAPROXY_PID"
 
     free_port PX
     PROFILED="$FIRST"
@@ -549,12 +584,30 @@ for T in $THREAD_COUNTS; do
     start_proxy "$T" "$mode" "$PX"
     check_body "$scheme://$BENCH_FQDN:$PX$upath" -k --resolve "$BENCH_FQDN:$PX:127.0.0.1"
     [ "$sc" = tls ] && TLS_INFO+=("dsha proxy, $T event loop(s): $(tls_params "$PX")")
-    measure "dsha-$sc-t$T" "dsha proxy, $label" "$T" "$scheme://127.0.0.1:$PX$upath" "$WARMUP" "$PROXY_PID"
+
+    hkey="haproxy-$sc-t$T"; dkey="dsha-$sc-t$T"
+    hurl="$scheme://127.0.0.1:$LB$upath"; durl="$scheme://127.0.0.1:$PX$upath"
+    log "$label (threads $T): warm-up HAProxy $WARMUP_NATIVE, ours 3s + $WARMUP; then $ROUNDS rounds of $DURATION each, alternating"
+    warm_up "$hkey" "$hurl" "$WARMUP_NATIVE" "$HAPROXY_PID"
+    warm_up "$dkey" "$durl" "$WARMUP" "$PROXY_PID"
+    for r in $(seq 1 "$ROUNDS"); do
+      # Who goes first alternates too.
+      if [ $(( r % 2 )) = 1 ]; then
+        window "$hkey" "$r" "HAProxy 2.6, $hlabel" "$T" "$hurl" "$HAPROXY_PID"
+        window "$dkey" "$r" "dsha proxy, $label" "$T" "$durl" "$PROXY_PID"
+      else
+        window "$dkey" "$r" "dsha proxy, $label" "$T" "$durl" "$PROXY_PID"
+        window "$hkey" "$r" "HAProxy 2.6, $hlabel" "$T" "$hurl" "$HAPROXY_PID"
+      fi
+    done
+    summarise "$hkey"
+    summarise "$dkey"
     # Distinct warnings and errors logged while serving (before the stop), with counts.
     grep -E '^[0-9:.]+ (WARN|ERROR) ' "$RUN/dsha-$mode-t$T.log" \
       | sed -E 's/^[0-9:.]+ //; s/@[0-9a-f]{6,}/@…/g; s/(.{0,170}).*/\1/' | sort | uniq -c | sort -nr \
       | sed "s/^/dsha-$sc-t$T: /" > "$RUN/dsha-$sc-t$T.warnings" || true
     stop_and_forget "$PROXY_PID"
+    stop_and_forget "$HAPROXY_PID"
   done
   FIRST=0
 done
@@ -582,6 +635,23 @@ table() {
   done
 }
 TABLE="$(table)"
+# Every round, HAProxy's and ours side by side.
+rounds_table() {
+  echo "| scenario | threads | round | HAProxy req/s | dsha req/s | ratio | p99 HAProxy / dsha | CPU µs/req HAProxy / dsha |"
+  echo "|---|---:|---:|---:|---:|---:|---|---|"
+  local w h scenario threads rps p50 p99 errors cpu_us others key round hs ht hr h50 h99 he hc ho hk hround
+  for w in "${WINDOWS[@]}"; do
+    IFS='|' read -r scenario threads rps p50 p99 errors cpu_us others key round <<< "$w"
+    case "$key" in dsha-*) ;; *) continue ;; esac
+    for h in "${WINDOWS[@]}"; do
+      IFS='|' read -r hs ht hr h50 h99 he hc ho hk hround <<< "$h"
+      [ "$hk" = "haproxy-${key#dsha-}" ] && [ "$hround" = "$round" ] || continue
+      printf '| %s | %s | %s | %s | %s | %s | %.2f / %.2f ms | %s / %s |\n' "${scenario#dsha proxy, }" "$threads" "$round" \
+        "$(fmt_int "$hr")" "$(fmt_int "$rps")" "$(awk -v a="$rps" -v b="$hr" 'BEGIN { printf "%.2f×", a / b }')" "$h99" "$p99" "$hc" "$cpu_us"
+    done
+  done
+}
+ROUNDS_TABLE="$(rounds_table)"
 
 JAVA_VERSION="$(java -version 2>&1 | sed -n 2p)"
 JAVA_FLAGS="$(java $JAVA_OPTS -XX:+PrintCommandLineFlags -version 2>&1 | sed -n "1,1p")"
@@ -589,11 +659,16 @@ JAVA_FLAGS="$(java $JAVA_OPTS -XX:+PrintCommandLineFlags -version 2>&1 | sed -n 
   echo "# dsha proxy vs HAProxy — $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo
   echo "\`wrk -t$WRK_THREADS -c$CONNECTIONS -d$DURATION --latency\`, keep-alive, everything on 127.0.0.1; a 6-byte body (\`GET /\`), and in the \"4 KiB body\" rows NGINX's 4096-byte one (\`GET /4k\`)."
-  echo "Warm-up before each measurement: 3s then $WARMUP for our proxy (JIT; the connections of the first run close before the second, so the compiled code has seen a close), $WARMUP_NATIVE for NGINX/HAProxy."
+  echo "Per scenario HAProxy and our proxy run side by side and are measured in turn, $ROUNDS rounds each (who goes first alternates); the table gives the medians of the rounds (each figure on its own; errors summed), \"Every round\" below gives them all."
+  echo "Warm-up before the rounds: 3s then $WARMUP for our proxy (JIT; the connections of the first run close before the second, so the compiled code has seen a close), $WARMUP_NATIVE for NGINX/HAProxy."
   echo "\"threads\" = HAProxy \`nbthread\` = our \`dsha.event-loops\`. Ratios compare with HAProxy in the same mode and thread count, in this run."
   [ "$PROFILE" = 1 ] && echo "**JFR (settings=profile) was recording in our proxy for the first thread count: those rows are somewhat pessimistic.**"
   echo
   echo "$TABLE"
+  echo
+  echo "### Every round"
+  echo
+  echo "$ROUNDS_TABLE"
   echo
   if [ ${#ERROR_NOTES[@]} -gt 0 ]; then
     echo "wrk's errors: $(printf '%s; ' "${ERROR_NOTES[@]}")(wrk counts a request as a timeout after 2 s)"
