@@ -431,7 +431,7 @@ summarise() {   # summarise KEY
       for (i = 2; i <= n; i++) { t = v[i]; for (j = i - 1; j >= 1 && v[j] > t; j--) v[j + 1] = v[j]; v[j + 1] = t }
       return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2 }
     { for (c = 1; c <= 6; c++) x[NR, c] = $c; e += $4; if ($6 > o) o = $6 }
-    END { printf "%.2f|%.3f|%.3f|%d|%.1f|%d", median(1), median(2), median(3), e, median(5), o }')"
+    END { printf "%.0f|%.3f|%.3f|%d|%.1f|%d", median(1), median(2), median(3), e, median(5), o }')"
   IFS='|' read -r rps p50 p99 errors cpu_us others <<< "$row"
   RPS_OF[$key]="$rps"
   ROWS+=("$name|$thr|$rps|$p50|$p99|$errors|$cpu_us|$others|$key")
