@@ -1,6 +1,8 @@
 package io.dsha.proxy.http;
 
 import io.dsha.proxy.balance.RoutingTable;
+import io.netty.channel.Channel;
+import java.util.ArrayList;
 
 /**
  * What the exchanges of one event loop of the Netty data path share: the settings, the backend
@@ -15,7 +17,7 @@ final class NettyLoop {
     final Deadlines requestDeadlines;
     final Deadlines firstByteDeadlines;
     /** Connections written to during this run of the event loop, flushed together once its I/O is handled. */
-    private final java.util.ArrayList<io.netty.channel.Channel> toFlush = new java.util.ArrayList<>();
+    private final ArrayList<Channel> toFlush = new ArrayList<>();
     private final Runnable flushAll = this::flushAll;
     /** The routing decision whose DOWN backends were last looked for among the requests awaiting an answer. */
     private RoutingTable lookedAt;
@@ -30,9 +32,9 @@ final class NettyLoop {
 
     /**
      * Flushes {@code ch} once the event loop has handled every connection ready in this round: the
-     * writes of a round leave in one burst (see BENCHMARKS.md, "Batched flushes").
+     * writes of a round leave in one burst (BENCHMARKS.md, "Batched flushes and lighter bookkeeping").
      */
-    void flushSoon(io.netty.channel.Channel ch) {
+    void flushSoon(Channel ch) {
         int n = toFlush.size();
         if (n == 0) {
             ch.eventLoop().execute(flushAll);
@@ -44,10 +46,14 @@ final class NettyLoop {
 
     private void flushAll() {
         // A flush may complete a write whose listener writes again: what is added meanwhile is flushed in this pass.
-        for (int i = 0; i < toFlush.size(); i++) {
-            toFlush.get(i).flush();
+        try {
+            for (int i = 0; i < toFlush.size(); i++) {
+                toFlush.get(i).flush();
+            }
+        } finally {
+            // Never left non-empty: flushSoon schedules this task only when the list is empty.
+            toFlush.clear();
         }
-        toFlush.clear();
     }
 
     /** Expires timeouts, and hands on requests stuck at a backend declared DOWN; called by the event loop's periodic tick. */
