@@ -36,7 +36,7 @@ PROFILE="${PROFILE:-0}"              # 1: JFR recording of our proxy (first thre
 KEEP="${KEEP:-0}"                    # 1: keep the run directory (logs, configs, certificate)
 WAIT_IDLE="${WAIT_IDLE:-0}"          # before each measurement, wait up to this many seconds for other processes to go quiet
 
-usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) DURATION="$2"; shift 2 ;;
@@ -590,15 +590,13 @@ for T in $THREAD_COUNTS; do
     log "$label (threads $T): warm-up HAProxy $WARMUP_NATIVE, ours 3s + $WARMUP; then $ROUNDS rounds of $DURATION each, alternating"
     warm_up "$hkey" "$hurl" "$WARMUP_NATIVE" "$HAPROXY_PID"
     warm_up "$dkey" "$durl" "$WARMUP" "$PROXY_PID"
+    subjects=("$hkey|HAProxy 2.6, $hlabel|$hurl|$HAPROXY_PID" "$dkey|dsha proxy, $label|$durl|$PROXY_PID")
     for r in $(seq 1 "$ROUNDS"); do
-      # Who goes first alternates too.
-      if [ $(( r % 2 )) = 1 ]; then
-        window "$hkey" "$r" "HAProxy 2.6, $hlabel" "$T" "$hurl" "$HAPROXY_PID"
-        window "$dkey" "$r" "dsha proxy, $label" "$T" "$durl" "$PROXY_PID"
-      else
-        window "$dkey" "$r" "dsha proxy, $label" "$T" "$durl" "$PROXY_PID"
-        window "$hkey" "$r" "HAProxy 2.6, $hlabel" "$T" "$hurl" "$HAPROXY_PID"
-      fi
+      # Who goes first alternates too: HAProxy in odd rounds, ours in even ones.
+      for i in $(( (r + 1) % 2 )) $(( r % 2 )); do
+        IFS='|' read -r key name url pid <<< "${subjects[$i]}"
+        window "$key" "$r" "$name" "$T" "$url" "$pid"
+      done
     done
     summarise "$hkey"
     summarise "$dkey"
