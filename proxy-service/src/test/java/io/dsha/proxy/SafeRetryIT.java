@@ -8,6 +8,7 @@ import static io.dsha.proxy.support.ProxyTestKit.topology;
 import static io.dsha.proxy.support.ProxyTestKit.verdict;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -157,6 +158,45 @@ class SafeRetryIT {
     }
 
     @Test
+    void aGarbledAnswerToAGetIsRetriedOnTheSecondaryAndBlamesThePrimary() throws Exception {
+        a.behave(Behaviour.MALFORMED_HEAD);
+        Instant start = Instant.now();
+        HttpResponse<String> r = send("GET", "/", null);
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals("beta\n", r.body());
+        assertEquals(1, a.received("GET /"), "tried on a first");
+        assertEquals(1, b.received("GET /"), "then once on b");
+        assertPassiveFailureReported(start, "malformed response");
+    }
+
+    @Test
+    void aGarbledAnswerToAPostIsA502AndThePostIsNotReplayed() throws Exception {
+        a.behave(Behaviour.MALFORMED_HEAD);
+        HttpResponse<String> r = send("POST", "/echo", "order-43");
+        assertEquals(502, r.statusCode(), r.body());
+        assertTrue(r.body().contains("malformed response"), r.body());
+        assertEquals(1, a.received("POST /echo"));
+        assertEquals(0, b.total(), "the POST was never replayed on b");
+    }
+
+    @Test
+    void aBodyBrokenMidwayCutsTheClientsConnectionRatherThanEndingTheBody() throws Exception {
+        // The head and a first chunk are out when the backend's chunk framing breaks: the client must not be
+        // handed the end of a chunked body (it would take the truncated body for the whole).
+        a.behave(Behaviour.BROKEN_CHUNK);
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+            s.setSoTimeout(15_000);
+            s.getOutputStream().write("GET /anything HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            // Returns only once the proxy closed the connection. What of the response left before the break (here
+            // nothing: the head and first chunk were still waiting for the end of that read) must not end as a whole.
+            String seen = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+            assertFalse(seen.contains("\r\n0\r\n\r\n"), "the body was ended as if whole: " + seen);
+        }
+        assertEquals(1, a.received("GET /anything"));
+        assertEquals(0, b.total(), "a response under way is not retried");
+    }
+
+    @Test
     void aChunkedBodyLargerThanTheRetryBufferIsStreamedWholeAndNotRetried() throws Exception {
         // 200 KiB of unknown length (chunked): more than the 64 KiB the proxy holds, so what it read first goes
         // ahead of the rest, and the request, no longer held, is not sent twice.
@@ -195,7 +235,7 @@ class SafeRetryIT {
         assertTrue(metric(proxy, "dsha_proxy_retries_total") > retries, "dsha_proxy_retries_total counts the retry");
         assertTrue(metric(proxy, "dsha_proxy_ejections_total", "backend=\"a\"") > ejections,
                 "dsha_proxy_ejections_total{backend=\"a\"} counts the ejection");
-        assertPassiveFailureReported(start);
+        assertPassiveFailureReported(start, "connection refused");
     }
 
     @Test
@@ -212,7 +252,7 @@ class SafeRetryIT {
         assertTrue(metric(proxy, "dsha_proxy_retries_total") > retries, "dsha_proxy_retries_total counts the retry");
         assertTrue(metric(proxy, "dsha_proxy_ejections_total", "backend=\"a\"") > ejections,
                 "dsha_proxy_ejections_total{backend=\"a\"} counts the ejection");
-        assertPassiveFailureReported(start);
+        assertPassiveFailureReported(start, "connection refused");
         // Set aside locally: the next requests go straight to b, still answered.
         for (int i = 0; i < 10; i++) {
             assertEquals("beta\n", send("GET", "/", null).body());
@@ -220,7 +260,7 @@ class SafeRetryIT {
     }
 
     /** The proxy tells the control plane what real traffic saw: verdicts[0] (a) gets a lastPassiveFailure from this proxy. */
-    private static void assertPassiveFailureReported(Instant since) {
+    private static void assertPassiveFailureReported(Instant since, String reason) {
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
             JsonNode state = state(cp);
             JsonNode first = state.path("verdicts").path(0);
@@ -228,7 +268,7 @@ class SafeRetryIT {
             JsonNode passive = first.path("lastPassiveFailure");
             assertTrue(passive.isObject(), "no lastPassiveFailure yet: " + first);
             assertEquals(PROXY_ID, passive.path("reporterId").asText(), passive.toString());
-            assertTrue(passive.path("reason").asText().contains("connection refused"), passive.toString());
+            assertTrue(passive.path("reason").asText().contains(reason), passive.toString());
             assertTrue(!Instant.parse(passive.path("at").asText()).isBefore(since.minusSeconds(1)), passive.toString());
         });
         // A proxy's observation does not vote: a stays UP in the control plane.

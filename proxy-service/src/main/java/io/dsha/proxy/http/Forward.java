@@ -12,7 +12,6 @@ import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpRequest;
-import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -21,6 +20,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -132,7 +132,7 @@ final class Forward implements BackendPool.Lease {
             return;
         }
         boolean expectContinue = !h2 && HttpUtil.is100ContinueExpected(req);
-        Headers.upstream(in, front.clientAddress(), loop.tls, h2);
+        Headers.upstream(in, front.forwarding(), h2);
         requestDeadline = loop.requestDeadlines.add(start, this::requestExpired);
         if (expectContinue) {
             // Accepted: the client may send its body (Expect itself is hop-by-hop and does not go on).
@@ -392,6 +392,26 @@ final class Forward implements BackendPool.Lease {
         attemptFailed(false, cause == null ? "connection closed" : describe(cause));
     }
 
+    /**
+     * The backend sent what is not HTTP: an unreadable head, or a broken chunk in its body. Its connection
+     * is closed (the codec would read nothing more from it). Before the head went out the attempt failed
+     * like a dropped connection (a held request goes to the next backend, else 502); after it, the client's
+     * connection is cut, so a truncated body is never framed as complete.
+     */
+    private void malformed(Throwable cause) {
+        String reason = "malformed response" + (cause == null || cause.getMessage() == null ? "" : " (" + cause.getMessage() + ")");
+        Target target = current;
+        abandonUpstream();
+        endAttempt();
+        if (responded) {
+            path.failed(target, reason);
+            client.close();
+            finish(target, status);
+            return;
+        }
+        attemptFailed(false, reason);
+    }
+
     /** The attempt on {@code current} failed after the request went out (or timed out, or was rescued). */
     private void attemptFailed(boolean expired, String reason) {
         cancel(firstByteDeadline);
@@ -423,6 +443,11 @@ final class Forward implements BackendPool.Lease {
     void fromBackend(BackendPool.Upstream up, Object msg) {
         if (up != upstream || finished) {
             ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (msg instanceof HttpObject o && o.decoderResult().isFailure()) {
+            ReferenceCountUtil.release(msg);
+            malformed(o.decoderResult().cause());
             return;
         }
         if (msg instanceof HttpResponse resp) {
@@ -483,7 +508,9 @@ final class Forward implements BackendPool.Lease {
         }
         path.metrics.upstreamLatency(current.id(), System.nanoTime() - start);
         // Written with what follows it in the same read: a small response, head and body, goes out as one buffer.
-        head = new DefaultHttpResponse(h2 ? HttpVersion.HTTP_1_1 : req.protocolVersion(), resp.status(), h);
+        // The backend's own head object goes on, in the client's HTTP version.
+        resp.setProtocolVersion(h2 ? HttpVersion.HTTP_1_1 : req.protocolVersion());
+        head = resp;
     }
 
     /** The response's head, not yet written (it goes with the first part of the body). */
@@ -521,11 +548,12 @@ final class Forward implements BackendPool.Lease {
                     ((LastHttpContent) c).trailingHeaders());
             head = null;
         }
-        ChannelFuture written = client.write(out);
-        loop.flushSoon(client);
         if (!h2 && !(keepAlive && requestEnded)) {
-            written.addListener(ChannelFutureListener.CLOSE);
+            client.write(out).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            client.write(out, client.voidPromise());
         }
+        loop.flushSoon(client);
         finish(target, status);
     }
 
@@ -558,7 +586,7 @@ final class Forward implements BackendPool.Lease {
         up.owner = this;
         HttpHeaders headers = req.headers();
         String upgrade = headers.get(HttpHeaderNames.UPGRADE);
-        Headers.upstream(headers, front.clientAddress(), loop.tls, false);
+        Headers.upstream(headers, front.forwarding(), false);
         headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
         headers.set(HttpHeaderNames.UPGRADE, upgrade);
         up.channel.writeAndFlush(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, req.method(), req.uri(), Unpooled.EMPTY_BUFFER, headers,

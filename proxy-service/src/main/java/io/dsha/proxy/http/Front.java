@@ -40,6 +40,7 @@ final class Front extends ChannelInboundHandlerAdapter {
     private final boolean h2;
     private Channel channel;
     private String clientAddress;
+    private Headers.Forwarding forwarding;
     /** The exchange being read or answered; null between requests. */
     private Forward current;
     private ArrayDeque<Object> waiting;
@@ -67,11 +68,17 @@ final class Front extends ChannelInboundHandlerAdapter {
         return clientAddress;
     }
 
+    /** What this connection's requests tell their backend about the client. */
+    Headers.Forwarding forwarding() {
+        return forwarding;
+    }
+
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         channel = ctx.channel();
         SocketAddress remote = h2 && channel.parent() != null ? channel.parent().remoteAddress() : channel.remoteAddress();
         clientAddress = remote instanceof InetSocketAddress inet && inet.getAddress() != null ? inet.getAddress().getHostAddress() : "unknown";
+        forwarding = new Headers.Forwarding(clientAddress, loop.tls);
     }
 
     @Override

@@ -5,6 +5,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.util.AsciiString;
 import java.util.Arrays;
+import java.util.Objects;
 
 /** What crosses the proxy in headers: hop-by-hop headers stop here; forwarding headers are added. Changed in place. */
 final class Headers {
@@ -28,11 +29,25 @@ final class Headers {
     static void removeHopByHop(HttpHeaders h) {
         String connection = h.get(HttpHeaderNames.CONNECTION);
         if (connection != null) {
-            for (String token : connection.split(",")) {
-                String t = token.trim();
-                if (!t.isEmpty()) {
-                    h.remove(t);
+            // Token by token, without splitting: "close" and "keep-alive", the usual ones, cost nothing.
+            int n = connection.length();
+            for (int i = 0; i < n; ) {
+                int end = connection.indexOf(',', i);
+                if (end < 0) {
+                    end = n;
                 }
+                int from = i;
+                int to = end;
+                while (from < to && Character.isWhitespace(connection.charAt(from))) {
+                    from++;
+                }
+                while (to > from && Character.isWhitespace(connection.charAt(to - 1))) {
+                    to--;
+                }
+                if (to > from && !is(connection, from, to, "close") && !is(connection, from, to, "keep-alive")) {
+                    h.remove(connection.substring(from, to));
+                }
+                i = end + 1;
             }
         }
         for (AsciiString name : HOP_BY_HOP) {
@@ -40,11 +55,15 @@ final class Headers {
         }
     }
 
+    private static boolean is(String s, int from, int to, String token) {
+        return to - from == token.length() && s.regionMatches(true, from, token, 0, token.length());
+    }
+
     /**
-     * Makes a client's request headers the backend's: end-to-end ones, plus X-Forwarded-* and Forwarded.
-     * {@code client} is the client's IP address.
+     * Makes a client's request headers the backend's: end-to-end ones, plus X-Forwarded-* and Forwarded
+     * as {@code from} (the client's connection) gives them.
      */
-    static void upstream(HttpHeaders h, String client, boolean tls, boolean fromHttp2) {
+    static void upstream(HttpHeaders h, Forwarding from, boolean fromHttp2) {
         removeHopByHop(h);
         if (fromHttp2) {
             for (AsciiString name : HTTP2_EXTENSIONS) {
@@ -52,17 +71,44 @@ final class Headers {
             }
         }
         String host = h.get(HttpHeaderNames.HOST);
-        String proto = tls ? "https" : "http";
         String xff = h.get(X_FORWARDED_FOR);
-        h.set(X_FORWARDED_FOR, xff == null ? client : xff + ", " + client);
-        h.set(X_FORWARDED_PROTO, proto);
+        h.set(X_FORWARDED_FOR, xff == null ? from.client : xff + ", " + from.client);
+        h.set(X_FORWARDED_PROTO, from.proto);
         if (host != null) {
             h.set(X_FORWARDED_HOST, host);
         }
-        String node = client.indexOf(':') >= 0 ? "\"[" + client + "]\"" : client;
-        String forwarded = "for=" + node + ";proto=" + proto + (host == null ? "" : ";host=\"" + host + "\"");
+        String forwarded = from.element(host);
         String prior = h.get(FORWARDED);
         h.set(FORWARDED, prior == null ? forwarded : prior + ", " + forwarded);
+    }
+
+    /**
+     * What one client connection's requests carry to the backend about it: its address, its scheme, and
+     * the Forwarded element for the Host its last request named. A connection's requests nearly always
+     * name one host, so the element is built once per connection rather than once per request.
+     */
+    static final class Forwarding {
+        final String client;
+        final String proto;
+        private final String node;
+        private String host;
+        private String element;
+
+        /** {@code client} is the client's IP address; {@code tls}, whether it came over TLS. */
+        Forwarding(String client, boolean tls) {
+            this.client = client;
+            this.proto = tls ? "https" : "http";
+            this.node = client.indexOf(':') >= 0 ? "\"[" + client + "]\"" : client;
+        }
+
+        /** The Forwarded element (RFC 7239) for a request naming {@code host} (null: none). */
+        String element(String host) {
+            if (element == null || !Objects.equals(host, this.host)) {
+                this.host = host;
+                element = "for=" + node + ";proto=" + proto + (host == null ? "" : ";host=\"" + host + "\"");
+            }
+            return element;
+        }
     }
 
     /** A backend's response headers for the client: hop-by-hop ones removed. */

@@ -1,10 +1,13 @@
 package io.dsha.proxy.support;
 
+import io.netty.buffer.Unpooled;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.impl.ConnectionBase;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -12,8 +15,9 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A stand-in DataStack instance on a real port (0 = picked free): answers its name, and can be
- * told to hang (accept, never answer) or to drop the connection after reading a request. Counts
- * what it received, by "METHOD path".
+ * told to hang (accept, never answer), to drop the connection after reading a request, or to answer
+ * what is not HTTP (a garbled head, or a chunked body broken after its first chunk). Counts what it
+ * received, by "METHOD path".
  *
  * <p>Paths: {@code /slow?ms=N} answers after N ms; {@code /echo} echoes the body;
  * {@code /ws} is a WebSocket echo; {@code /headers} answers the request headers as text.
@@ -22,7 +26,7 @@ public final class TestBackend extends RestartableServer {
 
     /** How the backend treats requests. */
     public enum Behaviour {
-        NORMAL, HANG, DROP_AFTER_REQUEST
+        NORMAL, HANG, DROP_AFTER_REQUEST, MALFORMED_HEAD, BROKEN_CHUNK
     }
 
     private final Vertx vertx;
@@ -68,9 +72,18 @@ public final class TestBackend extends RestartableServer {
                     // accept, read, never answer
                 }
                 case DROP_AFTER_REQUEST -> req.connection().close();
+                case MALFORMED_HEAD -> raw(req, "HTTP/9 ok, perhaps\r\nnot: http\r\n\r\n");
+                case BROKEN_CHUNK -> raw(req, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        + Integer.toHexString(name.length() + 7) + "\r\n" + name + " begins\r\nnot-a-size\r\n\r\n");
                 default -> answer(req, body);
             }
         });
+    }
+
+    /** Bytes written as they are: from the pipeline's first handler, so no HTTP encoder sees them. */
+    private static void raw(HttpServerRequest req, String bytes) {
+        ((ConnectionBase) req.connection()).channel().pipeline().firstContext()
+                .writeAndFlush(Unpooled.copiedBuffer(bytes, StandardCharsets.ISO_8859_1));
     }
 
     private void answer(HttpServerRequest req, Buffer body) {
