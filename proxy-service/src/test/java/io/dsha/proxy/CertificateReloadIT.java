@@ -48,6 +48,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The data listener's certificate, end to end against the real proxy: PEM files replaced on disk
@@ -103,11 +105,21 @@ class CertificateReloadIT {
                 "dsha.tls.key-file", dir.resolve("lb.key").toString()));
     }
 
-    @Test
-    void replacedPemFilesServeNewConnectionsWhileOpenConnectionsKeepWorking() throws Exception {
+    /**
+     * On both engines: on BoringSSL the parsed key is cached per certificate generation, and the reloaded
+     * certificate must never be answered from the previous generation's entry.
+     */
+    @ParameterizedTest(name = "dsha.tls.engine={0}")
+    @ValueSource(strings = {"OPENSSL", "JDK"})
+    void replacedPemFilesServeNewConnectionsWhileOpenConnectionsKeepWorking(String engine) throws Exception {
         TestCa.Issued s1 = ca.issue("localhost");
         s1.writePem(dir, "lb");
-        startPemProxy();
+        startProxy(Map.of(
+                "dsha.tls.cert-file", dir.resolve("lb.crt").toString(),
+                "dsha.tls.key-file", dir.resolve("lb.key").toString(),
+                "dsha.tls.engine", engine));
+        assertTrue(proxy.process().output().contains(engine.equals("JDK") ? "JDK SSLEngine" : "(netty-tcnative)"),
+                proxy.process().output());
         assertEquals(s1.serial(), handshake().serial());
 
         try (RawHttp1 before = new RawHttp1(port)) {

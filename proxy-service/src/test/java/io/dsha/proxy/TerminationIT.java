@@ -1,7 +1,9 @@
 package io.dsha.proxy;
 
 import static org.awaitility.Awaitility.await;
+import static io.dsha.proxy.support.ProxyTestKit.metric;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.dsha.proxy.support.ProxyProcess;
@@ -11,10 +13,14 @@ import io.dsha.proxy.support.Topologies;
 import io.dsha.testkit.ControlPlaneProcess;
 import io.dsha.testkit.ProcessOutputOnFailure;
 import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -101,6 +107,44 @@ class TerminationIT {
         port = proxy.awaitReady();
         assertTerminates();
         assertTrue(proxy.process().output().contains("JDK SSLEngine"), proxy.process().output());
+    }
+
+    /**
+     * A client that speaks plain HTTP to the TLS port, or resets its connection in the middle of the
+     * handshake (a scanner, a client giving up, a load generator stopping): counted by reason, no WARN
+     * with a stack trace in the log, and the listener goes on serving.
+     */
+    @Test
+    void failedHandshakesAreCountedByReasonAndNotLoggedAsWarnings() throws Exception {
+        try (Socket plain = new Socket("127.0.0.1", port)) {
+            plain.setSoTimeout(10_000);
+            plain.getOutputStream().write("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertClosedByTheProxy(plain.getInputStream());
+        }
+        try (Socket leaving = new Socket("127.0.0.1", port)) {
+            // The start of a handshake record (a ClientHello's header and a few of its bytes), then a reset.
+            leaving.getOutputStream().write(new byte[] {0x16, 0x03, 0x01, 0x00, (byte) 0xc8, 0x01, 0x00, 0x00, (byte) 0xc4, 0x03, 0x03});
+            leaving.getOutputStream().flush();
+            leaving.setSoLinger(true, 0);
+        }
+        await("both failures counted").atMost(Duration.ofSeconds(10)).until(() ->
+                metric(proxy, "dsha_proxy_tls_handshake_failures_total", "reason=\"tls_error\"") == 1
+                        && metric(proxy, "dsha_proxy_tls_handshake_failures_total", "reason=\"client_closed\"") == 1);
+        assertTerminates();
+        String log = proxy.process().output();
+        assertFalse(log.contains("reached at the tail of the pipeline"), log);
+        assertFalse(log.contains("Failed to select the application-level protocol"), log);
+        assertFalse(log.contains("TLS handshake failed"), log);
+    }
+
+    private static void assertClosedByTheProxy(InputStream in) {
+        try {
+            while (in.read() >= 0) {
+                // an alert at most, then the end of the stream
+            }
+        } catch (IOException reset) {
+            // closed with our request unread on its side: a reset is a close too
+        }
     }
 
     private void assertTerminates() throws Exception {

@@ -8,6 +8,7 @@ import io.dsha.proxy.passthrough.PassthroughVerticle;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.OpenSslCachingX509KeyManagerFactory;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.vertx.core.DeploymentOptions;
@@ -35,6 +36,11 @@ public final class FrontServer {
 
     private static final Logger LOG = Logger.getLogger(FrontServer.class);
     private static final Set<String> PROTOCOLS = Set.of("TLSv1.2", "TLSv1.3");
+    /**
+     * Parsed keys kept by BoringSSL's key cache, one per certificate generation (a few KB of native memory each,
+     * released with the listener): a process that reloads its certificate daily reaches it after years.
+     */
+    static final int CACHED_KEY_GENERATIONS = 1024;
 
     private final Vertx vertx;
     private final DataPath path;
@@ -175,6 +181,13 @@ public final class FrontServer {
         openSslChosen = openSsl();
         try {
             javax.net.ssl.KeyManagerFactory kmf = KeyCertOptions.wrap(keys).getKeyManagerFactory(vertx);
+            if (openSslChosen) {
+                // Without this, BoringSSL gets the key as PEM and parses it again at every handshake (a quarter of a
+                // new connection's CPU; BENCHMARKS.md, "New connections over TLS"). Netty caches the parsed key and
+                // chain per alias; ours carry the generation a reload made, so a new certificate is a new entry and is
+                // never served from an old one. Up to CACHED_KEY_GENERATIONS reloads are cached, later ones parsed.
+                kmf = new OpenSslCachingX509KeyManagerFactory(kmf, CACHED_KEY_GENERATIONS);
+            }
             return SslContextBuilder.forServer(kmf)
                     .sslProvider(openSslChosen ? SslProvider.OPENSSL : SslProvider.JDK)
                     .protocols(PROTOCOLS)

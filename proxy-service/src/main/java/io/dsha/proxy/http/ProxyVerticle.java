@@ -17,6 +17,8 @@ import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
 import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Promise;
 import io.vertx.core.impl.ContextInternal;
@@ -28,6 +30,8 @@ import io.vertx.core.net.impl.NetSocketInternal;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.SSLException;
+import org.jboss.logging.Logger;
 
 /**
  * One event loop of the data path on Netty's HTTP codecs, below Vert.x's HTTP server and client:
@@ -42,6 +46,8 @@ final class ProxyVerticle extends AbstractVerticle implements ListenerVerticle {
 
     private static final long TICK_MS = 20;
     private static final int MAX_INITIAL_LINE = 4096;
+
+    private static final Logger LOG = Logger.getLogger(ProxyVerticle.class);
 
     private final DataPath path;
     private final SslContext ssl;
@@ -106,11 +112,48 @@ final class ProxyVerticle extends AbstractVerticle implements ListenerVerticle {
                 protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
                     http(ctx, ApplicationProtocolNames.HTTP_2.equals(protocol));
                 }
+
+                // Every handshake that does not complete ends in this event (an error, a close, the timeout); Netty's
+                // own handling then logs the error twice at WARN with a stack trace (a scanner, a client that gives up,
+                // a load generator stopping). Counted by reason instead, and logged at DEBUG.
+                @Override
+                public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+                    if (evt instanceof SslHandshakeCompletionEvent done && !done.isSuccess()) {
+                        String reason = handshakeFailureReason(done.cause());
+                        path.metrics.handshakeFailed(reason);
+                        LOG.debugf("TLS handshake with %s failed (%s): %s", ctx.channel().remoteAddress(), reason, done.cause());
+                    }
+                    super.userEventTriggered(ctx, evt);
+                }
+
+                // Only before the handshake has completed (the handler leaves the pipeline then).
+                @Override
+                public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                    ctx.close();
+                }
             });
         } else {
             p.replace(vertxHandler.handler(), "sniff", new PrefaceSniffer(this::http));
         }
         channel.config().setAutoRead(true);
+    }
+
+    /**
+     * Why a client's TLS handshake did not complete, as the {@code reason} of
+     * {@code dsha_proxy_tls_handshake_failures_total}: {@code timeout} (no complete handshake within Netty's
+     * 10 s), {@code tls_error} (not TLS, no protocol or cipher in common, a bad record or alert), or
+     * {@code client_closed} (the connection was closed or reset before the handshake ended).
+     */
+    static String handshakeFailureReason(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof SslHandshakeTimeoutException) {
+                return "timeout";
+            }
+            if (t instanceof SSLException) {
+                return "tls_error";
+            }
+        }
+        return "client_closed";
     }
 
     /** Sets up the connection for HTTP/1.x or HTTP/2, after the handler of {@code ctx}. */

@@ -42,6 +42,7 @@ public final class ProxyMetrics {
     private volatile long revision = -1;
     private final Map<String, Tcp> tcp = new ConcurrentHashMap<>();
     private final Map<String, Counter> rejects = new ConcurrentHashMap<>();
+    private final Map<String, Counter> handshakeFailures = new ConcurrentHashMap<>();
 
     /** The passthrough meters of one backend; a relayed connection holds on to them. */
     public static final class Tcp {
@@ -141,6 +142,13 @@ public final class ProxyMetrics {
     public void rejected(String reason) {
         rejects.computeIfAbsent(reason, r -> Counter.builder("dsha.proxy.tcp.rejects")
                 .description("Passthrough connections turned away before reaching a backend, by reason")
+                .tag("reason", r).register(registry)).increment();
+    }
+
+    /** A client's TLS handshake that did not complete (terminating listener), by reason. */
+    public void handshakeFailed(String reason) {
+        handshakeFailures.computeIfAbsent(reason, r -> Counter.builder("dsha.proxy.tls.handshake.failures")
+                .description("Client TLS handshakes that did not complete, by reason (client_closed, tls_error, timeout)")
                 .tag("reason", r).register(registry)).increment();
     }
 
