@@ -28,7 +28,7 @@ WARMUP="${WARMUP:-20s}"              # wrk run before measuring our proxy (JIT);
 WARMUP_NATIVE="${WARMUP_NATIVE:-2s}" # warm-up of NGINX / HAProxy (connections, TLS sessions, caches)
 THREADS="${THREADS:-1}"              # HAProxy nbthread = our dsha.event-loops (the main comparison)
 ALSO_THREADS="${ALSO_THREADS-2}"     # further thread counts to report ("" for none)
-SCENARIOS="${SCENARIOS:-http tls http-4k tls-4k passthrough}"   # HTTP, TLS termination (6-byte and 4 KiB bodies), TLS passthrough by SNI
+SCENARIOS="${SCENARIOS:-http tls http-4k tls-4k tls-new passthrough}"   # HTTP, TLS termination (6-byte and 4 KiB bodies; tls-new: a new connection, so a handshake, per request), TLS passthrough by SNI
 CONNECTIONS="${CONNECTIONS:-64}"     # wrk -c
 WRK_THREADS="${WRK_THREADS:-2}"      # wrk -t
 JAVA_OPTS="${JAVA_OPTS:--Xms512m -Xmx512m -XX:+UseSerialGC -XX:MaxNewSize=48m}"   # for our proxy (the control plane gets -Xmx256m)
@@ -67,7 +67,7 @@ for d in "$DURATION" "$WARMUP" "$WARMUP_NATIVE"; do
 done
 [[ "$WAIT_IDLE" =~ ^[0-9]+$ ]] || die "--wait-idle takes seconds; got '$WAIT_IDLE'"
 for sc in $SCENARIOS; do
-  case "$sc" in http|tls|http-4k|tls-4k|passthrough) ;; *) die "a scenario is http, tls, http-4k, tls-4k or passthrough; got '$sc'" ;; esac
+  case "$sc" in http|tls|http-4k|tls-4k|tls-new|passthrough) ;; *) die "a scenario is http, tls, http-4k, tls-4k, tls-new or passthrough; got '$sc'" ;; esac
 done
 for n in "$THREADS" $ALSO_THREADS "$CONNECTIONS" "$WRK_THREADS" "$ROUNDS"; do
   [[ "$n" =~ ^[1-9][0-9]*$ ]] || die "thread and connection counts are positive integers; got '$n'"
@@ -338,7 +338,7 @@ others_top() {   # others_top TOPFILE
 WRK_PID=""
 run_wrk() {   # run_wrk URL DURATION OUTFILE (in the background and waited for, so that a signal stops the run at once)
   # Bounded: the run's own duration plus 30 s (a warm-up may be longer than the measurement).
-  timeout "$(( $(seconds "$2") + 30 ))" wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$2" --latency "$1" > "$3" 2>&1 &
+  timeout "$(( $(seconds "$2") + 30 ))" wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$2" --latency ${WRK_EXTRA[@]+"${WRK_EXTRA[@]}"} "$1" > "$3" 2>&1 &
   WRK_PID=$!
   wait "$WRK_PID" || { WRK_PID=""; cat "$3" >&2; die "wrk failed against $1"; }
   WRK_PID=""
@@ -564,8 +564,12 @@ FIRST=1
 for T in $THREAD_COUNTS; do
   for sc in $SCENARIOS; do
     # http-4k / tls-4k: the same proxies and configurations as http / tls, asked for NGINX's 4 KiB body.
-    mode="${sc%-4k}"; upath=/; size=""
+    # tls-new: the tls proxies, every request on a new connection (wrk reconnects after each response), so each
+    # request costs a handshake: the rate of new TLS connections. wrk resumes its TLS session on the reconnects
+    # (HAProxy's stats report 100% reuse): a returning client's handshake, not a first visit's.
+    mode="${sc%-4k}"; upath=/; size=""; WRK_EXTRA=()
     [ "$mode" != "$sc" ] && { upath=/4k; size=", 4 KiB body"; }
+    [ "$sc" = tls-new ] && { mode=tls; size=", a new connection per request (resumed)"; WRK_EXTRA=(-H "Connection: close"); }
     scheme=http; [ "$mode" != http ] && scheme=https
     case "$mode" in http) label="HTTP$size" ;; tls) label="TLS termination$size" ;; passthrough) label="TLS passthrough by SNI" ;; esac
     hlabel="$label"; [ "$mode" = passthrough ] && hlabel="$label (mode tcp)"
@@ -694,7 +698,7 @@ JAVA_FLAGS="$(java $JAVA_OPTS -XX:+PrintCommandLineFlags -version 2>&1 | sed -n 
     echo
     echo "## TLS negotiated with openssl s_client"
     for t in "${TLS_INFO[@]}"; do echo "- $t"; done
-    echo "- certificate: self-signed RSA 2048 (\`openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1\`); wrk keeps its $CONNECTIONS connections, so handshakes are not what is measured."
+    echo "- certificate: self-signed RSA 2048 (\`openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1\`); wrk keeps its $CONNECTIONS connections, so handshakes are not what is measured, but in the \"new connection per request\" rows (\`-H 'Connection: close'\`: one handshake per request, a resumed one: wrk offers the session of its previous connection)."
   fi
   echo
   echo "## Configurations used"
