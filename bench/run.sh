@@ -806,7 +806,7 @@ CHARTS=""
 if [ "$PROFILE" != 1 ]; then
   base="$(dirname "$RESULTS")/throughput"
   if java "$ROOT/bench/tools/Charts.java" bars --tsv "$RUN/throughput.tsv" --out-rps "$base-rps.png" --out-p99 "$base-p99.png" \
-      --title "wrk -t$WRK_THREADS -c$CONNECTIONS -d$DURATION, keep-alive (tls-new: a connection per request), loopback, $(nproc) CPUs shared" > "$RUN/charts.log" 2>&1; then
+      --title "wrk -t$WRK_THREADS -c$CONNECTIONS -d$DURATION, keep-alive except tls-new, loopback, $(nproc) CPUs shared" > "$RUN/charts.log" 2>&1; then
     cp "$RUN/throughput.tsv" "$base.tsv"
     CHARTS="charts: $base-rps.png, $base-p99.png (data: $base.tsv)"
     printf '\n## Charts\n\n![req/s per scenario](throughput-rps.png)\n\n![p99 per scenario](throughput-p99.png)\n' >> "$RUN/latest.md"
