@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Memory of our proxy under a long load and under slow clients (see bench/README.md, "Soak").
 #
-#   bench/soak.sh [--duration 10m] [--warmup 30s] [--sample 10s] [--mode http|tls] [--connections 64]
+#   bench/soak.sh [--duration 10m] [--warmup 30s] [--sample 10s] [--mode http|tls] [--connections 64] [--new-connections]
 #                 [--wrk-threads 2] [--event-loops 1] [--java-opts "..."] [--phases "soak slow"]
 #                 [--slow-clients 500] [--slow-duration 60s] [--slow-rate 4096] [--slow-rcvbuf 4096]
 #                 [--body-size 1048576] [--results bench/results/soak.md] [--keep]
 #
 # (a) soak: wrk against the proxy (ACTIVE_ACTIVE over two NGINX stand-ins, as bench/run.sh) for
 #     --duration, sampling the proxy's RSS (/proc/PID/status) and JVM memory (/q/metrics) every
-#     --sample; start (after the warm-up) and end, min/max, slope.
+#     --sample; start (after the warm-up) and end, min/max, slope. --new-connections: every request on a
+#     new connection (wrk -H 'Connection: close'; over TLS a handshake per request, resumed by wrk).
 # (b) slow clients: --slow-clients connections each GET a --body-size body and read it at
 #     --slow-rate bytes/s through a --slow-rcvbuf receive buffer (bench/tools/SlowClients.java), for
 #     --slow-duration; RSS before, during and after, and whether the proxy held whole bodies.
@@ -38,6 +39,7 @@ SLOW_RATE="${SLOW_RATE:-4096}"       # bytes per second each slow client reads
 SLOW_RCVBUF="${SLOW_RCVBUF:-4096}"   # SO_RCVBUF of each slow client (the kernel doubles it)
 BODY_SIZE="${BODY_SIZE:-1048576}"    # the large body NGINX serves at /big
 KEEP="${KEEP:-0}"
+NEW_CONNECTIONS="${NEW_CONNECTIONS:-0}"   # 1: a new connection per request (Connection: close)
 
 usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
@@ -58,6 +60,7 @@ while [ $# -gt 0 ]; do
     --body-size) BODY_SIZE="$2"; shift 2 ;;
     --results) RESULTS="$2"; shift 2 ;;
     --keep) KEEP=1; shift ;;
+    --new-connections) NEW_CONNECTIONS=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "$NAME: unknown option $1" >&2; usage >&2; exit 2 ;;
   esac
@@ -167,7 +170,9 @@ slope() {
 
 WRK_PID=""
 run_wrk() {   # run_wrk URL DURATION OUTFILE
-  timeout $(( $(seconds "$2") + 30 )) wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$2" --latency "$1" > "$3" 2>&1 &
+  local extra=()
+  [ "$NEW_CONNECTIONS" = 1 ] && extra=(-H "Connection: close")
+  timeout $(( $(seconds "$2") + 30 )) wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$2" --latency ${extra[@]+"${extra[@]}"} "$1" > "$3" 2>&1 &
   WRK_PID=$!
   PIDS+=("$WRK_PID")
   wait "$WRK_PID" || { cat "$3" >&2; die "wrk failed against $1"; }
@@ -182,7 +187,9 @@ wrk_summary() {   # requests/s, p99, errors from a wrk output
 LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
 SOAK_DONE=0; SLOW_DONE=0
 ALLOC_RATE=0; GC_MAX_PAUSE="?"
-gc_metric() { curl -fsS "http://127.0.0.1:$MGMT/q/metrics" | awk -v re="$1" '$0 ~ re { printf "%.0f", $NF; exit }'; }
+# The whole scrape first: an awk that stopped reading at its match made curl fail on the closed pipe (pipefail).
+gc_metric() { local scrape; scrape="$(curl -fsS "http://127.0.0.1:$MGMT/q/metrics")" || return 1
+  printf '%s\n' "$scrape" | awk -v re="$1" '!found && $0 ~ re { printf "%.0f", $NF; found = 1 }'; }
 
 # ---- (a) the soak --------------------------------------------------------------------------------------------
 if [[ " $PHASES " == *" soak "* ]]; then
@@ -299,7 +306,7 @@ series() { col "$@" | awk '{ printf "%s%.0f", (NR > 1 ? ", " : ""), $1 }'; }
   echo "(arrived, not yet read by the proxy); kernel TCP = all TCP sockets of the machine (\`/proc/net/sockstat\`)."
   if [ "$SOAK_DONE" = 1 ]; then
     echo
-    echo "## (a) Soak: \`wrk -t$WRK_THREADS -c$CONNECTIONS -d$DURATION --latency $URL\` after a $WARMUP warm-up"
+    echo "## (a) Soak: \`wrk -t$WRK_THREADS -c$CONNECTIONS -d$DURATION --latency$([ "$NEW_CONNECTIONS" = 1 ] && echo " -H 'Connection: close'") $URL\` after a $WARMUP warm-up"
     echo
     echo "wrk: $SOAK_WRK (wrk counts a request as a timeout after 2 s; the full GCs the script triggers pause the proxy:"
     echo "$GC_MAX_PAUSE)."
@@ -391,7 +398,7 @@ series() { col "$@" | awk '{ printf "%s%.0f", (NR > 1 ? ", " : ""), $1 }'; }
   echo '```'
   echo "control-plane: $(cmdline "${CP_CMD[@]}")"
   for c in "${PROXY_CMDS[@]}"; do echo "$c"; done
-  [ "$SOAK_DONE" = 1 ] && echo "wrk -t$WRK_THREADS -c$CONNECTIONS -d$WARMUP --latency <proxy URL>   # warm-up; then -d$DURATION"
+  [ "$SOAK_DONE" = 1 ] && echo "wrk -t$WRK_THREADS -c$CONNECTIONS -d$WARMUP --latency$([ "$NEW_CONNECTIONS" = 1 ] && echo " -H 'Connection: close'") <proxy URL>   # warm-up; then -d$DURATION"
   [ "$SLOW_DONE" = 1 ] && echo "$(cmdline "${SLOW_CMD[@]}")"
   echo '```'
 } > "$RUN/soak.md"
