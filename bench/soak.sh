@@ -324,7 +324,7 @@ series() { col "$@" | awk '{ printf "%s%.0f", (NR > 1 ? ", " : ""), $1 }'; }
     echo "RSS under load: $(mib "$RS") at the start, $(mib "$RE") at the end; least-squares slope $(slope soak load 4) MiB/min over"
     echo "all $(col soak load 4 | wc -l) samples, $(slope soak load 4 half) MiB/min over the second half. Non-heap: $(slope soak load 6) MiB/min."
     echo "Live heap after each full GC (MiB): $(last soak "after warm-up + full GC" 7) before the load; under load $(series soak "load + full GC" 7 | grep . || echo "none (shorter than a minute)");"
-    echo "$(last soak "idle after + full GC" 7) after. Heap used itself is G1's saw-tooth between collections (~$(awk -v a="$ALLOC_RATE" 'BEGIN { printf "%.0f", a }') MiB/s allocated under this load)."
+    echo "$(last soak "idle after + full GC" 7) after. Heap used itself is the collector's saw-tooth between collections (~$(awk -v a="$ALLOC_RATE" 'BEGIN { printf "%.0f", a }') MiB/s allocated under this load)."
     if [ -s "$RUN/soak.warnings" ]; then
       echo; echo "Warnings and errors our proxy logged (count, message):"; echo '```'; cat "$RUN/soak.warnings"; echo '```'
     fi
