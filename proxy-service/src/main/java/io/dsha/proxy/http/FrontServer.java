@@ -7,8 +7,8 @@ import io.dsha.proxy.balance.RoutingTable;
 import io.dsha.proxy.passthrough.PassthroughVerticle;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolNames;
-import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.OpenSslCachingX509KeyManagerFactory;
+import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.vertx.core.DeploymentOptions;
@@ -183,7 +183,7 @@ public final class FrontServer {
             javax.net.ssl.KeyManagerFactory kmf = KeyCertOptions.wrap(keys).getKeyManagerFactory(vertx);
             if (openSslChosen) {
                 // Without this, BoringSSL gets the key as PEM and parses it again at every handshake (a quarter of a
-                // new connection's CPU; BENCHMARKS.md, "New connections over TLS"). Netty caches the parsed key and
+                // new connection's CPU; BENCHMARKS.md, "New TLS connections"). Netty caches the parsed key and
                 // chain per alias; ours carry the generation a reload made, so a new certificate is a new entry and is
                 // never served from an old one. Up to CACHED_KEY_GENERATIONS reloads are cached, later ones parsed.
                 kmf = new OpenSslCachingX509KeyManagerFactory(kmf, CACHED_KEY_GENERATIONS);
