@@ -9,6 +9,7 @@ import io.dsha.proxy.http.TlsMaterial;
 import io.dsha.proxy.ops.ProxyMetrics;
 import io.dsha.proxy.report.PassiveReporter;
 import io.dsha.proxy.report.TrafficReporter;
+import io.dsha.proxy.transport.Transports;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -40,6 +41,7 @@ public class ProxyBeans {
         Optional<TlsMaterial> tls;
         try {
             checkControlPlaneUrl(config.controlPlaneUrl());
+            LOG.info(Transports.check(vertx, config.transport().name()));
             tls = TlsMaterial.from(config);
             if (tls.isPresent()) {
                 tls.get().load(vertx);
@@ -56,6 +58,7 @@ public class ProxyBeans {
         }
         ControlPlaneClient client = new ControlPlaneClient(vertx, config.controlPlaneUrl(), config.agentToken());
         ProxyMetrics metrics = new ProxyMetrics(registry);
+        metrics.transport(Transports.inUse(vertx));
         PassiveReporter reporter = new PassiveReporter(client, config.proxyId());
         DataPath path = new DataPath(config, routing, metrics, reporter);
         FrontServer front = new FrontServer(vertx, path, config, tls);

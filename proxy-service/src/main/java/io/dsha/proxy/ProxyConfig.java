@@ -51,6 +51,18 @@ public interface ProxyConfig {
     @Max(256)
     int eventLoops();
 
+    /**
+     * The kernel interface of every socket: AUTO (io_uring where the kernel allows it, else epoll),
+     * IO_URING (refused at start where it is not available), EPOLL (never io_uring). Read by Vert.x
+     * as it starts ({@code io.dsha.proxy.transport.Transports}); written {@code auto}, {@code io_uring}, {@code epoll}.
+     */
+    @WithDefault("auto")
+    SocketTransport transport();
+
+    enum SocketTransport {
+        AUTO, IO_URING, EPOLL
+    }
+
     /** One line per request on the {@code dsha.access} logger. */
     @WithDefault("true")
     boolean accessLog();

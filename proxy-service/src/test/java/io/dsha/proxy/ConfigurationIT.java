@@ -157,4 +157,49 @@ class ConfigurationIT {
         p.awaitHttpPort();
         assertTrue(p.alive(), p.output());
     }
+
+    @Test
+    void anUnknownTransportIsRefused() {
+        assertRefused(Map.of("dsha.transport", "uring"), "dsha.transport", "uring");
+    }
+
+    /**
+     * io_uring asked for by name where it cannot run (here Netty's native code is switched off, as a
+     * kernel without io_uring or a seccomp profile would) stops the proxy, with the reason; it does not
+     * quietly start on something else.
+     */
+    @Test
+    void ioUringRequiredWhereItIsNotAvailableIsRefused() {
+        assertRefused(Map.of("dsha.transport", "io_uring", "io.netty.transport.noNative", "true"),
+                "dsha.transport=io_uring", "io_uring is not available", "dsha.transport=auto or epoll");
+    }
+
+    /**
+     * What the sockets run on is said at start and in the metrics: io_uring under the default
+     * setting where this kernel allows it (as the test's own JVM finds), epoll when asked, and NIO
+     * with the reason when neither native transport may load.
+     */
+    @Test
+    void theTransportInUseIsLoggedAndExposed() throws Exception {
+        String expected = io.netty.incubator.channel.uring.IOUring.isAvailable() ? "io_uring" : "epoll";
+        assertTransport(Map.of(), expected, "auto");
+        proxy.close();
+        assertTransport(Map.of("dsha.transport", "epoll"), "epoll", "epoll");
+        proxy.close();
+        JavaProcess p = assertTransport(Map.of("io.netty.transport.noNative", "true"), "nio", "auto");
+        assertTrue(p.output().contains("io_uring is not available: Native transport was explicit"), p.output());
+    }
+
+    private JavaProcess assertTransport(Map<String, String> settings, String transport, String setting) throws Exception {
+        JavaProcess p = start(settings);
+        int port = p.awaitHttpPort();
+        String line = "Sockets run on " + transport + " (dsha.transport=" + setting + ")";
+        await().atMost(Duration.ofSeconds(30)).until(() -> p.output().contains(line) || !p.alive());
+        assertTrue(p.output().contains(line), "expected '" + line + "':\n" + p.output());
+        String metrics = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/q/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        assertTrue(metrics.contains("dsha_proxy_transport_info{transport=\"" + transport + "\"} 1.0"), metrics);
+        return p;
+    }
 }

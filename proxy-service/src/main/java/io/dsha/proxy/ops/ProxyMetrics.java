@@ -19,7 +19,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code dsha_proxy_retries_total}, {@code dsha_proxy_ejections_total{backend}},
  * {@code dsha_proxy_connections} (open client connections), {@code dsha_proxy_upstream_seconds{backend}}
  * (time to the backend's response headers, histogram), {@code dsha_proxy_active_backend{backend}}
- * (1 for each backend taking new requests) and {@code dsha_proxy_routing_revision}. Meters are
+ * (1 for each backend taking new requests), {@code dsha_proxy_routing_revision} and
+ * {@code dsha_proxy_transport_info{transport}} (1, tagged io_uring, epoll or nio: what the sockets run on). Meters are
  * created once and cached, so counting a request costs a map lookup and an add.
  *
  * <p>Passthrough: {@code dsha_proxy_tcp_connections_total{backend}} (relayed connections),
@@ -70,6 +71,12 @@ public final class ProxyMetrics {
         this.activeBackend = MultiGauge.builder("dsha.proxy.active.backend").description("1 for each backend taking new requests").register(registry);
         io.micrometer.core.instrument.Gauge.builder("dsha.proxy.routing.revision", this, m -> m.revision)
                 .description("Revision of the routing decision in use").register(registry);
+    }
+
+    /** Says what the sockets run on ({@code io_uring}, {@code epoll}, {@code nio}). */
+    public void transport(String name) {
+        io.micrometer.core.instrument.Gauge.builder("dsha.proxy.transport.info", () -> 1)
+                .description("What the proxy's sockets run on (dsha.transport)").tag("transport", name).register(registry);
     }
 
     public void request(String backend, int status) {

@@ -76,6 +76,11 @@ final class HelloHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
+        decide(ctx);
+    }
+
+    /** Looks at what was read so far: a whole hello is routed, anything that can never be one is turned away. */
+    private void decide(ChannelHandlerContext ctx) {
         if (decided) {
             return; // bytes that came with the hello's last segment: kept, forwarded with it
         }
@@ -120,12 +125,15 @@ final class HelloHandler extends ChannelInboundHandlerAdapter {
     /**
      * The client's FIN. Before a whole hello it can never route: turned away at once. After it (the
      * hello, its data and the FIN can come in one go, or the FIN while the backend is being connected)
-     * it is kept, for the relay to pass on after the bytes.
+     * it is kept, for the relay to pass on after the bytes. The transport may tell of the FIN before
+     * the end of the read that brought the hello's last bytes (io_uring does): what was read is looked
+     * at first.
      */
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
         if (event instanceof ChannelInputShutdownEvent) {
             inputShutdown = true;
+            decide(ctx);
             if (!decided) {
                 reject(ctx, "closed_before_hello", null);
             }

@@ -36,6 +36,11 @@ public final class ProxyProcess implements AutoCloseable {
         all.put("dsha.listener.port", "0");
         all.put("dsha.listener.host", "127.0.0.1");
         all.put("dsha.event-loops", "2");
+        // The epoll run of the data-path tests (failsafe's "epoll" execution); unset, the proxy's default (auto).
+        String transport = System.getProperty("it.proxy.transport");
+        if (transport != null) {
+            all.put("dsha.transport", transport);
+        }
         all.putAll(settings);
         process = JavaProcess.start("proxy", JavaProcess.jar("proxy-service"), all);
         managementPort = process.awaitHttpPort();
@@ -47,6 +52,10 @@ public final class ProxyProcess implements AutoCloseable {
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> {
             if (!process.alive()) {
                 throw new IllegalStateException("proxy exited:\n" + process.output());
+            }
+            String transport = System.getProperty("it.proxy.transport");
+            if (transport != null && !process.output().contains("Sockets run on " + transport)) {
+                return false; // said at start; a run meant for one transport never passes on another
             }
             HttpResponse<String> r = readiness();
             Matcher m = LISTENER.matcher(r.body());
