@@ -3,7 +3,7 @@
 #
 #   bench/run.sh [--scenarios "http tls passthrough"] [--duration 10s] [--rounds 3] [--warmup 20s]
 #                [--threads 1] [--also-threads 2] [--connections 64] [--wrk-threads 2] [--java-opts "..."]
-#                [--wait-idle 0] [--profile] [--keep]
+#                [--transport auto|io_uring|epoll] [--wait-idle 0] [--profile] [--keep]
 #
 # Starts two NGINX stand-in backends (plain HTTP, and HTTPS for passthrough), the control plane,
 # then per scenario HAProxy and our proxy side by side (HAProxy in mode tcp with SNI routing for
@@ -32,6 +32,7 @@ SCENARIOS="${SCENARIOS:-http tls http-4k tls-4k tls-new passthrough}"   # HTTP, 
 CONNECTIONS="${CONNECTIONS:-64}"     # wrk -c
 WRK_THREADS="${WRK_THREADS:-2}"      # wrk -t
 JAVA_OPTS="${JAVA_OPTS:--Xms512m -Xmx512m -XX:+UseSerialGC -XX:MaxNewSize=48m}"   # for our proxy (the control plane gets -Xmx256m)
+TRANSPORT="${TRANSPORT:-auto}"       # our proxy's dsha.transport: auto (io_uring where the kernel allows it), io_uring, epoll
 PROFILE="${PROFILE:-0}"              # 1: JFR recording of our proxy (first thread count, HTTP and TLS), summarised in the report
 KEEP="${KEEP:-0}"                    # 1: keep the run directory (logs, configs, certificate)
 WAIT_IDLE="${WAIT_IDLE:-0}"          # before each measurement, wait up to this many seconds for other processes to go quiet
@@ -48,6 +49,7 @@ while [ $# -gt 0 ]; do
     --connections) CONNECTIONS="$2"; shift 2 ;;
     --wrk-threads) WRK_THREADS="$2"; shift 2 ;;
     --java-opts) JAVA_OPTS="$2"; shift 2 ;;
+    --transport) TRANSPORT="$2"; shift 2 ;;
     --wait-idle) WAIT_IDLE="$2"; shift 2 ;;
     --profile) PROFILE=1; shift ;;
     --keep) KEEP=1; shift ;;
@@ -525,7 +527,7 @@ start_proxy() {   # start_proxy EVENT_LOOPS tls|http PORT
     -Ddsha.control-plane.url="$CP_URL" -Ddsha.agent-token="$AGENT_TOKEN"
     -Ddsha.state-dir="$RUN/$name-state" -Ddsha.proxy-id="bench-$name"
     -Ddsha.listener.host=127.0.0.1 -Ddsha.listener.port="$port"
-    -Ddsha.event-loops="$loops" -Ddsha.access-log=false
+    -Ddsha.event-loops="$loops" -Ddsha.access-log=false -Ddsha.transport="$TRANSPORT"
     -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$mgmt")
   if [ "$mode" = tls ]; then
     cmd+=(-Ddsha.tls.cert-file="$RUN/lb.crt" -Ddsha.tls.key-file="$RUN/lb.key")
@@ -547,7 +549,9 @@ start_proxy() {   # start_proxy EVENT_LOOPS tls|http PORT
   ready="$(curl -fsS "http://127.0.0.1:$mgmt/q/health/ready")"
   case "$ready" in *'"active"'*a,b*|*'"active"'*b,a*) ;; *) die "our proxy is ready but does not route to both backends: $ready" ;; esac
   case "$ready" in *"127.0.0.1:$port"*) ;; *) die "our proxy listens elsewhere than 127.0.0.1:$port: $ready" ;; esac
+  SOCKETS="$(grep -o 'Sockets run on .*' "$RUN/$name.log" | head -1)"
 }
+SOCKETS=""
 
 # ---- the runs -----------------------------------------------------------------------------------------------
 PRE_OTHERS="$(others_now 2)"
@@ -693,6 +697,7 @@ JAVA_FLAGS="$(java $JAVA_OPTS -XX:+PrintCommandLineFlags -version 2>&1 | sed -n 
   echo "- $(wrk -v 2>&1 | sed -n "1,1p" | sed 's/ Copyright.*//')"
   echo "- $(openssl version)"
   echo "- $JAVA_VERSION; our proxy's JVM flags: \`$JAVA_OPTS\` (effective: \`$JAVA_FLAGS\`)"
+  echo "- our proxy's sockets: ${SOCKETS:-?} (\`TRANSPORT\`, the proxy's \`dsha.transport\`)"
   echo "- proxy jar: $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?') $(cd "$ROOT" && [ -n "$(git status --porcelain -- api control-plane proxy-service 2>/dev/null)" ] && echo '(with local changes)')"
   if [ ${#TLS_INFO[@]} -gt 0 ]; then
     echo
