@@ -79,8 +79,9 @@ class ConnectionChurnIT {
         Map<String, Long> after = liveInstances();
 
         List<String> grown = after.entrySet().stream()
-                .filter(e -> e.getValue() - before.getOrDefault(e.getKey(), 0L) >= CONNECTIONS / 2)
-                .map(e -> e.getKey() + " +" + (e.getValue() - before.getOrDefault(e.getKey(), 0L)))
+                .map(e -> Map.entry(e.getKey(), e.getValue() - before.getOrDefault(e.getKey(), 0L)))
+                .filter(e -> e.getValue() >= CONNECTIONS / 2)
+                .map(e -> e.getKey() + " +" + e.getValue())
                 .collect(Collectors.toList());
         assertTrue(grown.isEmpty(), "live objects that grew with the " + CONNECTIONS + " connections: " + grown);
         assertTrue(proxy.metrics().contains("dsha_proxy_connections 0.0"), "every connection closed: " + proxy.metrics());

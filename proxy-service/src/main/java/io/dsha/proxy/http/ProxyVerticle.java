@@ -107,35 +107,45 @@ final class ProxyVerticle extends AbstractVerticle implements ListenerVerticle {
         ListenerVerticle.takeOver(p);
         if (ssl != null) {
             p.replace(vertxHandler.handler(), "tls", ssl.newHandler(channel.alloc()));
-            p.addLast("alpn", new ApplicationProtocolNegotiationHandler(ApplicationProtocolNames.HTTP_1_1) {
-                @Override
-                protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
-                    http(ctx, ApplicationProtocolNames.HTTP_2.equals(protocol));
-                }
-
-                // Every handshake that does not complete ends in this event (an error, a close, the timeout); Netty's
-                // own handling then logs the error twice at WARN with a stack trace (a scanner, a client that gives up,
-                // a load generator stopping). Counted by reason instead, and logged at DEBUG.
-                @Override
-                public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-                    if (evt instanceof SslHandshakeCompletionEvent done && !done.isSuccess()) {
-                        String reason = handshakeFailureReason(done.cause());
-                        path.metrics.handshakeFailed(reason);
-                        LOG.debugf("TLS handshake with %s failed (%s): %s", ctx.channel().remoteAddress(), reason, done.cause());
-                    }
-                    super.userEventTriggered(ctx, evt);
-                }
-
-                // Only before the handshake has completed (the handler leaves the pipeline then).
-                @Override
-                public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-                    ctx.close();
-                }
-            });
+            p.addLast("alpn", new Alpn());
         } else {
             p.replace(vertxHandler.handler(), "sniff", new PrefaceSniffer(this::http));
         }
         channel.config().setAutoRead(true);
+    }
+
+    /**
+     * After the TLS handshake: HTTP/2 or HTTP/1.1 as ALPN chose (HTTP/1.1 when the client offered nothing).
+     * Every handshake that does not complete ends in a {@link SslHandshakeCompletionEvent} here (an error, a close,
+     * the timeout); Netty's own handling logs the error twice at WARN with a stack trace (a scanner, a client that
+     * gives up, a load generator stopping). It is counted by reason instead, and logged at DEBUG.
+     */
+    private final class Alpn extends ApplicationProtocolNegotiationHandler {
+
+        Alpn() {
+            super(ApplicationProtocolNames.HTTP_1_1);
+        }
+
+        @Override
+        protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
+            http(ctx, ApplicationProtocolNames.HTTP_2.equals(protocol));
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+            if (evt instanceof SslHandshakeCompletionEvent done && !done.isSuccess()) {
+                String reason = handshakeFailureReason(done.cause());
+                path.metrics.handshakeFailed(reason);
+                LOG.debugf("TLS handshake with %s failed (%s): %s", ctx.channel().remoteAddress(), reason, done.cause());
+            }
+            super.userEventTriggered(ctx, evt);
+        }
+
+        // Only before the handshake has completed (the handler leaves the pipeline then).
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
     }
 
     /**

@@ -63,9 +63,7 @@ public final class IoUringTransport implements Transport {
 
     @Override
     public java.net.SocketAddress convert(SocketAddress address) {
-        if (address.isDomainSocket()) {
-            throw new IllegalArgumentException("Unix domain sockets are not supported on io_uring (dsha.transport=epoll supports them)");
-        }
+        refuseDomainSocket(address.isDomainSocket());
         return Transport.super.convert(address);
     }
 
@@ -86,17 +84,13 @@ public final class IoUringTransport implements Transport {
 
     @Override
     public ChannelFactory<? extends Channel> channelFactory(boolean domainSocket) {
-        if (domainSocket) {
-            throw new IllegalArgumentException("Unix domain sockets are not supported on io_uring");
-        }
+        refuseDomainSocket(domainSocket);
         return IOUringSocketChannel::new;
     }
 
     @Override
     public ChannelFactory<? extends ServerChannel> serverChannelFactory(boolean domainSocket) {
-        if (domainSocket) {
-            throw new IllegalArgumentException("Unix domain sockets are not supported on io_uring");
-        }
+        refuseDomainSocket(domainSocket);
         return IOUringServerSocketChannel::new;
     }
 
@@ -108,9 +102,7 @@ public final class IoUringTransport implements Transport {
 
     @Override
     public void configure(NetServerOptions options, boolean domainSocket, ServerBootstrap bootstrap) {
-        if (domainSocket) {
-            throw new IllegalArgumentException("Unix domain sockets are not supported on io_uring");
-        }
+        refuseDomainSocket(domainSocket);
         bootstrap.option(IOUringChannelOption.SO_REUSEPORT, options.isReusePort());
         if (options.isTcpFastOpen()) {
             bootstrap.option(IOUringChannelOption.TCP_FASTOPEN, 256);
@@ -122,14 +114,18 @@ public final class IoUringTransport implements Transport {
 
     @Override
     public void configure(ClientOptionsBase options, boolean domainSocket, Bootstrap bootstrap) {
-        if (domainSocket) {
-            throw new IllegalArgumentException("Unix domain sockets are not supported on io_uring");
-        }
+        refuseDomainSocket(domainSocket);
         if (options.isTcpFastOpen()) {
             bootstrap.option(IOUringChannelOption.TCP_FASTOPEN_CONNECT, true);
         }
         bootstrap.option(IOUringChannelOption.TCP_QUICKACK, options.isTcpQuickAck());
         bootstrap.option(IOUringChannelOption.TCP_CORK, options.isTcpCork());
         Transport.super.configure(options, false, bootstrap);
+    }
+
+    private static void refuseDomainSocket(boolean domainSocket) {
+        if (domainSocket) {
+            throw new IllegalArgumentException("Unix domain sockets are not supported on io_uring (dsha.transport=epoll supports them)");
+        }
     }
 }

@@ -36,10 +36,13 @@ public final class Transports {
 
     /** What Vert.x runs on: {@code io_uring}, {@code epoll}, {@code kqueue} or {@code nio}. */
     public static String inUse(Vertx vertx) {
-        String name = ((VertxInternal) vertx).transport().getClass().getSimpleName();
-        if (name.equals(IoUringTransport.class.getSimpleName())) {
+        Object transport = ((VertxInternal) vertx).transport();
+        if (transport instanceof IoUringTransport) {
             return IO_URING;
         }
+        // Vert.x's own transports, by name: referring to their classes would load them, and kqueue's needs
+        // Netty's kqueue classes, which a Linux build does not carry.
+        String name = transport.getClass().getSimpleName();
         if (name.startsWith("Epoll")) {
             return EPOLL;
         }
