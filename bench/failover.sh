@@ -18,9 +18,8 @@ export PATH="$PATH:/usr/sbin:/sbin"
 export LC_ALL=C
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-CP_JAR="$ROOT/control-plane/target/quarkus-app/quarkus-run.jar"
+NAME=failover
 HS_JAR="$ROOT/health-service/target/quarkus-app/quarkus-run.jar"
-PROXY_JAR="$ROOT/proxy-service/target/quarkus-app/quarkus-run.jar"
 OUT="${OUT:-$ROOT/bench/results}"
 
 # ---- parameters (flags override the environment) -------------------------------------------------
@@ -65,8 +64,8 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-die() { echo "failover: $*" >&2; exit 1; }
-log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 
 for f in $FAULTS; do case "$f" in kill|freeze|freeze-patient) ;; *) die "a fault is kill, freeze or freeze-patient; got '$f'" ;; esac; done
 for s in $SUBJECTS; do case "$s" in haproxy|dsha) ;; *) die "a subject is haproxy or dsha; got '$s'" ;; esac; done
@@ -76,21 +75,7 @@ done
 for d in "$WARMUP" "$WARMUP_NATIVE"; do [[ "$d" =~ ^[0-9]+[smh]?$ ]] || die "a duration looks like 15s; got '$d'"; done
 
 # ---- prerequisites: say what is missing, never install ------------------------------------------
-missing=()
-for pair in haproxy:haproxy nginx:nginx wrk:wrk openssl:openssl curl:curl; do
-  command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair##*:}")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  {
-    echo "failover: missing Debian packages: ${missing[*]}"
-    echo "          this script needs: haproxy (2.6) nginx wrk openssl curl. Install them with:"
-    echo
-    echo "    sudo apt-get update && sudo apt-get install -y ${missing[*]}"
-    echo
-    echo "          (the script never installs anything itself; it starts its own instances)"
-  } >&2
-  exit 3
-fi
+needs haproxy:haproxy nginx:nginx wrk:wrk openssl:openssl curl:curl
 command -v java >/dev/null 2>&1 && command -v javac >/dev/null 2>&1 || die "java and javac (a JDK 17) are not on PATH"
 HAPROXY_VERSION="$(haproxy -v 2>&1 | sed -n 1p)"
 case "$HAPROXY_VERSION" in *" 2.6."*) ;; *) log "warning: the peers' figures are for HAProxy 2.6; this is: $HAPROXY_VERSION" ;; esac
@@ -101,76 +86,8 @@ elif [ -n "$(find "$ROOT/api" "$ROOT/proxy-service" "$ROOT/control-plane" "$ROOT
   log "warning: sources are newer than the jars; measuring the jars as built"
 fi
 
-# ---- run directory, process bookkeeping, cleanup ---------------------------------------------------
-RUN="$(mktemp -d "${TMPDIR:-/tmp}/dsha-failover.XXXXXX")"
-PIDS=()
-FROZEN=()
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  local pid
-  for pid in "${FROZEN[@]+"${FROZEN[@]}"}"; do kill -CONT "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]+"${PIDS[@]}"}"; do stop_pid "$pid"; done
-  if [ "$KEEP" = 1 ] || [ "$rc" -ne 0 ]; then
-    echo "failover: run directory kept: $RUN" >&2
-  else
-    rm -rf "$RUN"
-  fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# SIGTERM, up to 15 s for a graceful stop, then SIGKILL. Only processes this script started.
-stop_pid() {
-  local pid="$1" i
-  kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
-  kill -CONT "$pid" 2>/dev/null || true
-  kill -TERM "$pid" 2>/dev/null || true
-  for i in $(seq 1 150); do
-    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
-    sleep 0.1
-  done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
-forget_pid() {
-  local keep=() p
-  for p in "${PIDS[@]+"${PIDS[@]}"}"; do [ "$p" = "$1" ] || keep+=("$p"); done
-  PIDS=("${keep[@]+"${keep[@]}"}")
-}
-stop_and_forget() { stop_pid "$1"; forget_pid "$1"; }
-
-# A free loopback port outside the ephemeral range.
-USED_PORTS=" "
-free_port() {   # free_port VAR
-  local p i
-  for i in $(seq 1 500); do
-    p=$(( 20000 + RANDOM % 12000 ))
-    case "$USED_PORTS" in *" $p "*) continue ;; esac
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-      USED_PORTS+="$p "
-      printf -v "$1" '%s' "$p"
-      return 0
-    fi
-  done
-  die "no free port found on 127.0.0.1"
-}
-
-wait_http() {   # wait_http URL SECONDS PID NAME LOG [curl options]
-  local url="$1" secs="$2" pid="$3" name="$4" logf="$5" i
-  shift 5
-  for i in $(seq 1 $(( secs * 10 ))); do
-    kill -0 "$pid" 2>/dev/null || { tail -40 "$logf" >&2; die "$name exited during start-up (log above: $logf)"; }
-    if curl -fsS -o /dev/null --max-time 2 "$@" "$url" 2>/dev/null; then return 0; fi
-    sleep 0.1
-  done
-  tail -40 "$logf" >&2
-  die "$name did not answer $url within ${secs}s"
-}
-
-cmdline() { local a out=""; for a in "$@"; do out+="$(printf '%q' "$a") "; done; echo "${out% }"; }
+# ---- run directory (process bookkeeping and cleanup, FROZEN included: bench/lib.sh) --------------------
+new_run_dir
 to_ms() { local f="${1#*.}"; printf '%s%s' "${1%.*}" "${f:0:3}"; }   # EPOCHREALTIME (seconds.micros) to epoch ms
 now_ms() { to_ms "$EPOCHREALTIME"; }
 # Prefixes each line with the wall clock in epoch ms (HAProxy's server state changes have no time of their own).
@@ -183,8 +100,7 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" \
   || die "openssl could not make the self-signed certificate"
 cat "$RUN/lb.crt" "$RUN/lb.key" > "$RUN/lb.pem"
 free_port P1; free_port P2
-ADMIN_TOKEN="bench-admin-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-AGENT_TOKEN="bench-agent-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+make_tokens
 # Timeline and Charts are single-file programs (java bench/tools/Timeline.java ... works too); compiled
 # once here so that each measurement does not start with a compilation.
 mkdir -p "$RUN/tools"

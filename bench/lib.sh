@@ -1,4 +1,4 @@
-# Helpers shared by bench/propagation.sh and bench/soak.sh (sourced, not run). The same conventions
+# Helpers shared by bench/run.sh, bench/propagation.sh and bench/soak.sh (sourced, not run). The same conventions
 # as bench/run.sh: everything on 127.0.0.1, free ports picked at run time, every process started is
 # recorded in PIDS and stopped by the cleanup trap, nothing is ever installed.
 # The sourcing script sets ROOT, KEEP and NAME (used in messages) before sourcing.
@@ -45,6 +45,7 @@ need_jars() {
 # ---- process bookkeeping, cleanup ------------------------------------------------------------------------
 PIDS=()
 EXTRA_DIRS=()   # directories made outside RUN, removed on exit
+FROZEN=()       # processes a script stopped (SIGSTOP): resumed first on exit
 new_run_dir() {
   RUN="$(mktemp -d "${TMPDIR:-/tmp}/dsha-$NAME.XXXXXX")"
   trap cleanup EXIT
@@ -55,6 +56,7 @@ cleanup() {
   local rc=$?
   trap - EXIT INT TERM
   local pid
+  for pid in "${FROZEN[@]+"${FROZEN[@]}"}"; do kill -CONT "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]+"${PIDS[@]}"}"; do stop_pid "$pid"; done
   local d
   for d in "${EXTRA_DIRS[@]+"${EXTRA_DIRS[@]}"}"; do rm -rf "$d"; done
@@ -69,6 +71,7 @@ cleanup() {
 stop_pid() {
   local pid="$1" i
   kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+  kill -CONT "$pid" 2>/dev/null || true   # a stopped process would not act on the TERM
   kill -TERM "$pid" 2>/dev/null || true
   for i in $(seq 1 150); do
     kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
@@ -79,9 +82,10 @@ stop_pid() {
 }
 forget_pid() {
   local keep=() p
-  for p in "${PIDS[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
+  for p in "${PIDS[@]+"${PIDS[@]}"}"; do [ "$p" = "$1" ] || keep+=("$p"); done
   PIDS=("${keep[@]+"${keep[@]}"}")
 }
+stop_and_forget() { stop_pid "$1"; forget_pid "$1"; }
 
 # A free loopback port outside the ephemeral range (so load generators' own connections cannot take it).
 USED_PORTS=" "
@@ -109,6 +113,21 @@ wait_http() {   # wait_http URL SECONDS PID NAME LOG [curl options]
   done
   tail -40 "$logf" >&2
   die "$name did not answer $url within ${secs}s"
+}
+
+# ---- wrk ------------------------------------------------------------------------------------------------
+# run_wrk URL DURATION OUTFILE: wrk -t$WRK_THREADS -c$CONNECTIONS --latency plus the options in WRK_OPTS, in the
+# background and waited for (a signal stops the run at once; the cleanup stops wrk too), bounded by its duration
+# plus 30 s (a warm-up may be longer than a measurement).
+WRK_OPTS=()
+NEW_CONNECTION=(-H "Connection: close")   # in WRK_OPTS: every request on a new connection (the server closes after each answer)
+WRK_PID=""
+run_wrk() {
+  timeout "$(( $(seconds "$2") + 30 ))" wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$2" --latency ${WRK_OPTS[@]+"${WRK_OPTS[@]}"} "$1" > "$3" 2>&1 &
+  WRK_PID=$!
+  PIDS+=("$WRK_PID")
+  wait "$WRK_PID" || { cat "$3" >&2; die "wrk failed against $1"; }
+  forget_pid "$WRK_PID"; WRK_PID=""
 }
 
 cmdline() { local a out=""; for a in "$@"; do out+="$(printf '%q' "$a") "; done; echo "${out% }"; }

@@ -17,8 +17,7 @@ export PATH="$PATH:/usr/sbin:/sbin"
 export LC_ALL=C
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-CP_JAR="$ROOT/control-plane/target/quarkus-app/quarkus-run.jar"
-PROXY_JAR="$ROOT/proxy-service/target/quarkus-app/quarkus-run.jar"
+NAME=bench
 RESULTS="$ROOT/bench/results/latest.md"
 
 # ---- parameters (flags override the environment) -------------------------------------------------
@@ -61,12 +60,10 @@ done
 # A profiled run is slower: it does not replace the plain comparison.
 [ "$PROFILE" = 1 ] && RESULTS="$ROOT/bench/results/latest-profile.md"
 
-die() { echo "bench: $*" >&2; exit 1; }
-log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 
-for d in "$DURATION" "$WARMUP" "$WARMUP_NATIVE"; do
-  [[ "$d" =~ ^[0-9]+[smh]?$ ]] || die "a duration looks like 10s, 2m or 30 (seconds); got '$d'"
-done
+for d in "$DURATION" "$WARMUP" "$WARMUP_NATIVE"; do check_duration "$d"; done
 [[ "$WAIT_IDLE" =~ ^[0-9]+$ ]] || die "--wait-idle takes seconds; got '$WAIT_IDLE'"
 for sc in $SCENARIOS; do
   case "$sc" in http|tls|http-4k|tls-4k|tls-new|passthrough) ;; *) die "a scenario is http, tls, http-4k, tls-4k, tls-new or passthrough; got '$sc'" ;; esac
@@ -74,25 +71,9 @@ done
 for n in "$THREADS" $ALSO_THREADS "$CONNECTIONS" "$WRK_THREADS" "$ROUNDS"; do
   [[ "$n" =~ ^[1-9][0-9]*$ ]] || die "thread and connection counts are positive integers; got '$n'"
 done
-seconds() { local d="$1"; case "$d" in *h) echo $(( ${d%h} * 3600 ));; *m) echo $(( ${d%m} * 60 ));; *s) echo "${d%s}";; *) echo "$d";; esac; }
 
 # ---- prerequisites: say what is missing, never install ------------------------------------------
-missing=()
-for pair in haproxy:haproxy nginx:nginx wrk:wrk openssl:openssl curl:curl; do
-  command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair##*:}")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  {
-    echo "bench: missing Debian packages: ${missing[*]}"
-    echo "       this script needs: haproxy (2.6) nginx wrk openssl curl. Install them with:"
-    echo
-    echo "    sudo apt-get update && sudo apt-get install -y ${missing[*]}"
-    echo
-    echo "       (the script never installs anything itself; no system service needs to run, it starts its own instances)"
-  } >&2
-  exit 3
-fi
-command -v java >/dev/null 2>&1 || die "java (a JDK 17) is not on PATH"
+needs haproxy:haproxy nginx:nginx wrk:wrk openssl:openssl curl:curl
 if [ "$PROFILE" = 1 ]; then
   command -v jcmd >/dev/null 2>&1 && command -v jfr >/dev/null 2>&1 || die "--profile needs jcmd and jfr (a full JDK)"
 fi
@@ -106,74 +87,8 @@ elif [ -n "$(find "$ROOT/api" "$ROOT/proxy-service" "$ROOT/control-plane" -path 
   log "warning: sources are newer than $PROXY_JAR; measuring the jar as built (rebuild: ./mvnw -B -q -DskipTests install)"
 fi
 
-# ---- run directory, process bookkeeping, cleanup ---------------------------------------------------
-RUN="$(mktemp -d "${TMPDIR:-/tmp}/dsha-bench.XXXXXX")"
-PIDS=()
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  local pid
-  [ -z "${WRK_PID:-}" ] || { kill -TERM "$WRK_PID" 2>/dev/null || true; wait "$WRK_PID" 2>/dev/null || true; }
-  for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
-  if [ "$KEEP" = 1 ] || [ "$rc" -ne 0 ]; then
-    echo "bench: run directory kept: $RUN" >&2
-  else
-    rm -rf "$RUN"
-  fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# SIGTERM, up to 15 s for a graceful stop, then SIGKILL. Only processes this script started.
-stop_pid() {
-  local pid="$1" i
-  kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
-  kill -TERM "$pid" 2>/dev/null || true
-  for i in $(seq 1 150); do
-    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
-    sleep 0.1
-  done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
-forget_pid() {
-  local keep=() p
-  for p in "${PIDS[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
-  PIDS=("${keep[@]+"${keep[@]}"}")
-}
-stop_and_forget() { stop_pid "$1"; forget_pid "$1"; }
-
-# A free loopback port outside the ephemeral range (so wrk's own connections cannot take it).
-USED_PORTS=" "
-free_port() {   # free_port VAR
-  local p i
-  for i in $(seq 1 500); do
-    p=$(( 20000 + RANDOM % 12000 ))
-    case "$USED_PORTS" in *" $p "*) continue ;; esac
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-      USED_PORTS+="$p "
-      printf -v "$1" '%s' "$p"
-      return 0
-    fi
-  done
-  die "no free port found on 127.0.0.1"
-}
-
-wait_http() {   # wait_http URL SECONDS PID NAME LOG [curl options]
-  local url="$1" secs="$2" pid="$3" name="$4" logf="$5" i
-  shift 5
-  for i in $(seq 1 $(( secs * 10 ))); do
-    kill -0 "$pid" 2>/dev/null || { tail -40 "$logf" >&2; die "$name exited during start-up (log above: $logf)"; }
-    if curl -fsS -o /dev/null --max-time 2 "$@" "$url" 2>/dev/null; then return 0; fi
-    sleep 0.1
-  done
-  tail -40 "$logf" >&2
-  die "$name did not answer $url within ${secs}s"
-}
-
-cmdline() { local a out=""; for a in "$@"; do out+="$(printf '%q' "$a") "; done; echo "${out% }"; }
+# ---- run directory (process bookkeeping and cleanup: bench/lib.sh) ---------------------------------
+new_run_dir
 
 # ---- certificate, ports, tokens ---------------------------------------------------------------------
 log "run directory $RUN"
@@ -182,9 +97,8 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" \
   || die "openssl could not make the self-signed certificate"
 cat "$RUN/lb.crt" "$RUN/lb.key" > "$RUN/lb.pem"
 
-free_port P1; free_port P2; free_port CP_PORT
-ADMIN_TOKEN="bench-admin-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-AGENT_TOKEN="bench-agent-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+free_port P1; free_port P2
+make_tokens
 
 # ---- two NGINX stand-ins (the peers' configuration, one worker each) -------------------------------
 body4k() {   # body4k NAME: 4096 bytes (the name, dots, a newline), so that a check can still tell the backends apart
@@ -229,16 +143,7 @@ case " $SCENARIOS " in *" passthrough "*)
 esac
 
 # ---- control plane, topology, checker reports --------------------------------------------------------
-mkdir -p "$RUN/control-plane"
-CP_CMD=(java -Xmx256m -Ddsha.admin-token="$ADMIN_TOKEN" -Ddsha.agent-token="$AGENT_TOKEN"
-        -Ddsha.state-dir="$RUN/control-plane" -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$CP_PORT"
-        -jar "$CP_JAR")
-log "starting the control plane on 127.0.0.1:$CP_PORT"
-"${CP_CMD[@]}" > "$RUN/control-plane.log" 2>&1 &
-CP_PID=$!
-PIDS+=("$CP_PID")
-CP_URL="http://127.0.0.1:$CP_PORT"
-wait_http "$CP_URL/q/health/ready" 60 "$CP_PID" "the control plane" "$RUN/control-plane.log"
+start_control_plane
 
 free_port NOMINAL_LISTENER
 # Passthrough clients ask for this name (curl, through --resolve) or for 127.0.0.1 (wrk sends its URL's
@@ -256,31 +161,7 @@ cat > "$RUN/topology-passthrough.json" <<JSON
    {"id": "b", "host": "127.0.0.1", "port": ${P4:-2}, "priority": 1, "weight": 1,
     "healthCheck": {"type": "TLS", "intervalMs": 1000, "timeoutMs": 500, "rise": 2, "fall": 2}}]}
 JSON
-cat > "$RUN/topology.json" <<JSON
-{"listener": {"host": "127.0.0.1", "port": $NOMINAL_LISTENER},
- "tlsMode": "TERMINATE",
- "mode": "ACTIVE_ACTIVE",
- "allDown": "TRY_ALL",
- "backends": [
-   {"id": "a", "host": "127.0.0.1", "port": $P1, "priority": 0, "weight": 1,
-    "healthCheck": {"type": "HTTP", "path": "/health", "expectStatus": 200, "intervalMs": 1000, "timeoutMs": 500, "rise": 2, "fall": 2}},
-   {"id": "b", "host": "127.0.0.1", "port": $P2, "priority": 1, "weight": 1,
-    "healthCheck": {"type": "HTTP", "path": "/health", "expectStatus": 200, "intervalMs": 1000, "timeoutMs": 500, "rise": 2, "fall": 2}}]}
-JSON
-use_topology() {   # use_topology FILE: PUT it, then a checker's observations (rise 2): both backends UP
-  curl -sS --fail-with-body -o "$RUN/put-topology.json" -X PUT -H "Authorization: Bearer $ADMIN_TOKEN" \
-    -H 'Content-Type: application/json' --data-binary @"$1" "$CP_URL/api/v1/topology" \
-    || die "the control plane refused the topology: $(cat "$RUN/put-topology.json" 2>/dev/null)"
-  local i state active
-  for i in 1 2; do
-    curl -fsS -o /dev/null -X POST -H "Authorization: Bearer $AGENT_TOKEN" -H 'Content-Type: application/json' \
-      --data '{"source":"CHECKER","reporterId":"bench-checker","observations":[{"backendId":"a","status":"UP"},{"backendId":"b","status":"UP"}]}' \
-      "$CP_URL/api/v1/reports" || die "the control plane refused a checker report"
-  done
-  state="$(curl -fsS -H "Authorization: Bearer $AGENT_TOKEN" "$CP_URL/api/v1/state")"
-  active="$(printf '%s' "$state" | grep -o '"active" *: *\[[^]]*\]' | sed -n "1,1p")"
-  case "$active" in *'"a"'*'"b"'*|*'"b"'*'"a"'*) log "routing ($(basename "$1")): $active" ;; *) die "both backends should be active; the state is: $state" ;; esac
-}
+write_topology "$RUN/topology.json" "$NOMINAL_LISTENER" "$P1" "$P2"
 use_topology "$RUN/topology.json"
 
 # ---- CPU accounting: how much of the machine went to processes that are not part of this run ------------
@@ -337,14 +218,6 @@ others_top() {   # others_top TOPFILE
 }
 
 # ---- wrk and its parsing -------------------------------------------------------------------------------
-WRK_PID=""
-run_wrk() {   # run_wrk URL DURATION OUTFILE (in the background and waited for, so that a signal stops the run at once)
-  # Bounded: the run's own duration plus 30 s (a warm-up may be longer than the measurement).
-  timeout "$(( $(seconds "$2") + 30 ))" wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$2" --latency ${WRK_EXTRA[@]+"${WRK_EXTRA[@]}"} "$1" > "$3" 2>&1 &
-  WRK_PID=$!
-  wait "$WRK_PID" || { WRK_PID=""; cat "$3" >&2; die "wrk failed against $1"; }
-  WRK_PID=""
-}
 to_ms() {   # 3.45ms / 812.00us / 1.02s / 1.5m -> milliseconds
   awk -v v="$1" 'BEGIN {
     if (v ~ /us$/) { sub(/us$/, "", v); printf "%.3f", v / 1000 }
@@ -571,9 +444,9 @@ for T in $THREAD_COUNTS; do
     # tls-new: the tls proxies, every request on a new connection (wrk reconnects after each response), so each
     # request costs a handshake: the rate of new TLS connections. wrk resumes its TLS session on the reconnects
     # (HAProxy's stats report 100% reuse): a returning client's handshake, not a first visit's.
-    mode="${sc%-4k}"; upath=/; size=""; WRK_EXTRA=()
+    mode="${sc%-4k}"; upath=/; size=""; WRK_OPTS=()
     [ "$mode" != "$sc" ] && { upath=/4k; size=", 4 KiB body"; }
-    [ "$sc" = tls-new ] && { mode=tls; size=", a new connection per request (resumed)"; WRK_EXTRA=(-H "Connection: close"); }
+    [ "$sc" = tls-new ] && { mode=tls; size=", a new connection per request (resumed)"; WRK_OPTS=("${NEW_CONNECTION[@]}"); }
     scheme=http; [ "$mode" != http ] && scheme=https
     case "$mode" in http) label="HTTP$size" ;; tls) label="TLS termination$size" ;; passthrough) label="TLS passthrough by SNI" ;; esac
     hlabel="$label"; [ "$mode" = passthrough ] && hlabel="$label (mode tcp)"

@@ -168,16 +168,7 @@ slope() {
       d = n * sxx - sx * sx; if (n < 3 || d == 0) print "n/a"; else printf "%+.2f", (n * sxy - sx * sy) / d }'
 }
 
-WRK_PID=""
-run_wrk() {   # run_wrk URL DURATION OUTFILE
-  local extra=()
-  [ "$NEW_CONNECTIONS" = 1 ] && extra=(-H "Connection: close")
-  timeout $(( $(seconds "$2") + 30 )) wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$2" --latency ${extra[@]+"${extra[@]}"} "$1" > "$3" 2>&1 &
-  WRK_PID=$!
-  PIDS+=("$WRK_PID")
-  wait "$WRK_PID" || { cat "$3" >&2; die "wrk failed against $1"; }
-  forget_pid "$WRK_PID"; WRK_PID=""
-}
+[ "$NEW_CONNECTIONS" = 1 ] && WRK_OPTS=("${NEW_CONNECTION[@]}")
 wrk_summary() {   # requests/s, p99, errors from a wrk output
   awk '/Requests\/sec:/ { rps = $2 } /^ +99%/ { p99 = $2 } /requests in/ { n = $1 }
     /Socket errors:/ { gsub(/,/, ""); e += $4 + $6 + $8 + $10 } /Non-2xx or 3xx/ { e += $NF }
