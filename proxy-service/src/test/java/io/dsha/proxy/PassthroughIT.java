@@ -1,6 +1,7 @@
 package io.dsha.proxy;
 
 import static io.dsha.proxy.support.ProxyTestKit.awaitFollowing;
+import static io.dsha.proxy.support.ProxyTestKit.awaitLoopLagProbed;
 import static io.dsha.proxy.support.ProxyTestKit.metric;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -164,6 +165,12 @@ class PassthroughIT {
         }
         assertEquals(10, onA, "round robin with equal weights alternates");
         assertEquals(10, onB);
+    }
+
+    /** The relay's event loop is probed for lag, as the HTTP listener's is (dsha_proxy_event_loop_lag_seconds). */
+    @Test
+    void theRelaysEventLoopIsProbedForLag() {
+        awaitLoopLagProbed(proxy);
     }
 
     @Test

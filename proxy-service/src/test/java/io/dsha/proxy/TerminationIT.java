@@ -1,6 +1,7 @@
 package io.dsha.proxy;
 
 import static org.awaitility.Awaitility.await;
+import static io.dsha.proxy.support.ProxyTestKit.awaitLoopLagProbed;
 import static io.dsha.proxy.support.ProxyTestKit.metric;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -107,6 +108,12 @@ class TerminationIT {
         port = proxy.awaitReady();
         assertTerminates();
         assertTrue(proxy.process().output().contains("JDK SSLEngine"), proxy.process().output());
+    }
+
+    /** The listener's event loop is probed for lag: how long a request's next step waits for its loop. */
+    @Test
+    void theListenersEventLoopIsProbedForLag() {
+        awaitLoopLagProbed(proxy);
     }
 
     /**

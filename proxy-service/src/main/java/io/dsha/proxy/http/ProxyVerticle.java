@@ -1,5 +1,6 @@
 package io.dsha.proxy.http;
 
+import io.dsha.proxy.ops.LoopLag;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -59,6 +60,7 @@ final class ProxyVerticle extends AbstractVerticle implements ListenerVerticle {
     private NetServer server;
     private NettyLoop loop;
     private long tick = -1;
+    private LoopLag lag;
 
     /**
      * @param ssl the listener's TLS (ALPN h2 and http/1.1), or null for cleartext
@@ -85,6 +87,7 @@ final class ProxyVerticle extends AbstractVerticle implements ListenerVerticle {
         loop = new NettyLoop(path, new BackendPool(backends, path.poolSize, path.maxHeaderBytes, path.idleTimeoutMs), tls);
         // One coarse tick per event loop expires every timeout; no timer per request.
         tick = vertx.setPeriodic(TICK_MS, id -> loop.tick());
+        lag = LoopLag.start(context.nettyEventLoop(), path.metrics);
         server = vertx.createNetServer(new NetServerOptions().setTcpNoDelay(true)).connectHandler(this::accepted);
         server.listen(port, host).<Void>mapEmpty().onComplete(started);
     }
@@ -193,6 +196,9 @@ final class ProxyVerticle extends AbstractVerticle implements ListenerVerticle {
     @Override
     public void stop(Promise<Void> stopped) {
         vertx.cancelTimer(tick);
+        if (lag != null) {
+            lag.stop();
+        }
         loop.pool.close();
         for (Channel c : List.copyOf(clients)) {
             c.close();

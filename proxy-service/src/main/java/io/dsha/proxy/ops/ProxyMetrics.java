@@ -73,6 +73,20 @@ public final class ProxyMetrics {
                 .description("Revision of the routing decision in use").register(registry);
     }
 
+    /**
+     * How late the data path's event loops run what is due (see {@link LoopLag}); one timer for all of them, so
+     * its maximum is the worst loop's.
+     */
+    Timer loopLag() {
+        return Timer.builder("dsha.proxy.event.loop.lag")
+                .description("How late the data path's event loops ran a task that was due (probed every "
+                        + LoopLag.PERIOD_MS + " ms): time a request's next step waited for its loop")
+                .publishPercentileHistogram()
+                .minimumExpectedValue(java.time.Duration.ofNanos(100_000))
+                .maximumExpectedValue(java.time.Duration.ofSeconds(1))
+                .register(registry);
+    }
+
     /** Says what the sockets run on ({@code io_uring}, {@code epoll}, {@code nio}). */
     public void transport(String name) {
         io.micrometer.core.instrument.Gauge.builder("dsha.proxy.transport.info", () -> 1)

@@ -9,6 +9,7 @@ import io.dsha.proxy.balance.RoutingTable;
 import io.dsha.proxy.balance.Target;
 import io.dsha.proxy.http.DataPath;
 import io.dsha.proxy.http.ListenerVerticle;
+import io.dsha.proxy.ops.LoopLag;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -21,6 +22,7 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Context;
 import io.vertx.core.Promise;
+import io.vertx.core.impl.ContextInternal;
 import io.vertx.core.impl.VertxInternal;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
@@ -64,6 +66,7 @@ public final class PassthroughVerticle extends AbstractVerticle implements Liste
     /** Backend connections: Vert.x's transport (epoll when available) and resolver, the client's event loop. */
     private Bootstrap backends;
     private Context context;
+    private LoopLag lag;
 
     public PassthroughVerticle(DataPath path, ProxyConfig config, String host, int port) {
         this.path = path;
@@ -84,6 +87,7 @@ public final class PassthroughVerticle extends AbstractVerticle implements Liste
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .handler(new Connecting());
+        lag = LoopLag.start(((ContextInternal) context).nettyEventLoop(), path.metrics());
         server = vertx.createNetServer(new NetServerOptions().setTcpNoDelay(true)).connectHandler(this::accepted);
         server.listen(port, host).<Void>mapEmpty().onComplete(started);
     }
@@ -233,6 +237,9 @@ public final class PassthroughVerticle extends AbstractVerticle implements Liste
 
     @Override
     public void stop(Promise<Void> stopped) {
+        if (lag != null) {
+            lag.stop();
+        }
         for (Session s : List.copyOf(sessions)) {
             s.ending("proxy stopping");
         }

@@ -101,6 +101,18 @@ public final class ProxyTestKit {
     }
 
     /**
+     * Waits until the proxy's listener event loops have been probed for lag (one probe per loop every
+     * 100 ms), and checks that the lag is published as a histogram.
+     */
+    public static void awaitLoopLagProbed(ProxyProcess proxy) {
+        await("event-loop lag probed").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
+                .until(() -> metric(proxy, "dsha_proxy_event_loop_lag_seconds_count") >= 2);
+        if (metric(proxy, "dsha_proxy_event_loop_lag_seconds_bucket", "le=\"+Inf\"") < 2) {
+            throw new AssertionError("no histogram buckets for dsha_proxy_event_loop_lag_seconds");
+        }
+    }
+
+    /**
      * The sum of the samples of {@code name} (Prometheus text format) whose labels contain every one
      * of {@code labels} ({@code backend="a"}); 0 when there is none.
      */
