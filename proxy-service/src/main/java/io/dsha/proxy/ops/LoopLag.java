@@ -42,12 +42,22 @@ public final class LoopLag implements Runnable {
 
     /** Stops probing; from any thread. */
     public void stop() {
-        loop.execute(() -> {
-            stopped = true;
-            if (next != null) {
-                next.cancel(false);
-            }
-        });
+        if (loop.inEventLoop()) {
+            cancel();
+            return;
+        }
+        try {
+            loop.execute(this::cancel);
+        } catch (RejectedExecutionException loopGone) {
+            // The loop has shut down, and its scheduled probe with it.
+        }
+    }
+
+    private void cancel() {
+        stopped = true;
+        if (next != null) {
+            next.cancel(false);
+        }
     }
 
     void schedule() {
