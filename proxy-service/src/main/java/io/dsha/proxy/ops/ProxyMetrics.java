@@ -20,7 +20,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code dsha_proxy_connections} (open client connections), {@code dsha_proxy_upstream_seconds{backend}}
  * (time to the backend's response headers, histogram), {@code dsha_proxy_active_backend{backend}}
  * (1 for each backend taking new requests), {@code dsha_proxy_routing_revision} and
- * {@code dsha_proxy_transport_info{transport}} (1, tagged io_uring, epoll or nio: what the sockets run on). Meters are
+ * {@code dsha_proxy_transport_info{transport}} (1, tagged io_uring, epoll or nio: what the sockets run on) and
+ * {@code dsha_proxy_event_loop_lag_seconds} (histogram, {@link LoopLag}). Meters are
  * created once and cached, so counting a request costs a map lookup and an add.
  *
  * <p>Passthrough: {@code dsha_proxy_tcp_connections_total{backend}} (relayed connections),

@@ -23,6 +23,9 @@ public final class ProxyProcess implements AutoCloseable {
 
     private static final Pattern LISTENER = Pattern.compile("\"listener\"\\s*:\\s*\"https?://[^:]+:(\\d+)\"");
 
+    /** The epoll run of the data-path tests (failsafe's "epoll" execution); null: the proxy's default (auto). */
+    private static final String TRANSPORT = System.getProperty("it.proxy.transport");
+
     private final JavaProcess process;
     private final int managementPort;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -36,10 +39,8 @@ public final class ProxyProcess implements AutoCloseable {
         all.put("dsha.listener.port", "0");
         all.put("dsha.listener.host", "127.0.0.1");
         all.put("dsha.event-loops", "2");
-        // The epoll run of the data-path tests (failsafe's "epoll" execution); unset, the proxy's default (auto).
-        String transport = System.getProperty("it.proxy.transport");
-        if (transport != null) {
-            all.put("dsha.transport", transport);
+        if (TRANSPORT != null) {
+            all.put("dsha.transport", TRANSPORT);
         }
         all.putAll(settings);
         process = JavaProcess.start("proxy", JavaProcess.jar("proxy-service"), all);
@@ -53,8 +54,7 @@ public final class ProxyProcess implements AutoCloseable {
             if (!process.alive()) {
                 throw new IllegalStateException("proxy exited:\n" + process.output());
             }
-            String transport = System.getProperty("it.proxy.transport");
-            if (transport != null && !process.output().contains("Sockets run on " + transport)) {
+            if (TRANSPORT != null && !process.output().contains("Sockets run on " + TRANSPORT)) {
                 return false; // said at start; a run meant for one transport never passes on another
             }
             HttpResponse<String> r = readiness();
