@@ -49,7 +49,7 @@ class FailoverIT extends StackScenarios {
             awaitServedBy(load, "a");
 
             System.out.println(load.stop().summary("1 primary killed (AUTO, then MANUAL)"));
-            assertEquals(List.of(), load.errors());
+            assertNoClientErrors(s, load);
         }
     }
 
@@ -94,7 +94,7 @@ class FailoverIT extends StackScenarios {
             awaitServedBy(load, "b");
             awaitMoreSuccesses(load, 100);
             System.out.println(load.stop().summary("3 health flipped to 500"));
-            assertEquals(List.of(), load.errors());
+            assertNoClientErrors(s, load);
         }
     }
 
@@ -109,7 +109,7 @@ class FailoverIT extends StackScenarios {
             awaitActive(s, "a", "b");
             awaitServedBy(load, "a", "b");
             System.out.println(load.stop().summary("4 ACTIVE_ACTIVE, one killed and back"));
-            assertEquals(List.of(), load.errors());
+            assertNoClientErrors(s, load);
         }
     }
 
@@ -135,7 +135,7 @@ class FailoverIT extends StackScenarios {
                     .until(() -> proxyRoutingRevision(s) == s.client().state().get("revision").asLong());
             awaitMoreSuccesses(load, 50);
             System.out.println(load.stop().summary("5 control plane killed, then a"));
-            assertEquals(List.of(), load.errors());
+            assertNoClientErrors(s, load);
         }
     }
 
@@ -150,7 +150,7 @@ class FailoverIT extends StackScenarios {
             try (Load load = load(s, Load.Kind.READ)) {
                 awaitMoreSuccesses(load, 200);
                 System.out.println(load.stop().summary("6 proxy restarted, control plane down"));
-                assertEquals(List.of(), load.errors());
+                assertNoClientErrors(s, load);
                 assertEquals(Set.of("a"), load.lastServedBy(1000).keySet());
             }
         }
@@ -161,7 +161,9 @@ class FailoverIT extends StackScenarios {
         Map<String, String> cutOff = Map.of("dsha.address.a", "127.0.0.1:1", "dsha.address.b", "127.0.0.1:1");
         // Checks every 500 ms (probe timeout 250 ms) rather than 200/100: this scenario is about the cut-off checker,
         // and with 100 ms a healthy checker's first probes of the freshly started (cold) instances timed out twice now
-        // and then on 2 shared cores, which with checker-3's DOWN made a real quorum and a failover (1 run in 4).
+        // and then on 2 shared cores, which with checker-3's DOWN made a real quorum and a failover (1 run in 4). At
+        // 500 ms one timed-out first probe still did it once (a new view then went DOWN at its first failure); a new
+        // view now needs fall (2) failures in a row before it votes DOWN (README, "Verdicts").
         try (Stack s = stack("7-isolated-checker", "ACTIVE_PASSIVE", 1000, 3, Map.of("checker-3", cutOff), 500);
                 Load load = load(s, Load.Kind.READ)) {
             awaitActive(s, "a");
@@ -180,7 +182,7 @@ class FailoverIT extends StackScenarios {
             }
             awaitServedBy(load, "a");
             System.out.println(load.stop().summary("7 three checkers, one cut off"));
-            assertEquals(List.of(), load.errors());
+            assertNoClientErrors(s, load);
         }
     }
 

@@ -82,6 +82,31 @@ abstract class StackScenarios {
         await(n + " more successes").atMost(BOUND).pollInterval(Duration.ofMillis(20)).until(() -> load.successes() >= target);
     }
 
+    /**
+     * Asserts the client saw no error. When it did, the message gives each error's wall-clock time and what the
+     * proxy logged about its routing and its backends' failures, so a failure on CI can be read from its report.
+     */
+    static void assertNoClientErrors(Stack s, Load load) {
+        List<Load.Outcome> errors = load.errors();
+        if (errors.isEmpty()) {
+            return;
+        }
+        long nanoNow = System.nanoTime();
+        java.time.Instant wallNow = java.time.Instant.now();
+        StringBuilder m = new StringBuilder("the client saw errors:");
+        for (Load.Outcome o : errors) {
+            m.append("\n  at ").append(wallNow.minusNanos(nanoNow - o.startNanos())).append(": ").append(o);
+        }
+        m.append("\nthe proxy's log on routing and failures:");
+        Path log = s.options().stateDir().resolve("logs").resolve("proxy.log");
+        try (Stream<String> lines = Files.lines(log)) {
+            lines.filter(l -> l.contains("Routing at") || l.contains("failed on traffic")).forEach(l -> m.append("\n  ").append(l));
+        } catch (IOException | UncheckedIOException e) {
+            m.append("\n  (not readable: ").append(e.getMessage()).append(')');
+        }
+        org.junit.jupiter.api.Assertions.fail(m.toString());
+    }
+
     static Load load(Stack s, Load.Kind kind) {
         return new Load(s.loadBalancerUrl(), s.certificate(), 3, kind);
     }

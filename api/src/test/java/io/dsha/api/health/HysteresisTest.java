@@ -51,8 +51,31 @@ class HysteresisTest {
     }
 
     @Test
-    void firstFailureDecidesDownAtOnce() {
-        Step step = Hysteresis.INITIAL.observe(FAIL, 5, 5);
+    void aNewViewGoesDownOnlyAfterFallFailuresInARow() {
+        Run run = new Run(Hysteresis.INITIAL, 5, 3, FAIL, FAIL, FAIL);
+        assertEquals(List.of(PENDING, PENDING, CHANGED), run.transitions);
+        assertEquals(List.of(HealthStatus.UNKNOWN, HealthStatus.UNKNOWN, HealthStatus.DOWN), run.statuses);
+        assertEquals(settled(HealthStatus.DOWN), run.state);
+    }
+
+    @Test
+    void aFirstFailureIsCountedWhileTheViewStaysUnknown() {
+        Step step = Hysteresis.INITIAL.observe(FAIL, 5, 2);
+        assertEquals(new Step(new Hysteresis(HealthStatus.UNKNOWN, 0, 1), PENDING), step);
+    }
+
+    @Test
+    void aSuccessAfterFirstFailuresStillDecidesUpAtOnce() {
+        // A slow first probe, then a good one: the backend is UP, and the failure is forgotten.
+        Run run = new Run(Hysteresis.INITIAL, 5, 3, FAIL, FAIL, OK);
+        assertEquals(List.of(PENDING, PENDING, CHANGED), run.transitions);
+        assertEquals(List.of(HealthStatus.UNKNOWN, HealthStatus.UNKNOWN, HealthStatus.UP), run.statuses);
+        assertEquals(settled(HealthStatus.UP), run.state);
+    }
+
+    @Test
+    void fallOneDecidesDownFromUnknownAtOnce() {
+        Step step = Hysteresis.INITIAL.observe(FAIL, 2, 1);
         assertEquals(new Step(settled(HealthStatus.DOWN), CHANGED), step);
     }
 
@@ -132,11 +155,11 @@ class HysteresisTest {
 
     @Test
     void fullLifecycleFromUnknown() {
-        // rise 2, fall 2: first result decides, then hysteresis.
-        Run run = new Run(Hysteresis.INITIAL, 2, 2, FAIL, OK, OK, FAIL, OK, FAIL, FAIL);
-        assertEquals(List.of(CHANGED, PENDING, CHANGED, PENDING, UNCHANGED, PENDING, CHANGED), run.transitions);
-        assertEquals(List.of(HealthStatus.DOWN, HealthStatus.DOWN, HealthStatus.UP, HealthStatus.UP, HealthStatus.UP,
-                HealthStatus.UP, HealthStatus.DOWN), run.statuses);
+        // rise 2, fall 2: two failures decide DOWN from UNKNOWN, then hysteresis both ways.
+        Run run = new Run(Hysteresis.INITIAL, 2, 2, FAIL, FAIL, OK, OK, FAIL, OK, FAIL, FAIL);
+        assertEquals(List.of(PENDING, CHANGED, PENDING, CHANGED, PENDING, UNCHANGED, PENDING, CHANGED), run.transitions);
+        assertEquals(List.of(HealthStatus.UNKNOWN, HealthStatus.DOWN, HealthStatus.DOWN, HealthStatus.UP, HealthStatus.UP,
+                HealthStatus.UP, HealthStatus.UP, HealthStatus.DOWN), run.statuses);
     }
 
     @Test

@@ -529,6 +529,31 @@ class DecisionEngineTest {
     }
 
     @Test
+    void aNewCheckersFirstFailedProbeCastsNoVoteAndCannotEndAnIsolation() {
+        // c1 has watched a and b UP; c3 is cut off and isolated. c2 starts on a busy host and its first probe of a
+        // times out: that one result is no evidence against c1's, so c3 stays isolated and nothing fails over.
+        startActivePassive(FailbackPolicy.AUTO);
+        down("c3", "a", "b", "a", "b");
+        assertEquals(List.of("c3"), eventsOf(EventType.CHECKER_ISOLATED).stream().map(Event::to).toList());
+        drainEventTypes();
+
+        down("c2", "a");
+
+        assertEquals(HealthStatus.UNKNOWN, state.health().get("a").votes().get("c2").status(), "one failure of a new view is pending");
+        assertEquals(HealthStatus.UP, verdict("a"));
+        assertEquals(List.of("a"), routing().active());
+        List<EventType> types = drainEventTypes();
+        assertFalse(types.contains(EventType.CHECKER_REJOINED), types.toString());
+        assertFalse(types.contains(EventType.FAILOVER), types.toString());
+
+        // Its next result decides: UP at once, or DOWN once fall (2) failures came in a row.
+        up("c2", "a");
+        assertEquals(HealthStatus.UP, state.health().get("a").votes().get("c2").status());
+        down("c2", "b", "b");
+        assertEquals(HealthStatus.DOWN, state.health().get("b").votes().get("c2").status());
+    }
+
+    @Test
     void everyCheckerSeeingEverythingFailIsAnOutageNotAnIsolation() {
         startActivePassive(FailbackPolicy.AUTO);
         up("c2", "a", "b");

@@ -114,20 +114,30 @@ public final class RoutingTable {
     /**
      * The backends to try for one request, in order, at most {@code maxAttempts}: the chosen
      * active backend, the other active ones, then the standby order. Locally ejected backends go to
-     * the end: they are tried only when nothing else is left.
+     * the end: they are tried only when nothing else is left. Each backend is in the list once.
      */
     public List<Target> candidates(BalancePolicy policy, long nowNanos, int maxAttempts) {
         int first = !active.isEmpty() && snapshot.topology().mode() == Mode.ACTIVE_ACTIVE && active.size() > 1 ? pick(policy, nowNanos) : 0;
         int all = active.size() + others.size();
         List<Target> result = new ArrayList<>(Math.min(all, maxAttempts));
-        // In order (the active ones from the one picked, then the others), those not ejected first.
-        for (int pass = 0; pass < 2; pass++) {
-            boolean ejected = pass == 1;
-            for (int i = 0; i < all && result.size() < maxAttempts; i++) {
-                Target t = i < active.size() ? active.get((first + i) % active.size()) : others.get(i - active.size());
-                if (t.ejected(nowNanos) == ejected) {
-                    result.add(t);
+        List<Target> ejected = null;
+        // In order (the active ones from the one picked, then the others), those not ejected first. Each backend's
+        // ejection is read once: another event loop may eject it (or the routing thread clear it) meanwhile, and
+        // reading it twice could list a backend twice or leave it out.
+        for (int i = 0; i < all; i++) {
+            Target t = i < active.size() ? active.get((first + i) % active.size()) : others.get(i - active.size());
+            if (t.ejected(nowNanos)) {
+                if (ejected == null) {
+                    ejected = new ArrayList<>(2);
                 }
+                ejected.add(t);
+            } else if (result.size() < maxAttempts) {
+                result.add(t);
+            }
+        }
+        if (ejected != null) {
+            for (int i = 0; i < ejected.size() && result.size() < maxAttempts; i++) {
+                result.add(ejected.get(i));
             }
         }
         return result;

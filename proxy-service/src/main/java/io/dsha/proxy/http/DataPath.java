@@ -15,6 +15,7 @@ import org.jboss.logging.Logger;
  */
 public final class DataPath {
 
+    private static final Logger LOG = Logger.getLogger(DataPath.class);
     private static final Logger ACCESS = Logger.getLogger("dsha.access");
 
     final RoutingState routing;
@@ -106,6 +107,9 @@ public final class DataPath {
             return;
         }
         metrics.ejected(target.id());
+        // Once per ejection, not per failed request: the requests in flight when it failed add nothing.
+        LOG.infof("Backend %s (%s:%d) failed on traffic (%s): set aside locally for %d ms", target.id(), target.host(), target.port(),
+                reason, backoff.toMillis());
         reporter.observe(target.id(), reason + " (ejected locally for " + backoff.toMillis() + " ms)");
     }
 

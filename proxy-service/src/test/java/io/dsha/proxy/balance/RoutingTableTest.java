@@ -61,4 +61,31 @@ class RoutingTableTest {
         // Past its back-off it is back in its place.
         assertEquals(List.of("a", "b", "c"), ids(t.candidates(BalancePolicy.ROUND_ROBIN, NOW + Duration.ofSeconds(2).toNanos(), 3)));
     }
+
+    @Test
+    void everyBackendIsListedOnceWhileAnotherLoopEjectsAndTheRoutingThreadClears() throws Exception {
+        // Each event loop ejects on its own traffic, and a new decision clears ejections, while requests list their
+        // candidates: an ejection that changes in the middle of one listing must not list a backend twice or drop it.
+        RoutingTable t = table(Mode.ACTIVE_PASSIVE, List.of("a"), List.of("b", "c"));
+        Target a = t.active().get(0);
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread churn = new Thread(() -> {
+            while (!done.get()) {
+                a.eject(NOW, Duration.ofSeconds(1), Duration.ofSeconds(10));
+                a.clearEjection();
+            }
+        });
+        churn.start();
+        try {
+            for (int i = 0; i < 200_000; i++) {
+                List<String> ids = ids(t.candidates(BalancePolicy.ROUND_ROBIN, NOW, 3));
+                if (!ids.equals(List.of("a", "b", "c")) && !ids.equals(List.of("b", "c", "a"))) {
+                    assertEquals(List.of("a", "b", "c"), ids, "listing " + i + " (or b, c, a)");
+                }
+            }
+        } finally {
+            done.set(true);
+            churn.join();
+        }
+    }
 }
