@@ -69,6 +69,7 @@ public final class IoUringTransport implements Transport {
 
     @Override
     public EventLoopGroup eventLoopGroup(int type, int threads, ThreadFactory factory, int ioRatio) {
+        RingSetup.install();
         return new IOUringEventLoopGroup(threads, factory);
     }
 

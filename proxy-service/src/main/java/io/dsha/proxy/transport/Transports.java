@@ -68,6 +68,7 @@ public final class Transports {
             throw new IllegalStateException("dsha.transport=io_uring, but the sockets run on " + used + reason
                     + "; set dsha.transport=auto or epoll to start anyway");
         }
-        return "Sockets run on " + used + " (dsha.transport=" + wanted + ")" + reason;
+        String rings = used.equals(IO_URING) ? RingSetup.describe() : "";
+        return "Sockets run on " + used + " (dsha.transport=" + wanted + ")" + reason + (rings.isEmpty() ? "" : "; " + rings);
     }
 }
