@@ -91,6 +91,21 @@ public interface ProxyConfig {
          */
         @WithDefault("AUTO")
         TlsEngine engine();
+
+        /** The TLS versions offered to clients (TLSv1.2, TLSv1.3). */
+        @WithDefault("TLSv1.2,TLSv1.3")
+        java.util.List<String> protocols();
+
+        /**
+         * The cipher suites offered, by their IANA names: by default Mozilla's "intermediate" set, forward-secret AEAD
+         * only (ECDHE with AES-GCM or ChaCha20-Poly1305; TLS 1.3's three). An unknown or unavailable name stops the
+         * listener from binding, with the name in the message.
+         */
+        @WithDefault("TLS_AES_128_GCM_SHA256,TLS_AES_256_GCM_SHA384,TLS_CHACHA20_POLY1305_SHA256,"
+                + "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,"
+                + "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,"
+                + "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256")
+        java.util.List<String> ciphers();
     }
 
     enum TlsEngine {
@@ -108,6 +123,12 @@ public interface ProxyConfig {
 
         /** Bind this port instead of the topology's (0 = any free port). */
         Optional<Integer> port();
+
+        /**
+         * The most client connections open at once (all event loops); a connection beyond it is closed as soon as it
+         * is accepted, while the open ones are served. Default: half of what the open-file limit leaves after 512.
+         */
+        Optional<@Min(1) Integer> maxConnections();
     }
 
     /** Spreading over active backends in ACTIVE_ACTIVE. */
@@ -136,7 +157,7 @@ public interface ProxyConfig {
         int poolSize();
     }
 
-    /** Upstream timeouts. */
+    /** Timeouts: toward the backends (connect, first-byte, idle, request) and of clients (request-header, request-body, client-idle). */
     interface Timeouts {
         @WithDefault("2s")
         Duration connect();
@@ -152,6 +173,24 @@ public interface ProxyConfig {
         /** The whole exchange, body included. */
         @WithDefault("300s")
         Duration request();
+
+        /**
+         * From a connection's first byte (or the previous answer) to a request's complete head: a client slower than
+         * this gets 408 and its connection is closed (slowloris; HAProxy's {@code timeout http-request}).
+         */
+        @WithDefault("10s")
+        Duration requestHeader();
+
+        /** The longest silence while a request's body is read: then 408, and the connection is closed. */
+        @WithDefault("30s")
+        Duration requestBody();
+
+        /**
+         * An idle keep-alive connection (HTTP/1.1 between requests, HTTP/2 with no stream open) is closed after this
+         * long (HTTP/2 with a GOAWAY first); HAProxy's {@code timeout http-keep-alive}/{@code timeout client}.
+         */
+        @WithDefault("60s")
+        Duration clientIdle();
     }
 
     /** Size limits: larger requests get 413 (body) or 431 (headers). */

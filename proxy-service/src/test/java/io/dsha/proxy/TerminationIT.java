@@ -95,6 +95,57 @@ class TerminationIT {
         assertTerminates();
         // AUTO: BoringSSL (netty-tcnative) where it loads, as it does on linux-x86_64 and aarch64.
         assertTrue(proxy.process().output().contains("(netty-tcnative)"), proxy.process().output());
+        assertOnlyForwardSecretAeadSuites();
+    }
+
+    /** Mozilla's "intermediate" set by default: static RSA and CBC suites are refused, ECDHE with AEAD and TLS 1.3 accepted. */
+    private void assertOnlyForwardSecretAeadSuites() {
+        for (String refused : List.of("TLS_RSA_WITH_AES_128_CBC_SHA", "TLS_RSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
+                "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384")) {
+            assertEquals("refused", negotiate("TLSv1.2", refused), refused);
+        }
+        for (String offered : List.of("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+                "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256")) {
+            assertEquals(offered, negotiate("TLSv1.2", offered), offered);
+        }
+        assertEquals("TLS_AES_128_GCM_SHA256", negotiate("TLSv1.3", "TLS_AES_128_GCM_SHA256"));
+    }
+
+    /** The suite a handshake offering only {@code suite} over {@code protocol} agrees on, or "refused". */
+    private String negotiate(String protocol, String suite) {
+        try (javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) ca.clientContext().getSocketFactory().createSocket("127.0.0.1", port)) {
+            s.setSoTimeout(10_000);
+            s.setEnabledProtocols(new String[] {protocol});
+            s.setEnabledCipherSuites(new String[] {suite});
+            s.startHandshake();
+            return s.getSession().getCipherSuite();
+        } catch (IOException e) {
+            return "refused";
+        }
+    }
+
+    @Test
+    void theCipherSuitesAndProtocolsCanBeNarrowedAndAnUnknownNameKeepsTheListenerUnbound() throws Exception {
+        proxy.close();
+        proxy = new ProxyProcess(cp, Map.of(
+                "dsha.state-dir", dir.resolve("proxy").toString(),
+                "dsha.tls.cert-file", dir.resolve("lb.crt").toString(),
+                "dsha.tls.key-file", dir.resolve("lb.key").toString(),
+                "dsha.tls.protocols", "TLSv1.3"));
+        port = proxy.awaitReady();
+        assertEquals("refused", negotiate("TLSv1.2", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"));
+        assertEquals("TLS_AES_256_GCM_SHA384", negotiate("TLSv1.3", "TLS_AES_256_GCM_SHA384"));
+        proxy.close();
+
+        proxy = new ProxyProcess(cp, Map.of(
+                "dsha.state-dir", dir.resolve("proxy").toString(),
+                "dsha.tls.cert-file", dir.resolve("lb.crt").toString(),
+                "dsha.tls.key-file", dir.resolve("lb.key").toString(),
+                "dsha.tls.ciphers", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,TLS_NO_SUCH_SUITE"));
+        ProxyProcess unbound = proxy;
+        await().atMost(Duration.ofSeconds(30)).until(() -> unbound.process().output().contains("TLS_NO_SUCH_SUITE"));
+        assertTrue(proxy.process().output().contains("dsha.tls.ciphers: not available"), proxy.process().output());
+        assertEquals(503, proxy.readiness().statusCode(), "not ready without its listener");
     }
 
     @Test
@@ -108,6 +159,7 @@ class TerminationIT {
         port = proxy.awaitReady();
         assertTerminates();
         assertTrue(proxy.process().output().contains("JDK SSLEngine"), proxy.process().output());
+        assertOnlyForwardSecretAeadSuites();
     }
 
     /** The listener's event loop is probed for lag: how long a request's next step waits for its loop. */

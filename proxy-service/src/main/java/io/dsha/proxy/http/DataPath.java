@@ -6,6 +6,8 @@ import io.dsha.proxy.follow.RoutingState;
 import io.dsha.proxy.ops.ProxyMetrics;
 import io.dsha.proxy.report.PassiveReporter;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.jboss.logging.Logger;
 
@@ -32,6 +34,9 @@ public final class DataPath {
     final long firstByteTimeoutMs;
     final long idleTimeoutMs;
     final long requestTimeoutMs;
+    final long requestBodyTimeoutMs;
+    final long requestHeaderTimeoutMs;
+    final long clientIdleTimeoutMs;
     final long maxBodyBytes;
     final int retryBufferBytes;
     final int maxHeaderBytes;
@@ -40,6 +45,13 @@ public final class DataPath {
     final Duration ejectionMax;
     final boolean accessLog;
     final LongAdder inFlight = new LongAdder();
+    /** The most client connections open at once on the data listener (all its event loops); beyond, new ones are closed. */
+    final int maxConnections;
+    private final AtomicInteger clientConnections = new AtomicInteger();
+    private final AtomicLong refusedSinceLog = new AtomicLong();
+    private final AtomicLong lastExhaustionLog = new AtomicLong(System.nanoTime() - REFUSAL_LOG_EVERY_NANOS);
+    private final AtomicLong lastRefusalLog = new AtomicLong(System.nanoTime() - REFUSAL_LOG_EVERY_NANOS);
+    private static final long REFUSAL_LOG_EVERY_NANOS = 10_000_000_000L;
     volatile boolean shuttingDown;
 
     public DataPath(ProxyConfig config, RoutingState routing, ProxyMetrics metrics, PassiveReporter reporter) {
@@ -54,12 +66,64 @@ public final class DataPath {
         this.firstByteTimeoutMs = config.timeouts().firstByte().toMillis();
         this.idleTimeoutMs = config.timeouts().idle().toMillis();
         this.requestTimeoutMs = config.timeouts().request().toMillis();
+        this.requestBodyTimeoutMs = config.timeouts().requestBody().toMillis();
+        this.requestHeaderTimeoutMs = config.timeouts().requestHeader().toMillis();
+        this.clientIdleTimeoutMs = config.timeouts().clientIdle().toMillis();
         this.maxBodyBytes = config.limits().maxBodyBytes();
         this.retryBufferBytes = config.limits().retryBufferBytes();
         this.maxHeaderBytes = config.limits().maxHeaderBytes();
         this.ejectionBase = config.ejection().base();
         this.ejectionMax = config.ejection().max();
         this.accessLog = config.accessLog();
+        this.maxConnections = config.listener().maxConnections().orElseGet(() -> defaultMaxConnections(openFileLimit()));
+        metrics.connectionLimit(maxConnections);
+    }
+
+    /** The process's limit of open files, or -1 when the platform does not say. */
+    static long openFileLimit() {
+        try {
+            if (java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
+                return unix.getMaxFileDescriptorCount();
+            }
+        } catch (RuntimeException | LinkageError e) {
+            // not said: the fixed default below
+        }
+        return -1;
+    }
+
+    /**
+     * Half of what the open-file limit leaves after 512 for the rest of the process (backend pools, the management
+     * port, logs): each client connection may hold a backend connection too. 4096 when the limit is unknown.
+     */
+    static int defaultMaxConnections(long fileLimit) {
+        if (fileLimit <= 0) {
+            return 4096;
+        }
+        return (int) Math.max(64, Math.min(1_000_000, (fileLimit - 512) / 2));
+    }
+
+    /**
+     * Counts a newly accepted client connection in, or says it is one too many: counted, and logged at most once
+     * every 10 s with how many were turned away. A connection admitted must be {@link #released} when it closes.
+     */
+    public boolean admit() {
+        if (clientConnections.incrementAndGet() <= maxConnections) {
+            return true;
+        }
+        clientConnections.decrementAndGet();
+        metrics.clientError("connection_limit");
+        refusedSinceLog.incrementAndGet();
+        long now = System.nanoTime();
+        long last = lastRefusalLog.get();
+        if (now - last >= REFUSAL_LOG_EVERY_NANOS && lastRefusalLog.compareAndSet(last, now)) {
+            LOG.warnf("The data listener is at its connection limit (dsha.listener.max-connections=%d): new connections are closed "
+                    + "at once, open ones are served (%d turned away since the last such line)", maxConnections, refusedSinceLog.getAndSet(0));
+        }
+        return false;
+    }
+
+    public void released() {
+        clientConnections.decrementAndGet();
     }
 
     public RoutingState routing() {
@@ -113,6 +177,38 @@ public final class DataPath {
         reporter.observe(target.id(), reason + " (ejected locally for " + backoff.toMillis() + " ms)");
     }
 
+    /**
+     * A connection to {@code target} could not be made. When the cause is this process's own exhaustion (no file
+     * descriptor left: EMFILE, ENFILE) the backend is not at fault: nothing is counted against it or reported, a
+     * warning is logged (at most every 10 s), and false is returned. Otherwise it is {@link #failed} and true returned.
+     */
+    public boolean connectFailed(Target target, String reason, Throwable cause) {
+        if (ownExhaustion(cause)) {
+            metrics.outOfFiles();
+            long now = System.nanoTime();
+            long last = lastExhaustionLog.get();
+            if (now - last >= REFUSAL_LOG_EVERY_NANOS && lastExhaustionLog.compareAndSet(last, now)) {
+                LOG.warnf("Cannot connect to backend %s: this process is out of file descriptors (%s); the backend is not "
+                        + "counted as failed. Lower dsha.listener.max-connections or raise the open-file limit", target.id(), reason);
+            }
+            return false;
+        }
+        failed(target, reason);
+        return true;
+    }
+
+    /** Whether {@code t} says this process (or the host) has no file descriptor left. */
+    static boolean ownExhaustion(Throwable t) {
+        for (; t != null; t = t.getCause()) {
+            String m = t.getMessage();
+            if (m != null && (m.contains("Too many open files") || m.contains("EMFILE") || m.contains("ENFILE")
+                    || m.contains("Too many open files in system"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** One access log line; {@code path} may carry its query, which is not logged. */
     void access(String client, String method, String path, int status, String backend, long startNanos, int retries) {
         if (accessLog) {
@@ -120,7 +216,9 @@ public final class DataPath {
             if (query >= 0) {
                 path = path.substring(0, query);
             }
-            ACCESS.infof("%s %s %s %d %s %dms retries=%d", client, method, path, status, backend == null ? "-" : backend,
+            // Escaped: a request target or method with control characters never writes them raw into a log line.
+            ACCESS.infof("%s %s %s %d %s %dms retries=%d", client, RequestRules.printable(method), RequestRules.printable(path), status,
+                    backend == null ? "-" : backend,
                     (System.nanoTime() - startNanos) / 1_000_000, retries);
         }
     }

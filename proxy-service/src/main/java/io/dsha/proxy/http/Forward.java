@@ -88,6 +88,12 @@ final class Forward implements BackendPool.Lease {
     private List<Target> rescue;
     private Deadlines.Deadline firstByteDeadline;
     private Deadlines.Deadline requestDeadline;
+    /** While the body is read: the longest silence allowed before its next part (dsha.timeouts.request-body). */
+    private Deadlines.Deadline bodyDeadline;
+    /** Whether the method may be sent again after it may have reached a backend. */
+    private boolean idempotent;
+    /** Whether the whole request (head and body) has been written to the current backend: its first-byte wait runs from then. */
+    private boolean requestSent;
 
     Forward(Front front, HttpRequest req) {
         this.front = front;
@@ -134,25 +140,43 @@ final class Forward implements BackendPool.Lease {
         boolean expectContinue = !h2 && HttpUtil.is100ContinueExpected(req);
         Headers.upstream(in, front.forwarding(), h2);
         requestDeadline = loop.requestDeadlines.add(start, this::requestExpired);
+        if (hadBody || h2) {
+            // HTTP/2 says nothing of a body before its end (END_STREAM): a GET's empty end follows its head at once.
+            bodyDeadline = loop.bodyDeadlines.add(start, this::bodyExpired);
+        }
         if (expectContinue) {
             // Accepted: the client may send its body (Expect itself is hop-by-hop and does not go on).
             client.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER));
         }
-        if (IDEMPOTENT.contains(req.method()) && declaredLength <= path.retryBufferBytes) {
-            // Held until its end (of a length within the retry buffer, or unknown: chunked, or HTTP/2, where even a
-            // GET says nothing of its body before its end) so it can be sent again to another backend.
-            holding = true;
-        } else {
-            streaming = true;
-            next();
-        }
+        idempotent = IDEMPOTENT.contains(req.method());
+        // Every body is held until its end, or until it outgrows the retry buffer, before a backend connection is taken:
+        // a client sending its body slowly then holds a buffer of ours, never a backend connection (one byte every 2 s
+        // from 128 clients took every pooled connection). A held idempotent request can also be sent again elsewhere.
+        holding = true;
     }
 
     /** A part of the client's body (the last one included, even when empty). */
     void fromClient(HttpContent c) {
+        if (c.decoderResult().isFailure()) {
+            // A broken chunk: what came before it must never reach a backend as a whole body. The backend's connection
+            // (if any) is closed with the body unfinished, and the client is told; the client's fault, not the backend's.
+            Throwable cause = c.decoderResult().cause();
+            c.release();
+            if (!finished) {
+                path.metrics.clientError("malformed_body");
+                fail(null, ProxyFailure.badRequest("the request's body is malformed"
+                        + (cause == null || cause.getMessage() == null ? "" : ": " + RequestRules.printable(cause.getMessage()))));
+            }
+            return;
+        }
         boolean last = c instanceof LastHttpContent;
         if (last) {
             requestEnded = true;
+            cancel(bodyDeadline);
+            bodyDeadline = null;
+        } else if (bodyDeadline != null) {
+            bodyDeadline.cancel();
+            bodyDeadline = loop.bodyDeadlines.add(System.nanoTime(), this::bodyExpired);
         }
         if (finished || websocket) {
             c.release();
@@ -204,9 +228,20 @@ final class Forward implements BackendPool.Lease {
         }
         if (upstreamReady && upstream != null) {
             upstream.channel.writeAndFlush(c, upstream.channel.voidPromise());
+            if (last) {
+                requestSent();
+            }
             updateClientRead();
         } else {
             pending().add(c);
+        }
+    }
+
+    /** The whole request is on its way to the backend: from now, the backend's slowness is the backend's. */
+    private void requestSent() {
+        requestSent = true;
+        if (firstByteDeadline == null && !responded) {
+            firstByteDeadline = loop.firstByteDeadlines.add(System.nanoTime(), this, this::firstByteExpired);
         }
     }
 
@@ -261,7 +296,11 @@ final class Forward implements BackendPool.Lease {
         Target target = current;
         endAttempt();
         String reason = describe(cause);
-        path.failed(target, reason);
+        if (!path.connectFailed(target, reason, cause)) {
+            // Out of file descriptors (or the like): every backend would fail the same way, and none is at fault.
+            fail(target, ProxyFailure.unavailable("the proxy cannot open a connection now: " + reason));
+            return;
+        }
         if (attempt + 1 < candidates.size()) {
             if (websocket) {
                 attempt++;
@@ -278,7 +317,7 @@ final class Forward implements BackendPool.Lease {
     private void send(BackendPool.Upstream up) {
         upstream = up;
         up.owner = this;
-        firstByteDeadline = loop.firstByteDeadlines.add(System.nanoTime(), this, this::firstByteExpired);
+        requestSent = false;
         HttpHeaders headers = req.headers();
         Channel ch = up.channel;
         if (body != null) {
@@ -292,6 +331,7 @@ final class Forward implements BackendPool.Lease {
                     EmptyHttpHeaders.INSTANCE), ch.voidPromise());
             loop.flushSoon(ch);
             upstreamReady = true;
+            requestSent();
             return;
         }
         if (declaredLength >= 0) {
@@ -310,6 +350,9 @@ final class Forward implements BackendPool.Lease {
         }
         ch.flush();
         upstreamReady = true;
+        if (requestEnded) {
+            requestSent();
+        }
         updateClientRead();
     }
 
@@ -350,7 +393,7 @@ final class Forward implements BackendPool.Lease {
      * that may have been applied) keep waiting for their answer or their timeout.
      */
     void rescueIfStuck(RoutingTable table, long nowNanos) {
-        if (finished || responded || body == null || upstream == null || current == null || rescue != null
+        if (finished || responded || body == null || !idempotent || upstream == null || current == null || rescue != null
                 || !table.isDown(current)) {
             return;
         }
@@ -428,7 +471,7 @@ final class Forward implements BackendPool.Lease {
             return;
         }
         path.failed(target, reason);
-        if (body != null && attempt + 1 < candidates.size() && (!expired || path.retryOnTimeout)) {
+        if (body != null && idempotent && attempt + 1 < candidates.size() && (!expired || path.retryOnTimeout)) {
             // The request may have reached the backend (it may even still be working on it), but it is idempotent
             // and held in full.
             next();
@@ -607,10 +650,14 @@ final class Forward implements BackendPool.Lease {
 
     private void requestExpired() {
         requestDeadline = null;
-        String reason = "no complete answer within " + path.requestTimeoutMs + " ms";
         Target late = current;
-        if (!responded) {
-            boolean reached = late != null;
+        if (!responded && !requestComplete()) {
+            // Still reading the client's body: the client is slow, not the backend.
+            path.metrics.clientError("request_timeout");
+            fail(late, ProxyFailure.requestTimeout("the request was not received in full within " + path.requestTimeoutMs + " ms"));
+        } else if (!responded) {
+            String reason = "no complete answer within " + path.requestTimeoutMs + " ms";
+            boolean reached = late != null && requestSent;
             fail(late, ProxyFailure.timeout(reason));
             if (reached) {
                 path.failed(late, reason);
@@ -619,6 +666,24 @@ final class Forward implements BackendPool.Lease {
             client.close();
             finish(current, status);
         }
+    }
+
+    /**
+     * The client sent no part of its body for {@code dsha.timeouts.request-body}: 408, the connection closed, and a
+     * backend connection that had the body's beginning closed with it (never counted against that backend). A pause
+     * of ours (the backend not taking the body as fast) is not the client's silence.
+     */
+    private void bodyExpired() {
+        bodyDeadline = null;
+        if (finished || requestEnded) {
+            return;
+        }
+        if (!client.config().isAutoRead()) {
+            bodyDeadline = loop.bodyDeadlines.add(System.nanoTime(), this::bodyExpired);
+            return;
+        }
+        path.metrics.clientError("body_timeout");
+        fail(current, ProxyFailure.requestTimeout("no part of the request's body arrived within " + path.requestBodyTimeoutMs + " ms"));
     }
 
     /** Answers in place of a backend, or cuts the client's connection when a response had begun. */
@@ -633,22 +698,10 @@ final class Forward implements BackendPool.Lease {
         }
         responded = true;
         status = failure.status();
-        ByteBuf json = Unpooled.copiedBuffer(failure.json(), StandardCharsets.UTF_8);
-        FullHttpResponse out = new DefaultFullHttpResponse(h2 ? HttpVersion.HTTP_1_1 : req.protocolVersion(),
-                HttpResponseStatus.valueOf(failure.status()), json);
-        HttpHeaders h = out.headers();
-        h.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
-        h.set(HttpHeaderNames.CONTENT_LENGTH, json.readableBytes());
-        if (failure.status() == 503) {
-            h.set(HttpHeaderNames.RETRY_AFTER, "1");
-        }
         // An unread body makes the connection unusable.
         boolean close = !h2 && (!requestComplete() || !keepAliveWanted || path.shuttingDown);
-        if (close) {
-            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        }
         keepAlive = !close;
-        ChannelFuture written = client.writeAndFlush(out);
+        ChannelFuture written = client.writeAndFlush(failure.response(h2 ? HttpVersion.HTTP_1_1 : req.protocolVersion(), close));
         if (close) {
             written.addListener(ChannelFutureListener.CLOSE);
         }
@@ -684,8 +737,10 @@ final class Forward implements BackendPool.Lease {
         finished = true;
         cancel(firstByteDeadline);
         cancel(requestDeadline);
+        cancel(bodyDeadline);
         firstByteDeadline = null;
         requestDeadline = null;
+        bodyDeadline = null;
         if (!(websocket && status == 101)) {
             abandonUpstream();
         }

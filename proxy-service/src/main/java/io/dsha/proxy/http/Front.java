@@ -38,6 +38,8 @@ final class Front extends ChannelInboundHandlerAdapter {
 
     private final NettyLoop loop;
     private final boolean h2;
+    /** The connection's client-side timeouts (HTTP/2: shared by its streams). */
+    private final ClientClock clock;
     private Channel channel;
     private String clientAddress;
     private Headers.Forwarding forwarding;
@@ -47,9 +49,10 @@ final class Front extends ChannelInboundHandlerAdapter {
     private boolean blockedByExchange;
     private boolean closing;
 
-    Front(NettyLoop loop, boolean h2) {
+    Front(NettyLoop loop, ClientClock clock) {
         this.loop = loop;
-        this.h2 = h2;
+        this.clock = clock;
+        this.h2 = clock.isH2();
     }
 
     Channel channel() {
@@ -79,6 +82,9 @@ final class Front extends ChannelInboundHandlerAdapter {
         SocketAddress remote = h2 && channel.parent() != null ? channel.parent().remoteAddress() : channel.remoteAddress();
         clientAddress = remote instanceof InetSocketAddress inet && inet.getAddress() != null ? inet.getAddress().getHostAddress() : "unknown";
         forwarding = new Headers.Forwarding(clientAddress, loop.tls);
+        if (h2) {
+            clock.streamOpened();
+        }
     }
 
     @Override
@@ -104,6 +110,15 @@ final class Front extends ChannelInboundHandlerAdapter {
                 refuse(result.cause());
                 return;
             }
+            RequestRules.Refusal refusal = RequestRules.check(req, h2);
+            if (refusal != null) {
+                ReferenceCountUtil.release(msg);
+                refuse(refusal.kind(), refusal.failure());
+                return;
+            }
+            if (!h2) {
+                clock.exchangeBegun();
+            }
             current = new Forward(this, req);
             current.start();
         }
@@ -123,16 +138,18 @@ final class Front extends ChannelInboundHandlerAdapter {
         HttpResponseStatus status = cause instanceof TooLongHttpHeaderException ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
                 : cause instanceof TooLongHttpLineException ? HttpResponseStatus.REQUEST_URI_TOO_LONG : HttpResponseStatus.BAD_REQUEST;
         String reason = status == HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE ? "the request's headers exceed " + loop.path.maxHeaderBytes + " bytes"
-                : cause == null ? "malformed request" : cause.getMessage();
-        ProxyFailure failure = new ProxyFailure(status.code(), status.reasonPhrase().toLowerCase(java.util.Locale.ROOT), reason);
-        ByteBuf json = Unpooled.copiedBuffer(failure.json(), StandardCharsets.UTF_8);
-        FullHttpResponse out = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, json);
-        out.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
-                .set(HttpHeaderNames.CONTENT_LENGTH, json.readableBytes())
-                .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+                : cause == null || cause.getMessage() == null ? "malformed request" : RequestRules.printable(cause.getMessage());
+        String kind = status == HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE ? "headers_too_large"
+                : status == HttpResponseStatus.REQUEST_URI_TOO_LONG ? "target_too_long" : "malformed";
+        refuse(kind, new ProxyFailure(status.code(), status.reasonPhrase().toLowerCase(java.util.Locale.ROOT), reason));
+    }
+
+    /** Answers {@code failure} here (no backend sees the request), then closes the connection (HTTP/2: the stream). */
+    void refuse(String kind, ProxyFailure failure) {
         closing = true;
-        loop.path.metrics.request(null, status.code());
-        channel.writeAndFlush(out).addListener(ChannelFutureListener.CLOSE);
+        loop.path.metrics.clientError(kind);
+        loop.path.metrics.request(null, failure.status());
+        channel.writeAndFlush(failure.response(HttpVersion.HTTP_1_1, true)).addListener(ChannelFutureListener.CLOSE);
     }
 
     /** The exchange is over; with {@code reusable} the next request on this connection is served. */
@@ -152,6 +169,9 @@ final class Front extends ChannelInboundHandlerAdapter {
         }
         while (waiting != null && !waiting.isEmpty() && !closing && (current == null || !current.requestEnded() || !(waiting.peek() instanceof HttpRequest))) {
             dispatch(waiting.poll());
+        }
+        if (current == null && !closing && !h2) {
+            clock.exchangeEnded();
         }
         updateRead();
     }
@@ -196,6 +216,9 @@ final class Front extends ChannelInboundHandlerAdapter {
         Forward f = current;
         if (f != null) {
             f.clientGone();
+        }
+        if (h2) {
+            clock.streamClosed();
         }
         ctx.fireChannelInactive();
     }

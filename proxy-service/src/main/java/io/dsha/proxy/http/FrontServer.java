@@ -7,6 +7,7 @@ import io.dsha.proxy.balance.RoutingTable;
 import io.dsha.proxy.passthrough.PassthroughVerticle;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.IdentityCipherSuiteFilter;
 import io.netty.handler.ssl.OpenSslCachingX509KeyManagerFactory;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -36,6 +37,8 @@ public final class FrontServer {
 
     private static final Logger LOG = Logger.getLogger(FrontServer.class);
     private static final Set<String> PROTOCOLS = Set.of("TLSv1.2", "TLSv1.3");
+    /** TLS 1.3's suites: BoringSSL always offers them, whatever the list says (the JDK's engine needs them named). */
+    private static final Set<String> TLS13_SUITES = Set.of("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256");
     /**
      * Parsed keys kept by BoringSSL's key cache, one per certificate generation (a few KB of native memory each,
      * released with the listener): a process that reloads its certificate daily reaches it after years.
@@ -188,9 +191,21 @@ public final class FrontServer {
                 // never served from an old one. Up to CACHED_KEY_GENERATIONS reloads are cached, later ones parsed.
                 kmf = new OpenSslCachingX509KeyManagerFactory(kmf, CACHED_KEY_GENERATIONS);
             }
+            List<String> protocols = config.tls().protocols();
+            List<String> unknownProtocols = protocols.stream().filter(p -> !PROTOCOLS.contains(p)).toList();
+            if (!unknownProtocols.isEmpty() || protocols.isEmpty()) {
+                throw new IllegalArgumentException("dsha.tls.protocols: " + unknownProtocols + " (expected: one or more of " + PROTOCOLS + ")");
+            }
+            List<String> ciphers = config.tls().ciphers();
+            List<String> unavailable = ciphers.stream().filter(c -> !cipherAvailable(c)).toList();
+            if (!unavailable.isEmpty()) {
+                throw new IllegalArgumentException("dsha.tls.ciphers: not available with " + (openSslChosen ? "BoringSSL" : "the JDK's SSLEngine")
+                        + ": " + unavailable + " (IANA names, e.g. TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256)");
+            }
             return SslContextBuilder.forServer(kmf)
                     .sslProvider(openSslChosen ? SslProvider.OPENSSL : SslProvider.JDK)
-                    .protocols(PROTOCOLS)
+                    .protocols(protocols)
+                    .ciphers(ciphers, IdentityCipherSuiteFilter.INSTANCE)
                     .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
                             ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
                             ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
@@ -200,6 +215,20 @@ public final class FrontServer {
             throw e;
         } catch (Exception e) {
             throw new IOException("the listener's TLS could not be set up: " + e.getMessage(), e);
+        }
+    }
+
+    private boolean cipherAvailable(String name) {
+        if (TLS13_SUITES.contains(name)) {
+            return true;
+        }
+        if (openSslChosen) {
+            return io.netty.handler.ssl.OpenSsl.isCipherSuiteAvailable(name);
+        }
+        try {
+            return List.of(javax.net.ssl.SSLContext.getDefault().getSupportedSSLParameters().getCipherSuites()).contains(name);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            return false;
         }
     }
 

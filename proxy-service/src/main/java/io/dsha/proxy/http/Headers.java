@@ -25,7 +25,15 @@ final class Headers {
     private Headers() {
     }
 
-    /** Removes the hop-by-hop headers, those the Connection header names included. */
+    /**
+     * Headers a {@code Connection} token can never remove: the message's framing and its target. A proxy that
+     * removed {@code Content-Length} after framing the body by it would send the body as the start of the next
+     * request on a pooled connection (request smuggling); Envoy refuses such a message, HAProxy keeps them, as here.
+     */
+    private static final AsciiString[] NEVER_HOP_BY_HOP = {HttpHeaderNames.CONTENT_LENGTH, HttpHeaderNames.TRANSFER_ENCODING,
+        HttpHeaderNames.HOST};
+
+    /** Removes the hop-by-hop headers, those the Connection header names included (but framing and Host: never). */
     static void removeHopByHop(HttpHeaders h) {
         String connection = h.get(HttpHeaderNames.CONNECTION);
         if (connection != null) {
@@ -44,7 +52,8 @@ final class Headers {
                 while (to > from && Character.isWhitespace(connection.charAt(to - 1))) {
                     to--;
                 }
-                if (to > from && !is(connection, from, to, "close") && !is(connection, from, to, "keep-alive")) {
+                if (to > from && !is(connection, from, to, "close") && !is(connection, from, to, "keep-alive")
+                        && !protectedName(connection, from, to)) {
                     h.remove(connection.substring(from, to));
                 }
                 i = end + 1;
@@ -53,6 +62,15 @@ final class Headers {
         for (AsciiString name : HOP_BY_HOP) {
             h.remove(name);
         }
+    }
+
+    private static boolean protectedName(String s, int from, int to) {
+        for (AsciiString name : NEVER_HOP_BY_HOP) {
+            if (to - from == name.length() && s.regionMatches(true, from, name.toString(), 0, name.length())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean is(String s, int from, int to, String token) {

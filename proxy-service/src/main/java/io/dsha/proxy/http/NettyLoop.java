@@ -16,6 +16,9 @@ final class NettyLoop {
     final boolean tls;
     final Deadlines requestDeadlines;
     final Deadlines firstByteDeadlines;
+    final Deadlines bodyDeadlines;
+    final Deadlines headerDeadlines;
+    final Deadlines idleDeadlines;
     /** Connections written to during this run of the event loop, flushed together once its I/O is handled. */
     private final ArrayList<Channel> toFlush = new ArrayList<>();
     private final Runnable flushAll = this::flushAll;
@@ -28,6 +31,9 @@ final class NettyLoop {
         this.tls = tls;
         this.requestDeadlines = new Deadlines(path.requestTimeoutMs);
         this.firstByteDeadlines = new Deadlines(path.firstByteTimeoutMs);
+        this.bodyDeadlines = new Deadlines(path.requestBodyTimeoutMs);
+        this.headerDeadlines = new Deadlines(path.requestHeaderTimeoutMs);
+        this.idleDeadlines = new Deadlines(path.clientIdleTimeoutMs);
     }
 
     /**
@@ -70,5 +76,8 @@ final class NettyLoop {
         }
         firstByteDeadlines.expire(now);
         requestDeadlines.expire(now);
+        bodyDeadlines.expire(now);
+        headerDeadlines.expire(now);
+        idleDeadlines.expire(now);
     }
 }

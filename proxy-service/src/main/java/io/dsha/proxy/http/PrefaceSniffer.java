@@ -18,9 +18,27 @@ final class PrefaceSniffer extends ByteToMessageDecoder {
 
     /** Called with the context and whether the connection speaks HTTP/2. */
     private final BiConsumer<ChannelHandlerContext, Boolean> configure;
+    private final Deadlines firstBytes;
+    /** A connection that sends too little to tell is closed (a request's head is due as soon as it is accepted). */
+    private Deadlines.Deadline deadline;
 
-    PrefaceSniffer(BiConsumer<ChannelHandlerContext, Boolean> configure) {
+    /** @param firstBytes how long a new connection may take to send enough to tell (the request-header timeout) */
+    PrefaceSniffer(BiConsumer<ChannelHandlerContext, Boolean> configure, Deadlines firstBytes) {
         this.configure = configure;
+        this.firstBytes = firstBytes;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        deadline = firstBytes.add(System.nanoTime(), ctx::close);
+    }
+
+    @Override
+    protected void handlerRemoved0(ChannelHandlerContext ctx) {
+        if (deadline != null) {
+            deadline.cancel();
+            deadline = null;
+        }
     }
 
     @Override

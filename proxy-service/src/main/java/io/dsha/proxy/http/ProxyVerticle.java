@@ -8,7 +8,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
@@ -100,10 +99,15 @@ final class ProxyVerticle extends AbstractVerticle implements ListenerVerticle {
     private void accepted(NetSocket socket) {
         ChannelHandlerContext vertxHandler = ((NetSocketInternal) socket).channelHandlerContext();
         Channel channel = vertxHandler.channel();
+        if (!path.admit()) {
+            channel.close();
+            return;
+        }
         path.metrics.connectionOpened();
         clients.add(channel);
         channel.closeFuture().addListener(f -> {
             clients.remove(channel);
+            path.released();
             path.metrics.connectionClosed();
         });
         ChannelPipeline p = channel.pipeline();
@@ -112,7 +116,7 @@ final class ProxyVerticle extends AbstractVerticle implements ListenerVerticle {
             p.replace(vertxHandler.handler(), "tls", ssl.newHandler(channel.alloc()));
             p.addLast("alpn", new Alpn());
         } else {
-            p.replace(vertxHandler.handler(), "sniff", new PrefaceSniffer(this::http));
+            p.replace(vertxHandler.handler(), "sniff", new PrefaceSniffer(this::http, loop.headerDeadlines));
         }
         channel.config().setAutoRead(true);
     }
@@ -174,22 +178,29 @@ final class ProxyVerticle extends AbstractVerticle implements ListenerVerticle {
         ChannelPipeline p = ctx.pipeline();
         String after = ctx.name();
         if (h2) {
+            ClientClock clock = new ClientClock(loop, true);
             p.addAfter(after, "h2", Http2FrameCodecBuilder.forServer()
                     .initialSettings(Http2Settings.defaultSettings().maxConcurrentStreams(100).maxHeaderListSize(path.maxHeaderBytes))
                     .build());
             p.addAfter("h2", "streams", new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
                 @Override
                 protected void initChannel(Http2StreamChannel stream) {
-                    stream.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true), new Front(loop, true));
+                    stream.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true), new Front(loop, clock));
                 }
             }));
+            p.addAfter("streams", "clock", clock);
+            p.addAfter("clock", "errors", new ConnectionErrors(path.metrics));
         } else {
-            p.addAfter(after, "decoder", new HttpRequestDecoder(new HttpDecoderConfig()
+            ClientClock clock = new ClientClock(loop, false);
+            Http1Decoder decoder = new Http1Decoder(new HttpDecoderConfig()
                     .setMaxInitialLineLength(MAX_INITIAL_LINE)
                     .setMaxHeaderSize(path.maxHeaderBytes)
-                    .setMaxChunkSize(8192)));
+                    .setMaxChunkSize(8192));
+            clock.decoder(decoder);
+            p.addAfter(after, "clock", clock);
+            p.addAfter("clock", "decoder", decoder);
             p.addAfter("decoder", "encoder", new HttpResponseEncoder());
-            p.addAfter("encoder", "front", new Front(loop, false));
+            p.addAfter("encoder", "front", new Front(loop, clock));
         }
     }
 

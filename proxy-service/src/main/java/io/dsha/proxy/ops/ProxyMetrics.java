@@ -45,6 +45,7 @@ public final class ProxyMetrics {
     private final Map<String, Tcp> tcp = new ConcurrentHashMap<>();
     private final Map<String, Counter> rejects = new ConcurrentHashMap<>();
     private final Map<String, Counter> handshakeFailures = new ConcurrentHashMap<>();
+    private final Map<String, Counter> clientErrors = new ConcurrentHashMap<>();
 
     /** The passthrough meters of one backend; a relayed connection holds on to them. */
     public static final class Tcp {
@@ -172,6 +173,29 @@ public final class ProxyMetrics {
         handshakeFailures.computeIfAbsent(reason, r -> Counter.builder("dsha.proxy.tls.handshake.failures")
                 .description("Client TLS handshakes that did not complete, by reason (client_closed, tls_error, timeout)")
                 .tag("reason", r).register(registry)).increment();
+    }
+
+    /**
+     * A request or connection ended by the proxy for what its client did ({@code dsha_proxy_client_errors_total{reason}}):
+     * malformed, transfer_encoding, host, target, version, method, malformed_body, header_timeout, body_timeout,
+     * request_timeout, idle_timeout, connection_limit, h2_protocol. None of them counts against a backend.
+     */
+    public void clientError(String reason) {
+        clientErrors.computeIfAbsent(reason, r -> Counter.builder("dsha.proxy.client.errors")
+                .description("Requests refused or connections closed for what the client did, by reason").tag("reason", r)
+                .register(registry)).increment();
+    }
+
+    /** A backend connection not made because this process had no file descriptor left ({@code dsha_proxy_out_of_files_total}). */
+    public void outOfFiles() {
+        Counter.builder("dsha.proxy.out.of.files").description("Backend connections not made: no file descriptor left (not counted against the backend)")
+                .register(registry).increment();
+    }
+
+    /** The data listener's connection limit ({@code dsha_proxy_connections_limit}). */
+    public void connectionLimit(int max) {
+        io.micrometer.core.instrument.Gauge.builder("dsha.proxy.connections.limit", () -> max)
+                .description("The most client connections the data listener holds open at once").register(registry);
     }
 
     public void connectionOpened() {

@@ -105,11 +105,16 @@ public final class PassthroughVerticle extends AbstractVerticle implements Liste
             channel.close();
             return;
         }
+        if (!path.admit()) {
+            channel.close();
+            return;
+        }
         path.begin();
         path.metrics().connectionOpened();
         clients.add(channel);
         channel.closeFuture().addListener(f -> {
             clients.remove(channel);
+            path.released();
             path.end();
             path.metrics().connectionClosed();
         });
@@ -160,7 +165,10 @@ public final class PassthroughVerticle extends AbstractVerticle implements Liste
         }
         backends.clone(channel.eventLoop()).connect(target.host(), target.port()).addListener((ChannelFuture f) -> {
             if (!f.isSuccess()) {
-                path.failed(target, "connect failed: " + f.cause().getMessage());
+                if (!path.connectFailed(target, "connect failed: " + f.cause().getMessage(), f.cause())) {
+                    hello.reject(channel.pipeline().context(hello), "no_backend", null);
+                    return;
+                }
                 attempt(channel, hello, serverName, candidates, i + 1);
                 return;
             }

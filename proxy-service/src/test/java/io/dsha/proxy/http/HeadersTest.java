@@ -70,4 +70,19 @@ class HeadersTest {
         assertEquals("for=10.0.0.7;proto=http", from.element(null));
         assertEquals("for=10.0.0.7;proto=http;host=\"a.example\"", from.element("a.example"));
     }
+
+    @Test
+    void aConnectionHeaderCanNeverRemoveTheFramingOrTheHost() {
+        HttpHeaders h = headers("Connection", "keep-alive, Content-Length, HOST,transfer-encoding , X-Other", "Content-Length", "40",
+                "Host", "ink.example", "X-Other", "1");
+        Headers.removeHopByHop(h);
+        assertEquals("40", h.get("content-length"), "the body was framed by it: removing it would smuggle the body as a request");
+        assertEquals("ink.example", h.get("host"));
+        assertNull(h.get("x-other"));
+        assertNull(h.get("connection"));
+
+        HttpHeaders response = headers("Connection", "Content-Length", "Content-Length", "6");
+        Headers.downstream(response);
+        assertEquals("6", response.get("content-length"), "nor a backend's response framing");
+    }
 }

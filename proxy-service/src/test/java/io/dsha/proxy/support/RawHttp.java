@@ -107,7 +107,8 @@ public final class RawHttp {
         return new Response(status, headers, body.toString(StandardCharsets.UTF_8));
     }
 
-    private static String line(InputStream in) throws IOException {
+    /** One line (CRLF or LF ended, without it); EOFException at the end of the stream. */
+    static String line(InputStream in) throws IOException {
         StringBuilder sb = new StringBuilder();
         for (int c = in.read(); ; c = in.read()) {
             if (c < 0) {
