@@ -185,7 +185,8 @@ final class Forward implements BackendPool.Lease {
         ByteBuf data = c.content();
         if (holding) {
             int sofar = held == null ? 0 : held.readableBytes();
-            if (sofar + data.readableBytes() <= path.retryBufferBytes) {
+            int after = sofar + data.readableBytes();
+            if (after <= path.retryBufferBytes && after <= path.maxBodyBytes) {
                 if (data.isReadable()) {
                     if (held == null) {
                         held = client.alloc().compositeBuffer(64);
