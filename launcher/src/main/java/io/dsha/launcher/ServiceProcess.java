@@ -89,11 +89,6 @@ public final class ServiceProcess implements AutoCloseable {
         return n.startsWith("DSHA_") && n.contains("TOKEN");
     }
 
-    /** The command line this process was started with (as {@code ps} shows it). */
-    public List<String> command() {
-        return command;
-    }
-
     /** Starts the same command again (same settings, same log) after the process ended. */
     public void restart() {
         if (process.isAlive()) {
