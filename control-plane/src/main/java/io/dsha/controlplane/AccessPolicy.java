@@ -43,6 +43,7 @@ public class AccessPolicy {
         if (!problems.isEmpty()) {
             throw ControlPlaneBeans.refuse(new IllegalStateException("The control plane will not start without its tokens: " + String.join("; ", problems)
                     + ". Set them (e.g. DSHA_ADMIN_TOKEN=$(openssl rand -hex 24) and DSHA_AGENT_TOKEN=$(openssl rand -hex 24)), "
+                    + "or name files holding them (dsha.admin-token-file, dsha.agent-token-file; mode 0600), "
                     + "or set dsha.insecure-dev-mode=true for a local experiment without authentication."));
         }
         admin = digest(config.adminToken().get());

@@ -11,11 +11,21 @@ import java.util.Optional;
 @ConfigMapping(prefix = "dsha")
 public interface ControlPlaneConfig {
 
-    /** Bearer token for changes (topology, mode, backends, failback). At least 16 characters. */
+    /** Bearer token for changes (topology, mode, backends, failback). At least 16 characters. Or {@link #adminTokenFile()}. */
     Optional<String> adminToken();
 
-    /** Bearer token for proxies and checkers (reports, state, watch). At least 16 characters. */
+    /** Bearer token for proxies and checkers (reports, state, watch). At least 16 characters. Or {@link #agentTokenFile()}. */
     Optional<String> agentToken();
+
+    /**
+     * A file holding the admin token (and nothing else; mode 0600), read at start instead of {@code dsha.admin-token}, so
+     * the token shows neither on the command line nor in the environment. Setting both is an error. Read by
+     * {@code io.dsha.api.secret.TokenFileInterceptor}, which gives {@link #adminToken()} the file's content.
+     */
+    Optional<String> adminTokenFile();
+
+    /** The same for the agent token ({@code dsha.agent-token-file}). */
+    Optional<String> agentTokenFile();
 
     /** Runs without authentication, for a local experiment only; logged loudly. */
     @WithDefault("false")

@@ -18,8 +18,15 @@ public interface HealthConfig {
     @WithName("control-plane.url")
     String controlPlaneUrl();
 
-    /** Bearer token for the control plane (the agent token). */
+    /** Bearer token for the control plane (the agent token); or {@code dsha.agent-token-file}. */
     Optional<String> agentToken();
+
+    /**
+     * A file holding the agent token (and nothing else; mode 0600), read at start instead of {@code dsha.agent-token}, so
+     * the token shows neither on the command line nor in the environment. Setting both is an error. Read by
+     * {@code io.dsha.api.secret.TokenFileInterceptor}, which gives {@link #agentToken()} the file's content.
+     */
+    Optional<String> agentTokenFile();
 
     /** The name this checker reports under; defaults to the host name. One per vantage point. */
     Optional<String> checkerId();

@@ -174,7 +174,7 @@ public final class LauncherMain {
         out.println("status page     " + s.client().url() + "/   (paste the admin token)");
         out.println("admin token     " + s.tokens().admin());
         out.println("agent token     " + s.tokens().agent());
-        out.println("state dir       " + s.options().stateDir() + "   (stack.json, tokens.env, logs/)");
+        out.println("state dir       " + s.options().stateDir() + "   (stack.json, tokens.env, admin-token, agent-token: mode 0600; logs/)");
         out.println("certificate     " + s.certificate().pem());
         out.println();
         out.println(SelfSignedCertificate.SOC_WARNING);

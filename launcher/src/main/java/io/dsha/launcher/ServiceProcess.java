@@ -37,9 +37,17 @@ public final class ServiceProcess implements AutoCloseable {
         this.log = log;
     }
 
-    /** Starts {@code java -D<properties> -jar jar}, its output (and errors) in {@code log} (emptied first). */
+    /**
+     * Starts {@code java -D<properties> -jar jar}, its output (and errors) in {@code log} (emptied first). A command line
+     * is public ({@code ps}, {@code /proc/PID/cmdline}): a token is refused here, it goes in a file named by
+     * {@code dsha.*-token-file}. The process inherits the environment without any {@code DSHA_*TOKEN*} variable, so
+     * the launcher's own (say, from {@code tokens.env}) neither reaches it nor clashes with the token files.
+     */
     public static ServiceProcess start(String name, Path jar, Map<String, String> properties, Path log) {
         requireNonNull(jar, "jar");
+        properties.keySet().stream().filter(ServiceProcess::isToken).findFirst().ifPresent(k -> {
+            throw new IllegalArgumentException(name + ": " + k + " would show on the command line; name a file holding it with " + k + "-file");
+        });
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar + " is missing: build it first (./mvnw -B -DskipTests package)");
         }
@@ -62,11 +70,23 @@ public final class ServiceProcess implements AutoCloseable {
     private void launch(ProcessBuilder.Redirect output) {
         try {
             Files.createDirectories(log.toAbsolutePath().getParent());
-            process = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(output).start();
+            ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output);
+            pb.environment().keySet().removeIf(ServiceProcess::isTokenVariable);
+            process = pb.start();
         } catch (IOException e) {
             throw new UncheckedIOException("could not start " + name, e);
         }
+    }
+
+    /** {@code dsha.admin-token}, {@code dsha.agent-token}, and any other setting that is a token itself (not its file). */
+    static boolean isToken(String property) {
+        return property.endsWith("-token") || property.endsWith(".token");
+    }
+
+    /** {@code DSHA_ADMIN_TOKEN}, {@code DSHA_AGENT_TOKEN_FILE} and the like. */
+    static boolean isTokenVariable(String name) {
+        String n = name.replaceAll("[^A-Za-z0-9]", "_").toUpperCase(java.util.Locale.ROOT);
+        return n.startsWith("DSHA_") && n.contains("TOKEN");
     }
 
     /** Starts the same command again (same settings, same log) after the process ended. */

@@ -41,6 +41,7 @@ public final class Stack implements AutoCloseable {
 
     private final StackOptions options;
     private final Tokens tokens;
+    private final Tokens.TokenFiles tokenFiles;
     private final SelfSignedCertificate certificate;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final Map<String, Sim> sims = new LinkedHashMap<>();
@@ -55,6 +56,10 @@ public final class Stack implements AutoCloseable {
     private Stack(StackOptions options, Tokens tokens) {
         this.options = options;
         this.tokens = tokens;
+        // The state directory holds the tokens, the demo's key and stack.json: only its owner may enter it. The services
+        // read their tokens from files in it (dsha.*-token-file), never from their command lines, which ps shows everyone.
+        PrivateFiles.createDirectories(options.stateDir());
+        this.tokenFiles = tokens.files(options.stateDir());
         this.certificate = SelfSignedCertificate.create(options.stateDir().resolve("tls"), "demo", "dsha-demo",
                 List.of(StackOptions.FQDN, "localhost"));
     }
@@ -126,8 +131,8 @@ public final class Stack implements AutoCloseable {
 
     private ServiceProcess startControlPlane(int port, String logName) {
         ServiceProcess p = track(ServiceProcess.start("control-plane", jar("control-plane"), Map.of(
-                "dsha.admin-token", tokens.admin(),
-                "dsha.agent-token", tokens.agent(),
+                "dsha.admin-token-file", tokenFiles.admin().toString(),
+                "dsha.agent-token-file", tokenFiles.agent().toString(),
                 "dsha.state-dir", options.stateDir().resolve("control-plane").toString(),
                 "quarkus.http.port", Integer.toString(port)), log(logName)));
         int actual = p.awaitPort(ServiceProcess.QUARKUS_LISTENING);
@@ -138,7 +143,7 @@ public final class Stack implements AutoCloseable {
     private ServiceProcess startChecker(String id) {
         Map<String, String> props = new HashMap<>(Map.of(
                 "dsha.control-plane.url", client.url(),
-                "dsha.agent-token", tokens.agent(),
+                "dsha.agent-token-file", tokenFiles.agent().toString(),
                 "dsha.checker-id", id,
                 "dsha.trust-store-file", certificate.keyStore().toString(),
                 "dsha.trust-store-password", certificate.password(),
@@ -154,7 +159,7 @@ public final class Stack implements AutoCloseable {
     private ServiceProcess startProxy() {
         Map<String, String> props = new HashMap<>(Map.of(
                 "dsha.control-plane.url", client.url(),
-                "dsha.agent-token", tokens.agent(),
+                "dsha.agent-token-file", tokenFiles.agent().toString(),
                 "dsha.state-dir", options.stateDir().resolve("proxy").toString(),
                 "dsha.listener.host", "127.0.0.1",
                 "dsha.listener.port", Integer.toString(options.lbPort()),
@@ -265,13 +270,14 @@ public final class Stack implements AutoCloseable {
         lbUrl = awaitProxyReady();
     }
 
-    /** {@code stack.json}: every process with its pid, role and URLs, and the tokens. */
+    /** {@code stack.json}: every process with its pid, role and URLs, and the tokens (and the files the services read them from). */
     public ObjectNode describe() {
         ObjectNode root = JSON.createObjectNode();
         root.put("stateDir", options.stateDir().toAbsolutePath().toString()).put("mode", options.mode()).put("tlsMode", options.tlsMode())
                 .put("fqdn", StackOptions.FQDN).put("loadBalancer", lbUrl).put("controlPlane", client.url())
                 .put("certificate", certificate.pem().toAbsolutePath().toString());
-        root.putObject("tokens").put("admin", tokens.admin()).put("agent", tokens.agent());
+        root.putObject("tokens").put("admin", tokens.admin()).put("agent", tokens.agent())
+                .put("adminFile", tokenFiles.admin().toAbsolutePath().toString()).put("agentFile", tokenFiles.agent().toAbsolutePath().toString());
         ArrayNode ps = root.putArray("processes");
         ps.addObject().put("role", "control-plane").put("name", "control-plane").put("pid", controlPlane.pid())
                 .put("log", controlPlane.log().toString()).putObject("urls").put("api", client.url() + "/api/v1")
@@ -289,14 +295,9 @@ public final class Stack implements AutoCloseable {
         return root;
     }
 
+    /** Writes {@code stack.json} (mode 0600: it holds the tokens). */
     public Path writeStackFile() {
-        Path f = options.stateDir().resolve("stack.json");
-        try {
-            Files.writeString(f, describe().toPrettyString() + "\n");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return f;
+        return PrivateFiles.write(options.stateDir().resolve("stack.json"), describe().toPrettyString() + "\n");
     }
 
     public StackOptions options() {
@@ -305,6 +306,11 @@ public final class Stack implements AutoCloseable {
 
     public Tokens tokens() {
         return tokens;
+    }
+
+    /** The files the services read the tokens from ({@code dsha.admin-token-file}, {@code dsha.agent-token-file}). */
+    public Tokens.TokenFiles tokenFiles() {
+        return tokenFiles;
     }
 
     public SelfSignedCertificate certificate() {

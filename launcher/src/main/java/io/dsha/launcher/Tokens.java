@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Properties;
@@ -18,16 +17,18 @@ public record Tokens(String admin, String agent) {
         return new Tokens(hex(), hex());
     }
 
-    /** The tokens in {@code tokens.env} ({@code DSHA_ADMIN_TOKEN=...}), made (mode 600) when the file does not exist. */
+    /**
+     * The tokens in {@code tokens.env} ({@code DSHA_ADMIN_TOKEN=...}), made (mode 0600, from its creation on) when the
+     * file does not exist; an existing one is made private if it is not.
+     */
     public static Tokens inFile(Path file) {
+        if (!Files.exists(file)) {
+            Tokens t = random();
+            PrivateFiles.write(file, "DSHA_ADMIN_TOKEN=" + t.admin + "\nDSHA_AGENT_TOKEN=" + t.agent + "\n");
+            return t;
+        }
+        PrivateFiles.restrict(file);
         try {
-            if (!Files.exists(file)) {
-                Tokens t = random();
-                Files.createDirectories(file.toAbsolutePath().getParent());
-                Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-                Files.writeString(file, "DSHA_ADMIN_TOKEN=" + t.admin + "\nDSHA_AGENT_TOKEN=" + t.agent + "\n");
-                return t;
-            }
             Properties p = new Properties();
             try (var in = Files.newBufferedReader(file)) {
                 p.load(in);
@@ -41,6 +42,21 @@ public record Tokens(String admin, String agent) {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** {@code admin-token} and {@code agent-token} in {@code dir} (each the token alone, mode 0600), for the services' {@code dsha.*-token-file}. */
+    public TokenFiles files(Path dir) {
+        dir = dir.toAbsolutePath();
+        return new TokenFiles(PrivateFiles.write(dir.resolve("admin-token"), admin + "\n"), PrivateFiles.write(dir.resolve("agent-token"), agent + "\n"));
+    }
+
+    @Override
+    public String toString() {
+        return "Tokens[(hidden)]";
+    }
+
+    /** Where the services read the tokens from. */
+    public record TokenFiles(Path admin, Path agent) {
     }
 
     private static String hex() {
