@@ -210,10 +210,21 @@ public interface ProxyConfig {
         @Min(0)
         long maxBodyBytes();
 
-        /** Bodies up to this size of idempotent requests are buffered, so they can be retried on another backend. */
+        /**
+         * Every request's body is read up to this size before a backend connection is taken (a slow client then
+         * holds a buffer, not a backend connection); an idempotent request held in full can be retried elsewhere.
+         */
         @WithDefault("65536")
         @Min(0)
         int retryBufferBytes();
+
+        /**
+         * The most bytes of request bodies held at once, all clients together; past it, a body is streamed to its
+         * backend as it arrives (and a slow one then holds a connection, within half of the pool).
+         */
+        @WithDefault("134217728")
+        @Min(0)
+        long heldBodyBytes();
     }
 
     /** Local ejection of a backend that failed on real traffic, until the control plane's verdict arrives. */

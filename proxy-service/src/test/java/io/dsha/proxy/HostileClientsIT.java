@@ -203,6 +203,41 @@ class HostileClientsIT {
     }
 
     @Test
+    void slowUploadsHoldNoBackendConnectionWithinTheBufferAndHalfThePoolBeyondIt() throws IOException {
+        try (ProxyProcess small = new ProxyProcess(cp, Map.of("dsha.listener.plain-http", "true", "dsha.event-loops", "1",
+                "dsha.balance.pool-size", "2", "dsha.limits.retry-buffer-bytes", String.valueOf(RETRY_BUFFER),
+                "dsha.timeouts.request-body", "20s", "dsha.proxy-id", "small-pool", "dsha.state-dir", dir.resolve("small-pool").toString()))) {
+            int smallPort = small.awaitReady();
+            List<Raw> slow = new java.util.ArrayList<>();
+            try {
+                // Twenty uploads within the retry buffer, stalled half-way: held by the proxy, none at a backend.
+                for (int i = 0; i < 20; i++) {
+                    Raw c = new Raw(smallPort);
+                    slow.add(c);
+                    c.send("POST /slow-small HTTP/1.1\r\nHost: x\r\nContent-Length: 200\r\n\r\n" + "s".repeat(100));
+                }
+                // Two beyond it, stalled after 5000 bytes: they stream, and only one may hold one of a's two connections.
+                for (int i = 0; i < 2; i++) {
+                    Raw c = new Raw(smallPort);
+                    slow.add(c);
+                    c.send("POST /slow-large HTTP/1.1\r\nHost: x\r\nContent-Length: 10000\r\n\r\n" + "l".repeat(5000));
+                }
+                await().atMost(TIMEOUT).until(() -> a.started("/slow-large").size() == 1);
+                for (int i = 0; i < 5; i++) {
+                    RawHttp.Response r = RawHttp.exchange(smallPort, "GET /meanwhile HTTP/1.1\r\nHost: x", null, TIMEOUT);
+                    assertEquals(200, r.status(), "a normal request still gets a connection: " + r);
+                }
+                assertTrue(a.started("/slow-small").isEmpty(), "no backend connection for a body within the buffer");
+                assertEquals(1, a.started("/slow-large").size(), "the second streamed upload waits for its share");
+            } finally {
+                for (Raw c : slow) {
+                    c.close();
+                }
+            }
+        }
+    }
+
+    @Test
     void aBodyThatStopsArrivingIs408AndIsNeverStoredAsComplete() throws IOException {
         for (int sent : List.of(100, RETRY_BUFFER + 100)) {
             try (Raw c = new Raw()) {
@@ -333,6 +368,58 @@ class HostileClientsIT {
             await().atMost(TIMEOUT).until(() -> RawHttp.exchange(limitedPort, "GET /limit-3 HTTP/1.1\r\nHost: x\r\nConnection: close", null,
                     TIMEOUT).status() == 200);
         }
+    }
+
+    // ---- the proxy's own exhaustion is never a backend's failure ----
+
+    @Test
+    void aProxyOutOfFileDescriptorsAnswers503AndCountsNothingAgainstTheBackend() throws Exception {
+        try (ProxyProcess starved = new ProxyProcess(cp, Map.of("dsha.listener.plain-http", "true", "dsha.event-loops", "1",
+                "dsha.listener.max-connections", "100000", "dsha.proxy-id", "starved", "dsha.state-dir", dir.resolve("starved").toString()))) {
+            int starvedPort = starved.awaitReady();
+            long pid = starved.process().process().pid();
+            try (Raw holding = new Raw(starvedPort); Raw next = new Raw(starvedPort)) {
+                // One request holds the pooled connection to a (a never answers it), so the next needs a new one.
+                holding.send("GET /hang-starved HTTP/1.1\r\nHost: x\r\n\r\n");
+                await().atMost(TIMEOUT).until(() -> !a.started("/hang-starved").isEmpty());
+                long open;
+                try (var fds = java.nio.file.Files.list(Path.of("/proc/" + pid + "/fd"))) {
+                    open = fds.count();
+                }
+                long before = softFileLimit(pid);
+                prlimit(pid, open); // no file descriptor left for the proxy
+                try {
+                    next.send("GET /starved HTTP/1.1\r\nHost: x\r\n\r\n");
+                    RawHttp.Response r = next.response();
+                    assertEquals(503, r.status(), r.toString());
+                    assertTrue(r.body().contains("cannot open a connection now"), r.body());
+                } finally {
+                    prlimit(pid, before);
+                }
+            }
+            assertTrue(metric(starved, "dsha_proxy_out_of_files_total") >= 1);
+            assertEquals(0, metric(starved, "dsha_proxy_ejections_total"), "a is not at fault");
+            assertFalse(starved.process().output().contains("failed on traffic"), "nothing reported against a");
+            assertTrue(starved.process().output().contains("out of file descriptors"));
+        }
+    }
+
+    /** The soft limit of open files of process {@code pid}, from /proc. */
+    private static long softFileLimit(long pid) throws IOException {
+        for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/" + pid + "/limits"))) {
+            if (line.startsWith("Max open files")) {
+                return Long.parseLong(line.substring("Max open files".length()).trim().split("\\s+")[0]);
+            }
+        }
+        throw new IllegalStateException("no open-file limit in /proc/" + pid + "/limits");
+    }
+
+    /** Sets the soft limit of open files of a running process (util-linux prlimit). */
+    private static void prlimit(long pid, long files) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("prlimit", "--pid", String.valueOf(pid), "--nofile=" + files + ":")
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), "prlimit: " + out);
     }
 
     // ---- helpers ----

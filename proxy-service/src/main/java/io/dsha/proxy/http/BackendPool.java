@@ -35,16 +35,30 @@ final class BackendPool {
 
         /** False once the request gave up (its client left, its deadline passed): a connection goes to the next one. */
         boolean wanted();
+
+        /**
+         * Whether the connection would carry a body still coming from the client (streamed, beyond the retry buffer):
+         * such leases hold at most half of a backend's connections, so slow uploads never take them all.
+         */
+        default boolean uploading() {
+            return false;
+        }
     }
 
     private static final class PerTarget {
         final ArrayDeque<Upstream> idle = new ArrayDeque<>();
         final ArrayDeque<Lease> waiting = new ArrayDeque<>();
+        /** Uploads waiting for their share of the connections. */
+        final ArrayDeque<Lease> waitingUploads = new ArrayDeque<>();
         int open;
+        /** Connections carrying an upload now. */
+        int uploads;
     }
 
     private final Bootstrap bootstrap;
     private final int maxPerTarget;
+    /** The most connections per backend that uploads (bodies still coming from their clients) may hold at once. */
+    private final int maxUploads;
     private final Map<Target, PerTarget> targets = new IdentityHashMap<>();
     private boolean closed;
 
@@ -53,6 +67,7 @@ final class BackendPool {
      */
     BackendPool(Bootstrap bootstrap, int maxPerTarget, int maxHeaderBytes, long idleTimeoutMs) {
         this.maxPerTarget = maxPerTarget;
+        this.maxUploads = Math.max(1, maxPerTarget / 2);
         int headerLimit = Math.max(8192, maxHeaderBytes);
         this.bootstrap = bootstrap.handler(new ChannelInitializer<Channel>() {
             @Override
@@ -69,10 +84,15 @@ final class BackendPool {
     /** Gives the lease a connection to {@code target}: an idle one, a new one, or the next one to come back. */
     void acquire(Target target, Lease lease) {
         PerTarget p = targets.computeIfAbsent(target, t -> new PerTarget());
+        if (lease.uploading() && p.uploads >= maxUploads && !closed) {
+            // Half the connections are carrying bodies that clients are still sending: the rest stay for the others.
+            p.waitingUploads.add(lease);
+            return;
+        }
         Upstream idle;
         while ((idle = p.idle.pollLast()) != null) {
             if (idle.channel.isActive()) {
-                lease.acquired(idle);
+                give(p, idle, lease);
                 return;
             }
         }
@@ -107,15 +127,43 @@ final class BackendPool {
             up.target = target;
             up.pooled = p != null;
             if (lease.wanted()) {
-                lease.acquired(up);
+                give(p, up, lease);
             } else {
                 release(up, true);
             }
         });
     }
 
+    private void give(PerTarget p, Upstream up, Lease lease) {
+        if (p != null && lease.uploading()) {
+            up.upload = true;
+            p.uploads++;
+        }
+        lease.acquired(up);
+    }
+
+    /** The upload on {@code up} is over (its whole body went out, or its exchange ended): its share is free again. */
+    void uploadDone(Upstream up) {
+        if (!up.upload) {
+            return;
+        }
+        up.upload = false;
+        PerTarget p = targets.get(up.target);
+        if (p == null) {
+            return;
+        }
+        p.uploads--;
+        Lease next;
+        while (p.uploads < maxUploads && (next = p.waitingUploads.poll()) != null) {
+            if (next.wanted()) {
+                acquire(up.target, next);
+            }
+        }
+    }
+
     /** A connection is done with its exchange: reused when it can be (a whole exchange went through it), else closed. */
     void release(Upstream up, boolean reusable) {
+        uploadDone(up);
         up.owner = null;
         if (!reusable || !up.pooled || closed || !up.channel.isActive()) {
             up.channel.close();
@@ -125,7 +173,7 @@ final class BackendPool {
         Lease next;
         while ((next = p.waiting.poll()) != null) {
             if (next.wanted()) {
-                next.acquired(up);
+                give(p, up, next);
                 return;
             }
         }
@@ -136,6 +184,7 @@ final class BackendPool {
         if (!up.pooled || up.target == null) {
             return;
         }
+        uploadDone(up);
         PerTarget p = targets.get(up.target);
         if (p == null) {
             return;
@@ -143,7 +192,7 @@ final class BackendPool {
         p.open--;
         p.idle.remove(up);
         serveWaiting(up.target, p);
-        if (p.open == 0 && p.waiting.isEmpty()) {
+        if (p.open == 0 && p.waiting.isEmpty() && p.waitingUploads.isEmpty()) {
             targets.remove(up.target);
         }
     }
@@ -173,6 +222,10 @@ final class BackendPool {
                 l.failed(new IllegalStateException("the proxy is stopping"));
             }
             p.waiting.clear();
+            for (Lease l : p.waitingUploads) {
+                l.failed(new IllegalStateException("the proxy is stopping"));
+            }
+            p.waitingUploads.clear();
         }
     }
 
@@ -185,6 +238,8 @@ final class BackendPool {
         Channel channel;
         Target target;
         boolean pooled;
+        /** Whether it carries an upload, counted in its backend's share. */
+        boolean upload;
         /** The exchange using this connection; null while it is idle. */
         Forward owner;
         private Throwable cause;

@@ -39,6 +39,9 @@ public final class DataPath {
     final long clientIdleTimeoutMs;
     final long maxBodyBytes;
     final int retryBufferBytes;
+    /** The most bytes of request bodies held at once, all requests together; beyond, bodies are streamed. */
+    final long maxHeldBytes;
+    private final AtomicLong heldBytes = new AtomicLong();
     final int maxHeaderBytes;
     final int poolSize;
     final Duration ejectionBase;
@@ -71,12 +74,31 @@ public final class DataPath {
         this.clientIdleTimeoutMs = config.timeouts().clientIdle().toMillis();
         this.maxBodyBytes = config.limits().maxBodyBytes();
         this.retryBufferBytes = config.limits().retryBufferBytes();
+        this.maxHeldBytes = config.limits().heldBodyBytes();
+        metrics.heldBodyBytes(heldBytes);
         this.maxHeaderBytes = config.limits().maxHeaderBytes();
         this.ejectionBase = config.ejection().base();
         this.ejectionMax = config.ejection().max();
         this.accessLog = config.accessLog();
         this.maxConnections = config.listener().maxConnections().orElseGet(() -> defaultMaxConnections(openFileLimit()));
         metrics.connectionLimit(maxConnections);
+    }
+
+    /**
+     * Counts {@code n} more bytes of a request body held before (or while) it goes to a backend, if the total stays
+     * within {@code dsha.limits.held-body-bytes}: many clients sending bodies at once (HTTP/2: a hundred streams a
+     * connection) cannot make the proxy hold more than that. False (nothing counted): stream this body instead.
+     */
+    boolean hold(int n) {
+        if (heldBytes.addAndGet(n) <= maxHeldBytes) {
+            return true;
+        }
+        heldBytes.addAndGet(-n);
+        return false;
+    }
+
+    void unhold(int n) {
+        heldBytes.addAndGet(-n);
     }
 
     /** The process's limit of open files, or -1 when the platform does not say. */

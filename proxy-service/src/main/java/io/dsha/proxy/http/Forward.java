@@ -92,6 +92,8 @@ final class Forward implements BackendPool.Lease {
     private Deadlines.Deadline bodyDeadline;
     /** Whether the method may be sent again after it may have reached a backend. */
     private boolean idempotent;
+    /** Bytes of this request's body counted in the proxy's total of held bodies ({@link DataPath#hold}). */
+    private int heldAccounted;
     /** Whether the whole request (head and body) has been written to the current backend: its first-byte wait runs from then. */
     private boolean requestSent;
 
@@ -186,7 +188,8 @@ final class Forward implements BackendPool.Lease {
         if (holding) {
             int sofar = held == null ? 0 : held.readableBytes();
             int after = sofar + data.readableBytes();
-            if (after <= path.retryBufferBytes && after <= path.maxBodyBytes) {
+            if (after <= path.retryBufferBytes && after <= path.maxBodyBytes && (!data.isReadable() || path.hold(data.readableBytes()))) {
+                heldAccounted += data.readableBytes();
                 if (data.isReadable()) {
                     if (held == null) {
                         held = client.alloc().compositeBuffer(64);
@@ -202,7 +205,8 @@ final class Forward implements BackendPool.Lease {
                 }
                 return;
             }
-            // Too large to hold: this request is streamed, and cannot be retried once it went out.
+            // Too large to hold (or the proxy holds all it may of bodies now): this request is streamed, and cannot be
+            // retried once it went out.
             holding = false;
             CompositeByteBuf prefix = held == null ? client.alloc().compositeBuffer(64) : held;
             held = null;
@@ -241,6 +245,9 @@ final class Forward implements BackendPool.Lease {
     /** The whole request is on its way to the backend: from now, the backend's slowness is the backend's. */
     private void requestSent() {
         requestSent = true;
+        if (upstream != null) {
+            loop.pool.uploadDone(upstream);
+        }
         if (firstByteDeadline == null && !responded) {
             firstByteDeadline = loop.firstByteDeadlines.add(System.nanoTime(), this, this::firstByteExpired);
         }
@@ -273,6 +280,11 @@ final class Forward implements BackendPool.Lease {
     @Override
     public boolean wanted() {
         return !finished;
+    }
+
+    @Override
+    public boolean uploading() {
+        return streaming && !requestEnded;
     }
 
     @Override
@@ -753,6 +765,10 @@ final class Forward implements BackendPool.Lease {
         if (body != null) {
             body.release();
             body = null;
+        }
+        if (heldAccounted > 0) {
+            path.unhold(heldAccounted);
+            heldAccounted = 0;
         }
         if (pending != null) {
             HttpContent c;

@@ -192,6 +192,13 @@ public final class ProxyMetrics {
                 .register(registry).increment();
     }
 
+    /** Bytes of request bodies held now ({@code dsha_proxy_held_body_bytes}). */
+    public void heldBodyBytes(java.util.concurrent.atomic.AtomicLong held) {
+        io.micrometer.core.instrument.Gauge.builder("dsha.proxy.held.body.bytes", held, java.util.concurrent.atomic.AtomicLong::get)
+                .description("Bytes of request bodies held by the proxy before or while they go to a backend").strongReference(true)
+                .register(registry);
+    }
+
     /** The data listener's connection limit ({@code dsha_proxy_connections_limit}). */
     public void connectionLimit(int max) {
         io.micrometer.core.instrument.Gauge.builder("dsha.proxy.connections.limit", () -> max)

@@ -71,6 +71,12 @@ class BackendPoolTest {
         final List<BackendPool.Upstream> got = new CopyOnWriteArrayList<>();
         final List<Throwable> failures = new CopyOnWriteArrayList<>();
         volatile boolean wanted = true;
+        volatile boolean uploading;
+
+        @Override
+        public boolean uploading() {
+            return uploading;
+        }
 
         @Override
         public void acquired(BackendPool.Upstream connection) {
@@ -105,6 +111,27 @@ class BackendPoolTest {
         run(() -> pool.release(first, true));
         await().atMost(Duration.ofSeconds(5)).until(() -> leases.get(2).got.size() == 1);
         assertSame(first, leases.get(2).got.get(0), "the connection given back goes to the one waiting, no new connection");
+        assertEquals(2, accepted.size());
+    }
+
+    @Test
+    void uploadsHoldAtMostHalfTheConnectionsSoOtherRequestsStillGetOne() {
+        Recorder upload1 = new Recorder();
+        Recorder upload2 = new Recorder();
+        upload1.uploading = true;
+        upload2.uploading = true;
+        Recorder normal = new Recorder();
+        run(() -> pool.acquire(target, upload1));
+        run(() -> pool.acquire(target, upload2));
+        run(() -> pool.acquire(target, normal));
+        await().atMost(Duration.ofSeconds(5)).until(() -> upload1.got.size() == 1 && normal.got.size() == 1);
+        assertEquals(0, upload2.got.size(), "a second upload waits: one of the two connections is its share");
+
+        // The first upload's body is all out: its share is free, and the second waits for a connection to come back.
+        run(() -> pool.uploadDone(upload1.got.get(0)));
+        run(() -> pool.release(normal.got.get(0), true));
+        await().atMost(Duration.ofSeconds(5)).until(() -> upload2.got.size() == 1);
+        assertSame(normal.got.get(0), upload2.got.get(0));
         assertEquals(2, accepted.size());
     }
 
