@@ -102,12 +102,12 @@ final class Journal implements AutoCloseable {
         while (start < bytes.length) {
             line++;
             int end = indexOf(bytes, (byte) '\n', start);
-            String problem;
+            Long header = end >= 0 && line == 1 ? header(bytes, start, end) : null;
+            String problem = null;
             if (end < 0) {
                 problem = "ends without a newline";
-            } else if (line == 1 && header(bytes, start, end) != null) {
-                after = header(bytes, start, end);
-                problem = null;
+            } else if (header != null) {
+                after = header;
             } else {
                 problem = problem(bytes, start, end, records);
             }
