@@ -189,7 +189,7 @@ class ControlPlaneProcessIT {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"garbage", "truncated"})
+    @ValueSource(strings = {"garbage", "truncated", "flipped digit"})
     void corruptStateFileStopsTheService(String damage) throws IOException {
         Path stateDir = tmp.resolve("state");
         Path stateFile = stateDir.resolve("state.json");
@@ -204,7 +204,10 @@ class ControlPlaneProcessIT {
             admin(seed).body("{\"mode\":\"ACTIVE_ACTIVE\"}").contentType("application/json").put("/api/v1/mode").then().statusCode(200);
             seed.stop();
             byte[] whole = Files.readAllBytes(stateFile);
-            damaged = Arrays.copyOf(whole, whole.length / 2);
+            damaged = damage.equals("truncated") ? Arrays.copyOf(whole, whole.length / 2)
+                    // One digit of a port: still a valid state, which only the checksum tells from the one written.
+                    : new String(whole, StandardCharsets.UTF_8).replace("\"port\" : 18081", "\"port\" : 18091").getBytes(StandardCharsets.UTF_8);
+            assertFalse(Arrays.equals(whole, damaged), "the damage changed the file");
         }
         Files.write(stateFile, damaged);
         byte[] previousBefore = Files.exists(previous) ? Files.readAllBytes(previous) : null;
@@ -216,7 +219,8 @@ class ControlPlaneProcessIT {
         assertNotEquals(0, status, "a corrupt state file must stop the service with a failure status:\n" + out);
         assertFalse(out.contains("Listening on"), "must never serve over a corrupt state file:\n" + out);
         assertTrue(out.contains(stateFile.toAbsolutePath().normalize().toString()), "the output names the state file:\n" + out);
-        assertTrue(out.contains("is not a valid state document"), "the output says what is wrong:\n" + out);
+        String problem = damage.equals("flipped digit") ? "does not match its checksum (checksum mismatch" : "is not a valid state document";
+        assertTrue(out.contains(problem), "the output says what is wrong:\n" + out);
         assertTrue(out.contains("will not start over it"), "the output says the service refuses to start:\n" + out);
         assertArrayEquals(damaged, Files.readAllBytes(stateFile), "the corrupt state file must be left exactly as it was");
         if (previousBefore != null) {
@@ -224,6 +228,28 @@ class ControlPlaneProcessIT {
             assertArrayEquals(previousBefore, Files.readAllBytes(previous), "the previous copy must be left exactly as it was");
         }
         assertFalse(Files.exists(stateDir.resolve("state.json.tmp")), "nothing may have been written");
+    }
+
+    @Test
+    void anEmptiedJournalStopsTheServiceInsteadOfRollingBack() throws IOException {
+        Path stateDir = tmp.resolve("state");
+        Path journal = stateDir.resolve("state.journal");
+        Running first = startServing(stateDir, "-Ddsha.topology-file=" + write("topology.yaml", TOPOLOGY));
+        admin(first).body("{\"mode\":\"ACTIVE_ACTIVE\"}").contentType("application/json").put("/api/v1/mode").then().statusCode(200);
+        // SIGKILL: the mode change is only in the journal.
+        first.process.destroyForcibly();
+        first.awaitExit(EXIT);
+        Files.write(journal, new byte[0]);
+
+        Running r = start(stateDir, TOKENS);
+        int status = r.awaitRefusal();
+        String out = r.output();
+
+        assertNotEquals(0, status, "an emptied journal must stop the service with a failure status:\n" + out);
+        assertFalse(out.contains("Listening on"), "must never serve the state from before the journal:\n" + out);
+        assertTrue(out.contains("state journal " + journal.toAbsolutePath().normalize() + " is empty"), "names the journal:\n" + out);
+        assertTrue(out.contains("would be rolled back silently"), "says what starting would do:\n" + out);
+        assertEquals(0, Files.size(journal), "the journal is left as it was");
     }
 
     @Test

@@ -27,7 +27,8 @@ import java.util.Map;
  * {@code dsha_events_total{type}}, {@code dsha_reports_received_total{source}}, {@code dsha_watchers},
  * {@code dsha_backend_degraded{backend}} (1 while the verdict is flagged DEGRADED),
  * {@code dsha_backend_lag{backend}} (the data lag in the verdict, for a topology with a freshness
- * check; refreshed with each revision).
+ * check; refreshed with each revision), {@code dsha_controlplane_store_write_failures_total} (writes of
+ * the state directory that failed: the change was refused, or a journal could not be started over).
  */
 @Singleton
 public class ControlPlaneMetrics {
@@ -40,6 +41,7 @@ public class ControlPlaneMetrics {
     private final Map<EventType, Counter> events = new EnumMap<>(EventType.class);
     private final Counter failovers;
     private final Counter failbacks;
+    private final Counter writeFailures;
     private long lastSeq;
     /** What the verdict gauges show now, to leave them alone when a change did not move it. */
     private Map<String, GaugedVerdict> gauged = Map.of();
@@ -66,6 +68,9 @@ public class ControlPlaneMetrics {
         Gauge.builder("dsha.topology.revision", controlPlane, cp -> cp.current().topologyRevision())
                 .description("Revision at which the topology last changed").register(registry);
         Gauge.builder("dsha.watchers", controlPlane, cp -> cp.store().watchers()).description("Watch requests waiting for a change").register(registry);
+        this.writeFailures = Counter.builder("dsha.controlplane.store.write.failures")
+                .description("Writes of the state directory that failed (full disk, I/O error); readiness is DOWN until one succeeds")
+                .register(registry);
     }
 
     void start(@Observes StartupEvent event) {
@@ -73,6 +78,7 @@ public class ControlPlaneMetrics {
         lastSeq = p.lastEventSeq();
         updateVerdicts(p);
         controlPlane.store().addListener(this::published);
+        controlPlane.store().addWriteFailureListener(f -> writeFailures.increment());
     }
 
     public void reportReceived(Report report) {

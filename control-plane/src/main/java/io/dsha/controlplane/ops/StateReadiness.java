@@ -2,12 +2,19 @@ package io.dsha.controlplane.ops;
 
 import io.dsha.controlplane.ControlPlane;
 import io.dsha.controlplane.store.Published;
+import io.dsha.controlplane.store.StateStore;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.Optional;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Readiness;
 
-/** Ready when the state is loaded and its directory is writable (a change could be stored). */
+/**
+ * Ready when the state is loaded, its directory is writable and the last write to it did not fail (a
+ * change could be stored). A failed write (a full disk, an I/O error) makes it DOWN with the file and the
+ * error in {@code writeFailure}, until a change is written again.
+ */
 @Readiness
 @ApplicationScoped
 public class StateReadiness implements HealthCheck {
@@ -21,13 +28,17 @@ public class StateReadiness implements HealthCheck {
     @Override
     public HealthCheckResponse call() {
         Published p = controlPlane.current();
-        boolean writable = controlPlane.store().writable();
-        return HealthCheckResponse.named("state")
-                .status(writable)
+        StateStore store = controlPlane.store();
+        boolean writable = store.writable();
+        Optional<StateStore.WriteFailure> failure = store.writeFailure();
+        HealthCheckResponseBuilder response = HealthCheckResponse.named("state")
+                .status(writable && failure.isEmpty())
                 .withData("revision", p.revision())
                 .withData("topology", p.state().topology() != null)
-                .withData("stateFile", controlPlane.store().stateFile().toString())
+                .withData("stateFile", store.stateFile().toString())
                 .withData("writable", writable)
-                .build();
+                .withData("writeFailures", store.writeFailures());
+        failure.ifPresent(f -> response.withData("writeFailure", f.file() + ": " + f.error()));
+        return response.build();
     }
 }

@@ -14,6 +14,10 @@ import java.util.List;
  * after a restart they would be stale anyway; the verdicts are, so routing resumes where it was
  * (flagged STALE) until checkers report again.
  *
+ * <p>{@code checksum} ({@code crc32c:} and 8 hex digits) is only in {@code state.json}: the CRC-32C of the
+ * document without it, in compact JSON with its fields in file order (see {@link StateFile}). Journal
+ * records carry their own per line.
+ *
  * <p>Registered for reflection because Jackson binds it outside Quarkus's REST layer (the api types
  * it holds are registered by {@code src-native/config}).
  */
@@ -28,7 +32,8 @@ record StateDocument(
         RoutingMemory memory,
         Long lastEventSeq,
         List<Event> events,
-        Instant savedAt) {
+        Instant savedAt,
+        String checksum) {
 
     static final int FORMAT = 1;
 

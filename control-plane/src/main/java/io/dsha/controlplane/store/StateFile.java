@@ -1,5 +1,6 @@
 package io.dsha.controlplane.store;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dsha.api.json.DshaJson;
 import io.dsha.api.persist.AtomicFile;
 import io.dsha.api.problem.Violation;
@@ -14,17 +15,26 @@ import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;
+import org.jboss.logging.Logger;
 
 /**
  * {@code state.json} in the state directory, written through {@link AtomicFile} (the previous good
  * copy stays as {@code state.json.prev}). The directory is locked while open, so two control planes
  * never share it.
+ *
+ * <p>Its last field, {@code checksum}, is {@code crc32c:} and the CRC-32C of the document without
+ * that field, in compact JSON with the fields in the order of the file (so re-indenting the file keeps
+ * it valid; changing a value does not). A mismatch refuses the start. A file without the field was
+ * written by an earlier version (or an operator removed it to vouch for a hand edit): it is loaded with
+ * a warning, and the next write adds one.
  */
 final class StateFile implements AutoCloseable {
 
     static final String NAME = "state.json";
     static final String PREVIOUS = "state.json.prev";
     private static final String LOCK = ".lock";
+    private static final String CHECKSUM = "checksum";
+    private static final Logger LOG = Logger.getLogger(StateFile.class);
 
     private final Path dir;
     private final Path file;
@@ -93,7 +103,30 @@ final class StateFile implements AutoCloseable {
         if (doc.format() == null || doc.format() != StateDocument.FORMAT) {
             throw corrupt("has format " + doc.format() + "; this control plane reads format " + StateDocument.FORMAT);
         }
+        if (doc.checksum() == null) {
+            LOG.warnf("State file %s has no checksum (written by an earlier version, or removed by hand): loaded as it is; "
+                    + "the next write adds one", file);
+        } else {
+            String actual = checksum(text);
+            if (!doc.checksum().equals(actual)) {
+                throw corrupt("does not match its checksum (checksum mismatch: the file records " + doc.checksum()
+                        + ", its content has " + actual + "): it changed after it was written. If a person edited it on purpose, "
+                        + "removing its \"" + CHECKSUM + "\" field accepts the edit");
+            }
+        }
         return Optional.of(doc);
+    }
+
+    /** The checksum of a document's JSON text: of its compact form without the checksum field. */
+    private static String checksum(String json) {
+        try {
+            ObjectNode tree = (ObjectNode) DshaJson.mapper().readTree(json);
+            tree.remove(CHECKSUM);
+            return "crc32c:" + Crc.of(DshaJson.mapper().writeValueAsBytes(tree));
+        } catch (IOException | ClassCastException e) {
+            // The text was bound as a document just before: it is a JSON object.
+            throw new IllegalStateException("state document no longer parses: " + e, e);
+        }
     }
 
     StateFileException corrupt(String problem) {
@@ -104,8 +137,13 @@ final class StateFile implements AutoCloseable {
                 + " The control plane will not start over it: repair or restore the file (or move it away to start from dsha.topology-file).");
     }
 
+    /** Replaces the file with {@code doc} (its checksum field, if any, replaced by the one of its content). */
     void write(StateDocument doc) throws IOException {
-        AtomicFile.write(file, DshaJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(doc));
+        // The tree as a reader parses it, so the checksum is computed over exactly what read() computes it over.
+        ObjectNode tree = (ObjectNode) DshaJson.mapper().readTree(DshaJson.mapper().writeValueAsBytes(doc));
+        tree.remove(CHECKSUM);
+        tree.put(CHECKSUM, "crc32c:" + Crc.of(DshaJson.mapper().writeValueAsBytes(tree)));
+        AtomicFile.write(file, DshaJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(tree));
     }
 
     @Override

@@ -15,10 +15,12 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
@@ -35,7 +37,10 @@ import org.jboss.logging.Logger;
  * <p>Durable means one append and one {@code fdatasync} to the {@link Journal} (the change without
  * the event history it does not touch). {@code state.json} is written whole (temp file, previous copy,
  * rename, two fsyncs) by the first change, every {@value #DEFAULT_JOURNAL_LIMIT} changes after it
- * (the journal is then emptied) and on a clean {@link #close()}.
+ * (the journal is then started over, naming that revision) and on a clean {@link #close()}.
+ *
+ * <p>A write that fails (a full disk, an I/O error) is remembered, with the file and the error, until
+ * a change is written again: {@link #writeFailure()} (readiness reports it) and {@link #writeFailures()}.
  */
 public final class StateStore implements AutoCloseable {
 
@@ -48,21 +53,28 @@ public final class StateStore implements AutoCloseable {
     private final Journal journal;
     private final int journalLimit;
     private final int maxEvents;
-    /** Whether {@code state.json} exists: the journal applies over it. */
-    private boolean written;
+    /** The revision of {@code state.json} on disk (null while there is none): the journal applies over it. */
+    private Long fileRevision;
+    private volatile WriteFailure writeFailure;
+    private final AtomicLong writeFailures = new AtomicLong();
     private final Object lock = new Object();
     private final Set<Waiter> waiters = ConcurrentHashMap.newKeySet();
     private final List<Consumer<Published>> listeners = new CopyOnWriteArrayList<>();
+    private final List<Consumer<WriteFailure>> failureListeners = new CopyOnWriteArrayList<>();
     private volatile Published current;
 
     private record Waiter(long since, CompletableFuture<Published> future) {
     }
 
-    private StateStore(StateFile file, Journal journal, int journalLimit, boolean written, Published initial, int maxEvents) {
+    /** The last write that failed: the file it was writing and the error. */
+    public record WriteFailure(Path file, String error) {
+    }
+
+    private StateStore(StateFile file, Journal journal, int journalLimit, Long fileRevision, Published initial, int maxEvents) {
         this.file = file;
         this.journal = journal;
         this.journalLimit = journalLimit;
-        this.written = written;
+        this.fileRevision = fileRevision;
         this.current = initial;
         this.maxEvents = maxEvents;
     }
@@ -70,8 +82,10 @@ public final class StateStore implements AutoCloseable {
     /**
      * Opens the state directory and loads {@code state.json} with the changes journaled since (an
      * empty state at revision 0 when there is none). Refuses, with a message naming the file, a state
-     * file or journal that cannot be read or does not validate. {@code settle} re-evaluates a restored
-     * state (votes are not persisted).
+     * file or journal that cannot be read or does not validate, a state file that does not match its
+     * checksum, and a journal that is not the one the state file was written with (missing, emptied,
+     * or continuing a newer state file). {@code settle} re-evaluates a restored state (votes are not
+     * persisted).
      */
     public static StateStore open(Path dir, TopologyValidator validator, UnaryOperator<ControlState> settle, int maxEvents) {
         return open(dir, validator, settle, maxEvents, DEFAULT_JOURNAL_LIMIT);
@@ -84,7 +98,7 @@ public final class StateStore implements AutoCloseable {
         }
         StateFile file = new StateFile(dir);
         try {
-            java.util.Optional<StateDocument> doc = file.read();
+            Optional<StateDocument> doc = file.read();
             Journal.Contents journaled = Journal.read(file.dir());
             if (doc.isEmpty() && !journaled.records().isEmpty()) {
                 throw Journal.corrupt(file.dir().resolve(Journal.NAME), "holds " + journaled.records().size()
@@ -93,13 +107,22 @@ public final class StateStore implements AutoCloseable {
             }
             Journal journal = Journal.open(file.dir(), journaled);
             Published initial = doc.isPresent()
-                    ? restore(file, replay(doc.get(), journaled.records(), maxEvents, journal), validator, settle)
+                    ? restore(file, replay(doc.get(), changesAfter(file, doc.get(), journaled, journal), maxEvents, journal), validator,
+                            settle)
                     : new Published(0, 0, ControlState.EMPTY, List.of(), 0);
-            return new StateStore(file, journal, journalLimit, doc.isPresent(), initial, maxEvents);
+            return new StateStore(file, journal, journalLimit, doc.map(StateDocument::revision).orElse(null), initial, maxEvents);
         } catch (RuntimeException e) {
             file.close();
             throw e;
         }
+    }
+
+    /** The journaled changes to replay over {@code doc}; see {@link Journal#changesAfter}. */
+    private static List<StateDocument> changesAfter(StateFile file, StateDocument doc, Journal.Contents journaled, Journal journal) {
+        if (doc.revision() == null) {
+            return List.of(); // refused as incomplete by restore
+        }
+        return Journal.changesAfter(journal.path(), journaled, file.path(), doc.revision(), doc.checksum() != null);
     }
 
     /** {@code base} with the journaled changes after its revision applied, in order. */
@@ -110,10 +133,6 @@ public final class StateStore implements AutoCloseable {
         StateDocument last = base;
         List<Event> events = new ArrayList<>(base.events());
         for (StateDocument r : records) {
-            if (r.revision() <= last.revision() && last == base) {
-                // Written before state.json was last written whole (the journal was not emptied in time).
-                continue;
-            }
             if (r.revision() != last.revision() + 1) {
                 throw Journal.corrupt(journal.path(), "jumps from revision " + last.revision() + " to " + r.revision());
             }
@@ -125,7 +144,7 @@ public final class StateStore implements AutoCloseable {
         }
         List<Event> kept = events.size() > maxEvents ? events.subList(0, maxEvents) : events;
         return new StateDocument(StateDocument.FORMAT, last.revision(), last.topologyRevision(), last.topology(), last.verdicts(),
-                last.routing(), last.memory(), last.lastEventSeq(), kept, last.savedAt());
+                last.routing(), last.memory(), last.lastEventSeq(), kept, last.savedAt(), null);
     }
 
     private static Published restore(StateFile file, StateDocument doc, TopologyValidator validator, UnaryOperator<ControlState> settle) {
@@ -172,9 +191,24 @@ public final class StateStore implements AutoCloseable {
         return file.writable();
     }
 
+    /** The last write's failure, until a change is written again; empty when the last write succeeded. */
+    public Optional<WriteFailure> writeFailure() {
+        return Optional.ofNullable(writeFailure);
+    }
+
+    /** Writes that failed since the store was opened. */
+    public long writeFailures() {
+        return writeFailures.get();
+    }
+
     /** Called with each newly published state, after the swap, on the thread that made the change. */
     public void addListener(Consumer<Published> listener) {
         listeners.add(listener);
+    }
+
+    /** Called with each write that fails, on the thread that made the change and under the store's lock: keep it short. */
+    public void addWriteFailureListener(Consumer<WriteFailure> listener) {
+        failureListeners.add(listener);
     }
 
     /**
@@ -220,23 +254,73 @@ public final class StateStore implements AutoCloseable {
         return next;
     }
 
-    /** Makes {@code next} durable: one journal record, or {@code state.json} written whole (and the journal emptied). */
+    /**
+     * Makes {@code next} durable: one journal record, or {@code state.json} written whole (and the
+     * journal started over). Throws, with nothing changed that a restart would read as acknowledged, when
+     * the change is not durable.
+     */
     private void persist(Published next, List<Event> fresh) {
-        if (written && journal.appendable() && journal.records() < journalLimit) {
+        if (fileRevision != null && journal.continues(fileRevision) && journal.records() < journalLimit) {
             try {
                 journal.append(document(next, fresh));
-                return;
             } catch (IOException e) {
-                throw new UncheckedIOException("state journal " + journal.path() + " could not be written; the change was not applied: " + e, e);
+                throw failed(journal.path(), "state journal " + journal.path() + " could not be written", e);
             }
+            writeFailure = null;
+            return;
         }
+        if (writeWhole(next)) {
+            writeFailure = null;
+        }
+    }
+
+    /**
+     * Writes {@code p} to {@code state.json} whole and starts the journal over after it. Throws when
+     * {@code p} is not durable; returns false when it is but the journal could not be started over (the
+     * failure is recorded; changes are then written whole until it can be).
+     */
+    private boolean writeWhole(Published p) {
+        StateDocument doc = document(p, p.events());
+        if (journal.records() == 0) {
+            // Nothing in the journal to keep: start it first, so a state.json of this version is never without its journal.
+            try {
+                journal.restart(p.revision());
+            } catch (IOException e) {
+                throw failed(journal.path(), "state journal " + journal.path() + " could not be started for revision " + p.revision(), e);
+            }
+            writeStateFile(doc);
+            return true;
+        }
+        writeStateFile(doc);
         try {
-            file.write(document(next, next.events()));
+            journal.restart(p.revision());
+            return true;
         } catch (IOException e) {
-            throw new UncheckedIOException("state file " + file.path() + " could not be written; the change was not applied: " + e, e);
+            failed(journal.path(), "state journal " + journal.path() + " could not be started over", e);
+            LOG.warnf("State journal %s could not be started over after revision %d (%s); the change is in %s, and changes are "
+                    + "written whole until the journal can be started", journal.path(), p.revision(), e, file.path());
+            return false;
         }
-        written = true;
-        journal.reset();
+    }
+
+    private void writeStateFile(StateDocument doc) {
+        try {
+            file.write(doc);
+        } catch (IOException e) {
+            throw failed(file.path(), "state file " + file.path() + " could not be written", e);
+        }
+        fileRevision = doc.revision();
+    }
+
+    /** Records a failed write; the exception to throw when the change was not applied. */
+    private UncheckedIOException failed(Path path, String what, IOException e) {
+        WriteFailure failure = new WriteFailure(path, e.toString());
+        writeFailure = failure;
+        writeFailures.incrementAndGet();
+        for (Consumer<WriteFailure> l : failureListeners) {
+            l.accept(failure);
+        }
+        return new UncheckedIOException(what + "; the change was not applied: " + e, e);
     }
 
     /** Completes when the revision passes {@code since} (at once if it already has). */
@@ -283,7 +367,7 @@ public final class StateStore implements AutoCloseable {
         RoutingDecision routing = s.routing();
         RoutingMemory memory = s.memory();
         return new StateDocument(StateDocument.FORMAT, p.revision(), p.topologyRevision(), s.topology(), verdicts, routing, memory,
-                p.lastEventSeq(), events, java.time.Instant.now());
+                p.lastEventSeq(), events, java.time.Instant.now(), null);
     }
 
     /**
@@ -293,11 +377,10 @@ public final class StateStore implements AutoCloseable {
     @Override
     public void close() {
         synchronized (lock) {
-            if (written && journal.records() > 0) {
+            if (fileRevision != null && (journal.records() > 0 || !journal.continues(fileRevision))) {
                 try {
-                    file.write(document(current, current.events()));
-                    journal.reset();
-                } catch (IOException | RuntimeException e) {
+                    writeWhole(current);
+                } catch (RuntimeException e) {
                     LOG.warnf("State file %s could not be written on close (%s); %s keeps the changes since it was", file.path(), e,
                             journal.path());
                 }

@@ -593,7 +593,7 @@ class ControlPlaneApiTest {
         String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
         for (String name : List.of("dsha_revision", "dsha_backend_verdict{backend=\"" + f.a + "\",status=\"UP\"} 1.0",
                 "dsha_failovers_total", "dsha_failbacks_total", "dsha_reports_received_total{source=\"CHECKER\"}",
-                "dsha_backend_degraded{backend=\"" + f.a + "\"} 0.0")) {
+                "dsha_backend_degraded{backend=\"" + f.a + "\"} 0.0", "dsha_controlplane_store_write_failures_total")) {
             assertTrue(metrics.contains(name), name + " in\n" + metrics);
         }
         // A change that leaves the verdicts alone leaves their gauges alone; the next verdict change moves them.

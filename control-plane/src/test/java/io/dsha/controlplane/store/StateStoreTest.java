@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.dsha.api.json.DshaJson;
 import io.dsha.api.report.Observation;
@@ -15,14 +16,17 @@ import io.dsha.api.report.ReportSource;
 import io.dsha.api.topology.Backend;
 import io.dsha.api.topology.Mode;
 import io.dsha.api.topology.Topology;
+import io.dsha.controlplane.Tmpfs;
 import io.dsha.controlplane.decision.DecisionEngine;
 import io.dsha.controlplane.decision.MutableClock;
 import io.dsha.controlplane.decision.Outcome;
 import io.dsha.controlplane.topology.TopologyValidator;
 import jakarta.validation.Validation;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -31,6 +35,9 @@ import org.hibernate.validator.messageinterpolation.ParameterMessageInterpolator
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The store against a real directory: atomic writes, the journal, the previous copy, restart, crash, refusal, watchers. */
 class StateStoreTest {
@@ -62,11 +69,24 @@ class StateStoreTest {
      * more to the copy: no clean close), opened as a restarted control plane would.
      */
     private StateStore crashImage() throws Exception {
-        for (String name : List.of("state.json", "state.json.prev", "state.journal")) {
-            if (Files.exists(dir.resolve(name))) {
-                Files.copy(dir.resolve(name), crashed.resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        return crashImage(dir);
+    }
+
+    private StateStore crashImage(Path from) throws Exception {
+        copy(from, "state.json", "state.json.prev", "state.journal");
+        return openCrashed();
+    }
+
+    /** Copies the named files that exist in {@code from} to {@link #crashed}. */
+    private void copy(Path from, String... names) throws Exception {
+        for (String name : names) {
+            if (Files.exists(from.resolve(name))) {
+                Files.copy(from.resolve(name), crashed.resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             }
         }
+    }
+
+    private StateStore openCrashed() {
         return StateStore.open(crashed, VALIDATOR, s -> engine.tick(s).state(), 100);
     }
 
@@ -84,9 +104,18 @@ class StateStoreTest {
         }
     }
 
+    /** The journal's change records (the lines after its header). */
     private List<String> journalLines() throws Exception {
+        return records(dir);
+    }
+
+    private static List<String> records(Path dir) throws Exception {
         Path journal = dir.resolve("state.journal");
-        return Files.exists(journal) ? Files.readAllLines(journal) : List.of();
+        List<String> lines = Files.exists(journal) ? Files.readAllLines(journal) : List.of();
+        if (!lines.isEmpty() && lines.get(0).matches("[0-9a-f]{8} \\{\"after\":\\d+\\}")) {
+            return lines.subList(1, lines.size());
+        }
+        return lines;
     }
 
     @AfterEach
@@ -99,6 +128,20 @@ class StateStoreTest {
     private static Topology topology(Mode mode) {
         return new Topology(null, null, null, mode, null, null,
                 List.of(new Backend("a", "10.0.0.1", 80, null, null, null, null), new Backend("b", "10.0.0.2", 80, null, null, null, null)));
+    }
+
+    /** A topology whose journal record is larger than a page, so appending it needs a new block of the disk. */
+    private static Topology large() {
+        List<Backend> backends = java.util.stream.IntStream.range(0, 40)
+                .mapToObj(i -> new Backend("backend-" + i, "10.0.1." + i, 8000 + i, null, null, null, null)).toList();
+        return new Topology(null, null, null, Mode.ACTIVE_ACTIVE, null, null, backends);
+    }
+
+    /** {@code state.json} as an earlier version (or an operator vouching for a hand edit) leaves it: no checksum. */
+    private static String withoutChecksum(String stateJson) {
+        String text = stateJson.replaceAll(",\\s*\"checksum\" : \"[^\"]*\"", "");
+        assertFalse(text.contains("checksum"), text);
+        return text;
     }
 
     private Published declare(Mode mode) {
@@ -161,6 +204,7 @@ class StateStoreTest {
         String onDisk = Files.readString(dir.resolve("state.json"));
         // A directory where the temp file and the journal must go makes the write fail, even for root.
         Files.createDirectory(dir.resolve("state.json.tmp"));
+        Files.delete(dir.resolve("state.journal"));
         Files.createDirectory(dir.resolve("state.journal"));
 
         assertThrows(UncheckedIOException.class, () -> declare(Mode.ACTIVE_ACTIVE));
@@ -214,7 +258,9 @@ class StateStoreTest {
         declare(Mode.ACTIVE_ACTIVE);
         store.close();
         store = null;
-        String text = Files.readString(dir.resolve("state.json")).replace("\"port\" : 80", "\"port\" : 0");
+        // A hand edit, vouched for by removing the checksum (else the checksum refuses it first).
+        String text = Files.readString(dir.resolve("state.json")).replace("\"port\" : 80", "\"port\" : 0")
+                .replaceAll(",\\s*\"checksum\" : \"[^\"]*\"", "");
         Files.writeString(dir.resolve("state.json"), text);
 
         StateFileException e = assertThrows(StateFileException.class, this::open);
@@ -332,14 +378,15 @@ class StateStoreTest {
         Published acknowledged = up("a", "b");
         store.close();
         store = null;
-        // A crash in the middle of an append (never acknowledged) leaves part of a line.
+        // A crash in the middle of an append (never acknowledged) leaves part of a line after the journal's header.
         Files.copy(dir.resolve("state.json"), crashed.resolve("state.json"));
-        Files.writeString(crashed.resolve("state.journal"), "0badc0de {\"format\":1,\"revision\":");
+        Files.copy(dir.resolve("state.journal"), crashed.resolve("state.journal"));
+        Files.writeString(crashed.resolve("state.journal"), "0badc0de {\"format\":1,\"revision\":", StandardOpenOption.APPEND);
 
         try (StateStore restarted = StateStore.open(crashed, VALIDATOR, s -> engine.tick(s).state(), 100)) {
             assertSameState(acknowledged, restarted.current());
             Published next = restarted.update(null, s -> engine.applyTopology(s, topology(Mode.ACTIVE_ACTIVE)));
-            List<String> lines = Files.readAllLines(crashed.resolve("state.journal"));
+            List<String> lines = records(crashed);
             assertEquals(1, lines.size(), "the torn part is gone, the new change is whole: " + lines);
             assertTrue(lines.get(0).contains("\"revision\":" + next.revision()), lines.get(0));
         }
@@ -397,6 +444,235 @@ class StateStoreTest {
         assertEquals(journaled, journalLines(), "the journal still holds the last acknowledged change");
         try (StateStore restarted = crashImage()) {
             assertSameState(before, restarted.current());
+        }
+    }
+
+    // ---------- the state file's checksum ----------
+
+    @Test
+    void theStateFileCarriesAChecksumOfItsContent() throws Exception {
+        store = open();
+        declare(Mode.ACTIVE_PASSIVE);
+        var doc = DshaJson.mapper().readTree(dir.resolve("state.json").toFile());
+        assertTrue(doc.get("checksum").asText().matches("crc32c:[0-9a-f]{8}"), doc.toString());
+        // Re-indenting the file keeps it valid: the checksum is over the content, not the layout.
+        store.close();
+        Files.write(dir.resolve("state.json"), DshaJson.mapper().writeValueAsBytes(doc));
+        store = open();
+        assertEquals(1, store.current().revision());
+    }
+
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource(delimiter = '|', value = {
+        "\"port\" : 80|\"port\" : 81",
+        "\"revision\" : 2|\"revision\" : 3",
+        "\"since\" : \"2026-01-01T00:00:00Z\"|\"since\" : \"2026-01-01T00:00:01Z\""})
+    void aFlippedDigitInTheStateFileIsRefusedAtStart(String digit, String flipped) throws Exception {
+        store = open();
+        declare(Mode.ACTIVE_PASSIVE);
+        up("a", "b");
+        store.close();
+        store = null;
+        String text = Files.readString(dir.resolve("state.json"));
+        assertTrue(text.contains(digit), text);
+        String damaged = text.replaceFirst(java.util.regex.Pattern.quote(digit), flipped);
+        Files.writeString(dir.resolve("state.json"), damaged);
+
+        StateFileException e = assertThrows(StateFileException.class, this::open);
+
+        assertTrue(e.getMessage().startsWith("state file " + dir.resolve("state.json") + " does not match its checksum"), e.getMessage());
+        assertTrue(e.getMessage().contains("checksum mismatch"), e.getMessage());
+        assertTrue(e.getMessage().contains("will not start over it"), e.getMessage());
+        assertTrue(e.getMessage().contains(dir.resolve("state.json.prev").toString()), "points at the previous copy: " + e.getMessage());
+        assertEquals(damaged, Files.readString(dir.resolve("state.json")), "the file is left exactly as it was");
+    }
+
+    @Test
+    void anEarlierVersionsStateIsLoadedAndTheNextWriteSealsIt() throws Exception {
+        store = open();
+        declare(Mode.ACTIVE_PASSIVE);
+        up("a", "b");
+        Published last = declare(Mode.ACTIVE_ACTIVE);
+        // What an earlier version leaves after a crash: state.json without a checksum, a journal of records without a header.
+        Files.writeString(crashed.resolve("state.json"), withoutChecksum(Files.readString(dir.resolve("state.json"))));
+        Files.write(crashed.resolve("state.journal"), (String.join("\n", journalLines()) + "\n").getBytes(StandardCharsets.UTF_8));
+
+        try (StateStore upgraded = openCrashed()) {
+            assertSameState(last, upgraded.current());
+            Published next = upgraded.update(null, s -> engine.applyTopology(s, topology(Mode.ACTIVE_PASSIVE)));
+            assertTrue(Files.readString(crashed.resolve("state.json")).contains("\"checksum\" : \"crc32c:"), "the next write adds the checksum");
+            assertTrue(Files.readString(crashed.resolve("state.json")).contains("\"revision\" : " + next.revision()), "written whole");
+            assertEquals(List.of(), records(crashed), "the journal is started over, after the state file");
+        }
+        try (StateStore again = openCrashed()) {
+            assertEquals(last.revision() + 1, again.current().revision());
+        }
+    }
+
+    @Test
+    void anEarlierVersionsCleanStopIsLoadedAndSealedByTheNextCleanStop() throws Exception {
+        store = open();
+        declare(Mode.ACTIVE_PASSIVE);
+        Published last = up("a", "b");
+        store.close();
+        store = null;
+        Files.writeString(dir.resolve("state.json"), withoutChecksum(Files.readString(dir.resolve("state.json"))));
+        Files.write(dir.resolve("state.journal"), new byte[0]);
+
+        store = open();
+        assertSameState(last, store.current());
+        store.close();
+        store = null;
+
+        assertTrue(Files.readString(dir.resolve("state.json")).contains("\"checksum\""), "a clean stop writes the state whole, sealed");
+        store = open();
+        assertSameState(last, store.current());
+    }
+
+    // ---------- the journal the state file expects ----------
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"emptied", "deleted", "cut inside its header"})
+    void aJournalThatLostItsChangesIsRefusedNotRolledBack(String damage) throws Exception {
+        store = open();
+        declare(Mode.ACTIVE_PASSIVE);
+        up("a", "b");
+        declare(Mode.ACTIVE_ACTIVE);
+        assertEquals(2, journalLines().size());
+        copy(dir, "state.json", "state.json.prev");
+        Path journal = crashed.resolve("state.journal");
+        switch (damage) {
+            case "emptied" -> Files.write(journal, new byte[0]);
+            case "deleted" -> {
+                // not copied
+            }
+            default -> Files.write(journal, java.util.Arrays.copyOf(Files.readAllBytes(dir.resolve("state.journal")), 12));
+        }
+        byte[] left = Files.exists(journal) ? Files.readAllBytes(journal) : null;
+
+        StateFileException e = assertThrows(StateFileException.class, this::openCrashed);
+
+        String m = e.getMessage();
+        assertTrue(m.startsWith("state journal " + journal), m);
+        assertTrue(m.contains(crashed.resolve("state.json") + " (revision 1) was written to be continued by it"), m);
+        assertTrue(m.contains("the changes made after revision 1 would be rolled back silently"), m);
+        assertTrue(m.contains("will not start over it"), m);
+        if (left == null) {
+            assertTrue(m.contains("is missing"), m);
+            assertFalse(Files.exists(journal), "nothing is created");
+        } else {
+            assertArrayEquals(left, Files.readAllBytes(journal), "the journal is left exactly as it was");
+        }
+    }
+
+    @Test
+    void aStateFileOlderThanItsJournalIsRefused() throws Exception {
+        store = open(2);
+        declare(Mode.ACTIVE_PASSIVE);
+        up("a", "b");
+        declare(Mode.ACTIVE_ACTIVE);
+        declare(Mode.ACTIVE_PASSIVE);
+        declare(Mode.ACTIVE_ACTIVE);
+        assertEquals(1, journalLines().size(), "revision 5 continues the state file at revision 4");
+        // The previous copy (revision 1) put back as the state file, with the journal that continues revision 4.
+        Files.copy(dir.resolve("state.json.prev"), crashed.resolve("state.json"));
+        copy(dir, "state.journal");
+
+        StateFileException e = assertThrows(StateFileException.class, this::openCrashed);
+
+        assertTrue(e.getMessage().contains("continues revision 4"), e.getMessage());
+        assertTrue(e.getMessage().contains("is at revision 1: the state file is older than its journal"), e.getMessage());
+    }
+
+    @Test
+    void aCrashBetweenTheStateFileAndTheJournalsRestartComesBackAsAcknowledged() throws Exception {
+        store = open(2);
+        declare(Mode.ACTIVE_PASSIVE);
+        up("a", "b");
+        declare(Mode.ACTIVE_ACTIVE);
+        copy(dir, "state.journal");
+        // The fold: state.json is written at revision 4, then the journal is started over; the crash comes between.
+        Published folded = declare(Mode.ACTIVE_PASSIVE);
+        copy(dir, "state.json", "state.json.prev");
+        assertEquals(2, records(crashed).size(), "the crashed journal still holds revisions 2 and 3");
+
+        try (StateStore restarted = openCrashed()) {
+            assertSameState(folded, restarted.current());
+            Published next = restarted.update(null, s -> engine.applyTopology(s, topology(Mode.ACTIVE_ACTIVE)));
+            assertTrue(Files.readString(crashed.resolve("state.json")).contains("\"revision\" : " + next.revision()),
+                    "the next change is written whole, as the journal does not continue the state file");
+            assertEquals(List.of(), records(crashed));
+        }
+        try (StateStore again = openCrashed()) {
+            assertEquals(folded.revision() + 1, again.current().revision());
+        }
+    }
+
+    @Test
+    void aFirstWriteThatFailsAfterTheJournalStartedLeavesAnEmptyStartAndIsRetried() throws Exception {
+        store = open();
+        Files.createDirectory(dir.resolve("state.json.tmp"));
+
+        UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> declare(Mode.ACTIVE_PASSIVE));
+
+        assertTrue(e.getMessage().contains("state file " + dir.resolve("state.json") + " could not be written"), e.getMessage());
+        assertEquals(0, store.current().revision());
+        assertTrue(Files.exists(dir.resolve("state.journal")), "the journal was started first");
+        try (StateStore restarted = crashImage()) {
+            assertEquals(0, restarted.current().revision(), "a journal naming a state file that was never written holds nothing");
+        }
+        Files.delete(dir.resolve("state.json.tmp"));
+        Published p = declare(Mode.ACTIVE_PASSIVE);
+        Published q = up("a", "b");
+        assertEquals(1, p.revision());
+        assertEquals(1, journalLines().size());
+        store.close();
+        store = open();
+        assertSameState(q, store.current());
+    }
+
+    // ---------- write failures ----------
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"state.journal", "state.json"})
+    void aFullDiskFailsTheChangeChangesNothingAndIsReportedUntilAWriteSucceeds(String failing) throws Exception {
+        assumeTrue(Tmpfs.root(), Tmpfs.NOT_ROOT);
+        Path state;
+        Published after;
+        try (Tmpfs disk = Tmpfs.mount(dir.resolve("disk"), 256)) {
+            state = disk.dir().resolve("state");
+            // A journal limit of 1: the change after the first journaled one is written whole.
+            store = StateStore.open(state, VALIDATOR, s -> engine.tick(s).state(), 100, failing.equals("state.json") ? 1 : 1000);
+            declare(Mode.ACTIVE_PASSIVE);
+            Published before = up("a", "b");
+            assertTrue(store.writeFailure().isEmpty());
+            disk.fill();
+
+            UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> store.update(null, s -> engine.applyTopology(s, large())));
+
+            assertTrue(e.getMessage().contains(state.resolve(failing) + " could not be written; the change was not applied"), e.getMessage());
+            assertTrue(e.getMessage().contains("No space left on device"), e.getMessage());
+            assertSame(before, store.current(), "nothing changed in memory");
+            StateStore.WriteFailure failure = store.writeFailure().orElseThrow();
+            assertEquals(state.resolve(failing), failure.file());
+            assertTrue(failure.error().contains("No space left on device"), failure.error());
+            assertEquals(1, store.writeFailures());
+            try (StateStore restarted = crashImage(state)) {
+                assertSameState(before, restarted.current());
+            }
+
+            disk.free();
+            after = store.update(null, s -> engine.applyTopology(s, large()));
+
+            assertEquals(before.revision() + 1, after.revision());
+            assertTrue(store.writeFailure().isEmpty(), "the next write that succeeds clears the failure");
+            assertEquals(1, store.writeFailures(), "the count of failures stays");
+            store.close();
+            store = null;
+            copy(state, "state.json", "state.json.prev", "state.journal");
+        }
+        try (StateStore restarted = openCrashed()) {
+            assertSameState(after, restarted.current());
         }
     }
 }
