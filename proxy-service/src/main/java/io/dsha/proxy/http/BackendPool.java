@@ -53,6 +53,8 @@ final class BackendPool {
         int open;
         /** Connections carrying an upload now. */
         int uploads;
+        /** Connections being made for an upload. */
+        int connectingUploads;
     }
 
     private final Bootstrap bootstrap;
@@ -84,7 +86,7 @@ final class BackendPool {
     /** Gives the lease a connection to {@code target}: an idle one, a new one, or the next one to come back. */
     void acquire(Target target, Lease lease) {
         PerTarget p = targets.computeIfAbsent(target, t -> new PerTarget());
-        if (lease.uploading() && p.uploads >= maxUploads && !closed) {
+        if (lease.uploading() && uploadShareFull(p) && !closed) {
             // Half the connections are carrying bodies that clients are still sending: the rest stay for the others.
             p.waitingUploads.add(lease);
             return;
@@ -111,14 +113,22 @@ final class BackendPool {
     }
 
     private void connect(Target target, PerTarget p, Lease lease) {
+        boolean forUpload = p != null && lease.uploading();
         if (p != null) {
             p.open++;
         }
+        if (forUpload) {
+            p.connectingUploads++;
+        }
         bootstrap.connect(target.host(), target.port()).addListener((ChannelFuture f) -> {
+            if (forUpload) {
+                p.connectingUploads--;
+            }
             if (!f.isSuccess()) {
                 if (p != null) {
                     p.open--;
                     serveWaiting(target, p);
+                    serveWaitingUploads(target, p);
                 }
                 lease.failed(f.cause());
                 return;
@@ -153,10 +163,19 @@ final class BackendPool {
             return;
         }
         p.uploads--;
+        serveWaitingUploads(up.target, p);
+    }
+
+    /** Connections carrying uploads, and being made for them, fill the share uploads may hold. */
+    private boolean uploadShareFull(PerTarget p) {
+        return p.uploads + p.connectingUploads >= maxUploads;
+    }
+
+    private void serveWaitingUploads(Target target, PerTarget p) {
         Lease next;
-        while (p.uploads < maxUploads && (next = p.waitingUploads.poll()) != null) {
+        while (!uploadShareFull(p) && !closed && (next = p.waitingUploads.poll()) != null) {
             if (next.wanted()) {
-                acquire(up.target, next);
+                acquire(target, next);
             }
         }
     }
@@ -173,6 +192,10 @@ final class BackendPool {
         Lease next;
         while ((next = p.waiting.poll()) != null) {
             if (next.wanted()) {
+                if (next.uploading() && uploadShareFull(p)) {
+                    p.waitingUploads.add(next); // its turn comes with the share, not with this connection
+                    continue;
+                }
                 give(p, up, next);
                 return;
             }
@@ -205,7 +228,11 @@ final class BackendPool {
                 return;
             }
             if (next.wanted()) {
-                connect(target, p, next);
+                if (next.uploading() && uploadShareFull(p)) {
+                    p.waitingUploads.add(next);
+                } else {
+                    connect(target, p, next);
+                }
             }
         }
     }
