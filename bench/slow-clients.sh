@@ -313,7 +313,10 @@ side() {   # side SUBJECT
   if [ "$BASE_S" -gt 0 ]; then
     log "  baseline: the normal client alone for $BASELINE"
     timeout $(( BASE_S + 30 )) python3 "$HELPER" normal --port "$lb" --rate "$NORMAL_RATE" --connections "$NORMAL_CONNECTIONS" \
-      --duration "$BASE_S" "${expect[@]}" --out "$RUN/$s-baseline.txt" || die "the normal client failed (baseline)"
+      --duration "$BASE_S" "${expect[@]}" --out "$RUN/$s-baseline.txt" > "$RUN/$s-baseline.out" 2>&1 &
+    k=$!; PIDS+=("$k")
+    wait "$k" || { cat "$RUN/$s-baseline.out" >&2; die "the normal client failed (baseline)"; }
+    forget_pid "$k"
   fi
 
   # Before the attack: the verdicts and counters to compare with.
@@ -339,24 +342,28 @@ side() {   # side SUBJECT
   fi
   timeout $(( DUR_S + 30 )) python3 "$HELPER" normal --port "$lb" --rate "$NORMAL_RATE" --connections "$NORMAL_CONNECTIONS" \
     --duration "$DUR_S" "${expect[@]}" --out "$RUN/$s-normal.txt" --raw "$RUN/$s-normal.csv" > "$RUN/$s-normal.out" 2>&1 & np=$!; PIDS+=("$np")
-  sleep 2   # the legitimate upload starts while the attackers' connections are being opened
+  sleep_until() { local d=$(( t0 + $1 * 1000 - $(now_ms) )); [ "$d" -le 0 ] || sleep "$(( d / 1000 )).$(printf '%03d' $(( d % 1000 )))"; }
+  sleep_until 2   # the legitimate upload starts while the attackers' connections are being opened
   curl -sS -o "$RUN/$s-upload.body" -w '%{http_code} %{time_total} %{size_upload}\n' -H 'Expect:' --limit-rate "$UPLOAD_RATE" \
     --max-time "$UPLOAD_MAX_TIME" --data-binary @"$RUN/upload.bin" "$url/upload" > "$RUN/$s-upload.txt" 2> "$RUN/$s-upload.err" & up=$!; PIDS+=("$up")
 
-  # Half-way: what the balancer holds (client connections to it, its connections to the stand-ins).
-  local ca cb
+  # Half-way and 2 s before the end (times from the attack's start): what the balancer holds (client connections to
+  # it, its connections to the stand-ins), and the CPU other processes took in between.
+  local ca cb tp
   ca="$(cpu_sample)"
-  sleep $(( DUR_S / 2 - 2 ))
+  sleep_until $(( DUR_S / 2 ))
   R[$s.mid_client_conns]="$(conns "( sport = :$lb )")"
   R[$s.mid_backend_conns]="$(conns "( dport = :$P1 or dport = :$P2 )")"
   [ "$s" = dsha ] && proxy_counters "$RUN/$s-counters-mid.txt"
   [ "$s" = haproxy ] && { python3 "$HELPER" haproxy-stat "$RUN/haproxy.sock" > "$RUN/$s-stat-mid.txt" 2>&1 || true; }
-  R[$s.busiest]="$(busiest_others)"
-  sleep $(( DUR_S - DUR_S / 2 - 2 ))
+  busiest_others > "$RUN/$s-busiest.txt" & tp=$!   # a 1-second top sample, in the background
+  sleep_until $(( DUR_S - 2 ))
   cb="$(cpu_sample)"
   R[$s.others]="$(others_pct "$ca" "$cb")"
   R[$s.end_client_conns]="$(conns "( sport = :$lb )")"
   R[$s.end_backend_conns]="$(conns "( dport = :$P1 or dport = :$P2 )")"
+  wait "$tp" 2>/dev/null || true
+  R[$s.busiest]="$(cat "$RUN/$s-busiest.txt" 2>/dev/null)"
 
   wait "$np" || log "  warning: the normal client exited with $? (see $RUN/$s-normal.out)"
   forget_pid "$np"
@@ -380,6 +387,7 @@ side() {   # side SUBJECT
   python3 "$HELPER" state "$RUN/$s-state-after.json" > "$RUN/$s-state-after.txt" 2>&1 || true
 
   if [ "$s" = haproxy ]; then stop_and_forget "$HAPROXY_PID"; else
+    grep -E 'failed on traffic|set aside|eject' "$RUN/dsha.log" | sed -n '1,10p' | cut -c1-220 > "$RUN/dsha-ejections.txt" || true
     grep -E '^[0-9:.]+ (WARN|ERROR) ' "$RUN/dsha.log" | sed -E 's/^[0-9:.]+ //; s/@[0-9a-f]{6,}/@…/g; s/(.{0,170}).*/\1/' \
       | sort | uniq -c | sort -nr | sed -n '1,15p' > "$RUN/dsha-warnings.txt" || true
     stop_and_forget "$PROXY_PID"
@@ -411,6 +419,12 @@ summarise_side() {
     R[$s.$t.unavailable]="$(grep -c '^service available: *NO' "$RUN/$s-$t.txt" || true)"
     R[$s.$t.reports]="$(grep -c '^service available:' "$RUN/$s-$t.txt" || true)"
     R[$s.$t.exit]="$(sed -n 's/^Exit status: *//p' "$RUN/$s-$t.txt" | tail -1)"
+    R[$s.$t.ended]="$(sed -n 's/^Test ended on \([0-9]*\)[a-z]* second.*/\1/p' "$RUN/$s-$t.txt" | tail -1)"
+    # It stops early when the server has closed all its connections; its CSV's last line can lag behind that.
+    case "${R[$s.$t.exit]}" in "No open connections left"*)
+      R[$s.$t.closed]=$(( ${R[$s.$t.maxconnected]:-0} - ${R[$s.$t.error]:-0} )); R[$s.$t.connected]=0
+      R[$s.$t.allclosed]=" — all closed by ${R[$s.$t.ended]} s, when it stopped" ;;
+    esac
   done
   f="$RUN/$s-idle.txt"
   if [ -f "$f" ]; then
@@ -439,8 +453,10 @@ summarise_side() {
     local d
     d="$(grep -c 'is DOWN' "$RUN/$s-haproxy-log-window.txt" || true)"
     [ "$d" -gt 0 ] && { down=1; what+="$d server DOWN line(s) in HAProxy's log; "; }
-    R[$s.lb_answers]="$(awk '/^fe\/FRONTEND/ { for (i = 2; i <= NF; i++) { split($i, a, "="); v[a[1]] = a[2] } } END { printf "2xx %s, 4xx %s, 5xx %s, bad requests %s", v["hrsp_2xx"], v["hrsp_4xx"], v["hrsp_5xx"], v["ereq"] }' "$RUN/$s-stat-after.txt" 2>/dev/null)"
-    R[$s.lb_answers]+=" (frontend, since start)"
+    # The frontend's answers during the attack: show stat after minus before.
+    R[$s.lb_answers]="$(awk 'FNR == 1 { f++ } /^fe\/FRONTEND/ { for (i = 2; i <= NF; i++) { split($i, a, "="); v[f, a[1]] = a[2] } }
+      END { printf "2xx %+d, 4xx %+d, 5xx %+d; bad or unfinished requests %+d", v[2, "hrsp_2xx"] - v[1, "hrsp_2xx"], v[2, "hrsp_4xx"] - v[1, "hrsp_4xx"],
+            v[2, "hrsp_5xx"] - v[1, "hrsp_5xx"], v[2, "ereq"] - v[1, "ereq"] }' "$RUN/$s-stat-before.txt" "$RUN/$s-stat-after.txt" 2>/dev/null)"
   fi
   local v
   v="$(grep -cE ' (VERDICT_CHANGED|FAILOVER|ALL_DOWN|ROUTING_CHANGED) ' "$RUN/$s-events.txt" || true)"
@@ -492,7 +508,7 @@ col_client() { echo "${R[$1.client_lateness_p99_ms]} / ${R[$1.client_lateness_ma
 col_base() { [ "$BASE_S" -gt 0 ] && echo "${R[$1.base_p50_ms]} / ${R[$1.base_p99_ms]} ms, ${R[$1.base_errors]} errors" || echo "–"; }
 col_upload() { echo "${R[$1.upload]}"; }
 col_down() { [ "${R[$1.down]}" = 0 ] && echo "none" || echo "**${R[$1.down_what]}**"; }
-col_sht() { echo "${R[$1.$2.maxconnected]} connected at most; ${R[$1.$2.closed]} closed by the balancer$( [ -n "${R[$1.$2.firstclose]}" ] && echo " (from ${R[$1.$2.firstclose]} s)"), ${R[$1.$2.connected]} still open at the end, ${R[$1.$2.error]} errors; its probe: unavailable ${R[$1.$2.unavailable]}/${R[$1.$2.reports]}"; }
+col_sht() { echo "${R[$1.$2.maxconnected]} connected at most; ${R[$1.$2.closed]} closed by the balancer$( [ -n "${R[$1.$2.firstclose]}" ] && echo " (from ${R[$1.$2.firstclose]} s${R[$1.$2.allclosed]:-})"), ${R[$1.$2.connected]} still open at the end, ${R[$1.$2.error]} errors; its probe: unavailable ${R[$1.$2.unavailable]}/${R[$1.$2.reports]}"; }
 col_loris() { col_sht "$1" slowloris; }
 col_body() { col_sht "$1" slowbody; }
 col_idle() { echo "${R[$1.idle]}"; }
@@ -518,8 +534,8 @@ TABLE="$(
   row "slow bodies (-B): attackers' connections" col_body
   row "idle sockets ($IDLE_SOCKETS)" col_idle
   row "connections to the balancer / to the stand-ins, half-way" col_mid
-  row "… 1 s before the end" col_end
-  row "answers during the attack" col_answers
+  row "… 2 s before the end" col_end
+  row "the balancer's answers during the attack" col_answers
   row "CPU taken by other processes during the attack (should be ~0)" col_others
   row "goals" col_verdict
 )"
@@ -533,7 +549,7 @@ TABLE="$(
   echo "a slow legitimate upload (\`curl --limit-rate $UPLOAD_RATE\`, $UPLOAD_BYTES bytes to \`/upload\`, started 2 s in, about ${UPLOAD_SECONDS} s);"
   echo "meanwhile a normal client sends \`GET /\` at a fixed $NORMAL_RATE/s, open loop (each request at its time whatever the others are doing;"
   echo "half of them on a new connection each, half on an idle keep-alive one, at most $NORMAL_CONNECTIONS kept): latency from its send to the end of"
-  echo "its answer; a failure is a connection error, no answer within 5 s, or a non-2xx."
+  echo "its answer; a failure is a connection error, no answer within 5 s, or a non-2xx, and counts in the percentiles with the time it took."
   echo "Same core budget: HAProxy \`nbthread 1\`, our proxy \`dsha.event-loops=1\` (plus the JVM's JIT and GC threads); plain HTTP"
   echo "on both (our proxy's TERMINATE listener with \`dsha.listener.plain-http=true\`, as run.sh's \`http\` scenario); access logs off on"
   echo "both (\`dsha.access-log=false\`; no \`log\` line in haproxy.cfg). Warm-up \`wrk -t1 -c4 -d$WARMUP\` on both, then $BASELINE of the normal client alone."
@@ -566,6 +582,7 @@ TABLE="$(
     echo "Verdicts after the attack:"; echo '```'; cat "$RUN/$s-state-after.txt" 2>/dev/null; echo '```'
     if [ "$s" = dsha ]; then
       echo "The proxy's counters, during the attack (after minus before):"; echo '```'; cat "$RUN/$s-counters-diff.txt" 2>/dev/null; echo '```'
+      if [ -s "$RUN/dsha-ejections.txt" ]; then echo "The proxy's log on its local ejections (first 10):"; echo '```'; cat "$RUN/dsha-ejections.txt"; echo '```'; fi
       if [ -s "$RUN/dsha-warnings.txt" ]; then echo "Warnings and errors the proxy logged (count, message):"; echo '```'; cat "$RUN/dsha-warnings.txt"; echo '```'; fi
     else
       echo "HAProxy's \`show stat\` after the attack (since its start):"; echo '```'; cat "$RUN/$s-stat-after.txt" 2>/dev/null; echo '```'
@@ -583,8 +600,10 @@ TABLE="$(
   echo
   echo "$(nproc) CPUs ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)), $(uname -sr); load average before: $LOAD_BEFORE, after: $(cut -d' ' -f1-3 /proc/loadavg); the two sides took ${ELAPSED} s."
   echo "A shared 2-core VM, everything on loopback: the attackers (two slowhttptest, the idle sockets), the normal client (Python), the"
-  echo "balancer, the stand-ins, the control plane and the checker share these CPUs; one run per side. The normal client's own"
-  echo "overhead (Python, ~0.2 ms a request) is in its figures for both sides alike."
+  echo "balancer, the stand-ins, the control plane and the checker share these CPUs (and so does whatever else runs: the \"CPU taken by"
+  echo "other processes\" row); one run per side. The normal client is Python (asyncio): its own delays are in its figures for both"
+  echo "sides alike, and its lateness row says how late it was itself in sending (a busy machine delays it too)."
+  echo "HAProxy closes idle keep-alive connections after \`timeout http-request\` too (10 s here: \`timeout http-keep-alive\` is not set)."
   echo
   echo "- $HAPROXY_VERSION; $(nginx -v 2>&1); $(slowhttptest -h 2>&1 | grep -o 'version [0-9.]*' | head -1 | sed 's/^/slowhttptest /'); $(java -version 2>&1 | sed -n 2p)"
   echo "- dsha jars: $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?')$(cd "$ROOT" && [ -n "$(git status --porcelain -- api control-plane health-service proxy-service 2>/dev/null)" ] && echo ' (with local changes)')"
