@@ -342,7 +342,10 @@ side() {   # side SUBJECT
   fi
   timeout $(( DUR_S + 30 )) python3 "$HELPER" normal --port "$lb" --rate "$NORMAL_RATE" --connections "$NORMAL_CONNECTIONS" \
     --duration "$DUR_S" "${expect[@]}" --out "$RUN/$s-normal.txt" --raw "$RUN/$s-normal.csv" > "$RUN/$s-normal.out" 2>&1 & np=$!; PIDS+=("$np")
-  sleep_until() { local d=$(( t0 + $1 * 1000 - $(now_ms) )); [ "$d" -le 0 ] || sleep "$(( d / 1000 )).$(printf '%03d' $(( d % 1000 )))"; }
+  sleep_until() {   # in the background and waited for, so that a signal stops the run at once (as lib.sh's run_wrk)
+    local d=$(( t0 + $1 * 1000 - $(now_ms) ))
+    [ "$d" -le 0 ] || { sleep "$(( d / 1000 )).$(printf '%03d' $(( d % 1000 )))" & wait $!; }
+  }
   sleep_until 2   # the legitimate upload starts while the attackers' connections are being opened
   curl -sS -o "$RUN/$s-upload.body" -w '%{http_code} %{time_total} %{size_upload}\n' -H 'Expect:' --limit-rate "$UPLOAD_RATE" \
     --max-time "$UPLOAD_MAX_TIME" --data-binary @"$RUN/upload.bin" "$url/upload" > "$RUN/$s-upload.txt" 2> "$RUN/$s-upload.err" & up=$!; PIDS+=("$up")
@@ -634,7 +637,7 @@ TABLE="$(
   echo "python3 bench/tools/slowbench.py normal --rate $NORMAL_RATE --connections $NORMAL_CONNECTIONS --duration $DUR_S ..."
   echo "curl -H 'Expect:' --limit-rate $UPLOAD_RATE --max-time $UPLOAD_MAX_TIME --data-binary @upload.bin (${UPLOAD_BYTES} random bytes) .../upload"
   echo '```'
-} > "$RUN/slow-clients.md"
+} | sed -e "s/$ADMIN_TOKEN/<admin-token>/g" -e "s/$AGENT_TOKEN/<agent-token>/g" > "$RUN/slow-clients.md"   # the run's tokens, gone with it
 mkdir -p "$(dirname "$RESULTS")"
 cp "$RUN/slow-clients.md" "$RESULTS"
 echo
