@@ -405,7 +405,7 @@ summarise_side() {
   local s="$1" f
   f="$RUN/$s-normal.txt"
   for k in requests errors error_kinds p50_ms p99_ms max_ms over_100ms keepalive_p99_ms new_p99_ms first_error_s \
-           client_lateness_p99_ms client_lateness_max_ms most_in_flight worst_second; do R[$s.$k]="$(kv "$f" "$k")"; done
+           client_lateness_p99_ms client_lateness_max_ms most_in_flight worst_second stale_keepalive_retries; do R[$s.$k]="$(kv "$f" "$k")"; done
   R[$s.base_p50_ms]="$(kv "$RUN/$s-baseline.txt" p50_ms)"; R[$s.base_p99_ms]="$(kv "$RUN/$s-baseline.txt" p99_ms)"
   R[$s.base_errors]="$(kv "$RUN/$s-baseline.txt" errors)"
   # slowhttptest: its last status block (connections closed by the server, errors, still connected), the probe's verdicts.
@@ -507,7 +507,7 @@ col_errors() { echo "${R[$1.errors]} of ${R[$1.requests]}$( [ "${R[$1.errors]}" 
 col_over() { echo "${R[$1.over_100ms]}"; }
 col_kinds() { echo "${R[$1.keepalive_p99_ms]} / ${R[$1.new_p99_ms]} ms"; }
 col_worst() { echo "${R[$1.worst_second]}"; }
-col_client() { echo "${R[$1.client_lateness_p99_ms]} / ${R[$1.client_lateness_max_ms]} ms; ${R[$1.most_in_flight]} in flight at most"; }
+col_client() { echo "${R[$1.client_lateness_p99_ms]} / ${R[$1.client_lateness_max_ms]} ms; ${R[$1.most_in_flight]} in flight at most; ${R[$1.stale_keepalive_retries]} sent again (keep-alive closed as it went out)"; }
 col_base() { [ "$BASE_S" -gt 0 ] && echo "${R[$1.base_p50_ms]} / ${R[$1.base_p99_ms]} ms, ${R[$1.base_errors]} errors" || echo "–"; }
 col_upload() { echo "${R[$1.upload]}"; }
 col_down() { [ "${R[$1.down]}" = 0 ] && echo "none" || echo "**${R[$1.down_what]}**"; }

@@ -4,10 +4,12 @@
   slowbench.py normal --port P [--rate 100] [--connections 4] [--new-share 0.5] --duration S --out FILE [--raw CSV]
       A "normal" client at a fixed, modest rate, open loop (asyncio, one thread): request k is sent at
       start + k/RATE whatever the earlier ones are doing, so a stalled request never delays the next (no
-      coordinated omission); its latency counts from its send (connect included) to the end of its answer. A share of the requests (--new-share)
-      goes on a new connection each (Connection: close); the others take an idle keep-alive connection, or open
-      one when none is idle (at most --connections are kept idle). A request fails on a connection error, no
-      complete answer within --timeout, or a status other than 2xx. "lateness" = how late the client itself
+      coordinated omission); its latency counts from its send (connect included) to the end of its answer.
+      A share of the requests (--new-share) goes on a new connection each (Connection: close); the others take
+      an idle keep-alive connection, or open one when none is idle (at most --connections are kept idle). A
+      request on a reused connection that the server closed as it went out is sent once more on a new
+      connection, as HTTP clients do (counted: stale_keepalive_retries). A request fails on a connection error,
+      no complete answer within --timeout, or a status other than 2xx. "lateness" = how late the client itself
       sent (its own scheduling delay: a check on the client, not on the server).
       Writes key=value lines to --out.
 
@@ -21,7 +23,6 @@
   slowbench.py haproxy-stat SOCKET          HAProxy's `show stat`: the frontend's and each server's counters that matter here
 """
 import argparse
-import http.client
 import json
 import re
 import selectors
@@ -79,6 +80,7 @@ async def normal_main(a):
     pool = Pool(a.connections)
     results = []   # (kind, due_offset_s, latency_ms, lateness_ms, outcome)
     in_flight = [0, 0]   # now, most
+    stale = [0]          # requests sent again after a reused connection turned out closed
     request_keepalive = ("GET %s HTTP/1.1\r\nHost: %s:%d\r\n\r\n" % (a.path, a.host, a.port)).encode()
     request_close = ("GET %s HTTP/1.1\r\nHost: %s:%d\r\nConnection: close\r\n\r\n" % (a.path, a.host, a.port)).encode()
 
@@ -91,13 +93,32 @@ async def normal_main(a):
         try:
             async def exchange():
                 nonlocal conn
-                if kind == "keepalive" and pool.idle:
-                    conn = pool.idle.pop()
-                else:
+                request = request_keepalive if kind == "keepalive" else request_close
+                reused = False
+                while kind == "keepalive" and pool.idle:
+                    c = pool.idle.pop()
+                    if c[0].at_eof() or c[1].is_closing():   # the server closed it while idle
+                        c[1].close()
+                        continue
+                    conn, reused = c, True
+                    break
+                if not reused:
                     conn = await asyncio.open_connection(a.host, a.port)
                     pool.opened += 1
-                conn[1].write(request_keepalive if kind == "keepalive" else request_close)
-                return await read_response(conn[0], None)
+                conn[1].write(request)
+                try:
+                    return await read_response(conn[0], None)
+                except (asyncio.IncompleteReadError, ConnectionResetError, BrokenPipeError) as e:
+                    # A reused keep-alive connection the server closed as the request went out (its idle timeout):
+                    # as HTTP clients do, send the request again once on a new connection (nothing was answered).
+                    if not reused or (isinstance(e, asyncio.IncompleteReadError) and e.partial):
+                        raise
+                    conn[1].close()
+                    stale[0] += 1
+                    conn = await asyncio.open_connection(a.host, a.port)
+                    pool.opened += 1
+                    conn[1].write(request)
+                    return await read_response(conn[0], None)
             status, body, close = await asyncio.wait_for(exchange(), a.timeout)
             if not 200 <= status < 300:
                 outcome = "status_%d" % status
@@ -131,12 +152,12 @@ async def normal_main(a):
     await asyncio.gather(*tasks)
     for conn in pool.idle:
         conn[1].close()
-    return results, in_flight[1], pool.opened
+    return results, in_flight[1], pool.opened, stale[0]
 
 
 def normal(a):
     import asyncio
-    results, most_in_flight, opened = asyncio.run(normal_main(a))
+    results, most_in_flight, opened, stale = asyncio.run(normal_main(a))
     lat = sorted(r[2] for r in results)
     late = sorted(r[3] for r in results)
     errors = sorted((r for r in results if r[4] != "ok"), key=lambda r: r[1])
@@ -152,7 +173,7 @@ def normal(a):
         "p999_ms": "%.2f" % pct(lat, 99.9), "max_ms": "%.2f" % (lat[-1] if lat else float("nan")),
         "over_100ms": sum(1 for v in lat if v >= 100.0),
         "client_lateness_p99_ms": "%.2f" % pct(late, 99), "client_lateness_max_ms": "%.2f" % (late[-1] if late else float("nan")),
-        "most_in_flight": most_in_flight, "connections_opened": opened,
+        "most_in_flight": most_in_flight, "connections_opened": opened, "stale_keepalive_retries": stale,
         "first_error_s": "%.1f" % errors[0][1] if errors else "-",
     }
     for kind in ("keepalive", "new"):
