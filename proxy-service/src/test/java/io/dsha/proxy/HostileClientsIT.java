@@ -370,59 +370,6 @@ class HostileClientsIT {
         }
     }
 
-    // ---- the proxy's own exhaustion is never a backend's failure ----
-
-    @Test
-    void aProxyOutOfFileDescriptorsAnswers503AndCountsNothingAgainstTheBackend() throws Exception {
-        try (ProxyProcess starved = new ProxyProcess(cp, Map.of("dsha.listener.plain-http", "true", "dsha.event-loops", "1",
-                "dsha.listener.max-connections", "100000", "dsha.proxy-id", "starved", "dsha.state-dir", dir.resolve("starved").toString()))) {
-            int starvedPort = starved.awaitReady();
-            long pid = starved.process().process().pid();
-            try (Raw holding = new Raw(starvedPort); Raw next = new Raw(starvedPort)) {
-                // One request holds the pooled connection to a (a never answers it), so the next needs a new one.
-                holding.send("GET /hang-starved HTTP/1.1\r\nHost: x\r\n\r\n");
-                await().atMost(TIMEOUT).until(() -> !a.started("/hang-starved").isEmpty());
-                long open;
-                try (var fds = java.nio.file.Files.list(Path.of("/proc/" + pid + "/fd"))) {
-                    open = fds.count();
-                }
-                long before = softFileLimit(pid);
-                // Below what it holds now: no file descriptor left, even if one of its own connections closes meanwhile.
-                prlimit(pid, Math.max(16, open - 8));
-                try {
-                    next.send("GET /starved HTTP/1.1\r\nHost: x\r\n\r\n");
-                    RawHttp.Response r = next.response();
-                    assertEquals(503, r.status(), r.toString());
-                    assertTrue(r.body().contains("cannot open a connection now"), r.body());
-                } finally {
-                    prlimit(pid, before);
-                }
-            }
-            assertTrue(metric(starved, "dsha_proxy_out_of_files_total") >= 1);
-            assertEquals(0, metric(starved, "dsha_proxy_ejections_total"), "a is not at fault");
-            assertFalse(starved.process().output().contains("failed on traffic"), "nothing reported against a");
-            assertTrue(starved.process().output().contains("out of file descriptors"));
-        }
-    }
-
-    /** The soft limit of open files of process {@code pid}, from /proc. */
-    private static long softFileLimit(long pid) throws IOException {
-        for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/" + pid + "/limits"))) {
-            if (line.startsWith("Max open files")) {
-                return Long.parseLong(line.substring("Max open files".length()).trim().split("\\s+")[0]);
-            }
-        }
-        throw new IllegalStateException("no open-file limit in /proc/" + pid + "/limits");
-    }
-
-    /** Sets the soft limit of open files of a running process (util-linux prlimit). */
-    private static void prlimit(long pid, long files) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("prlimit", "--pid", String.valueOf(pid), "--nofile=" + files + ":")
-                .redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, p.waitFor(), "prlimit: " + out);
-    }
-
     // ---- helpers ----
 
     /** A raw HTTP/1.1 connection to the proxy. */

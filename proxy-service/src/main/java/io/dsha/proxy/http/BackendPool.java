@@ -58,6 +58,7 @@ final class BackendPool {
     }
 
     private final Bootstrap bootstrap;
+    private final io.netty.channel.EventLoop loop;
     private final int maxPerTarget;
     /** The most connections per backend that uploads (bodies still coming from their clients) may hold at once. */
     private final int maxUploads;
@@ -69,6 +70,7 @@ final class BackendPool {
      */
     BackendPool(Bootstrap bootstrap, int maxPerTarget, int maxHeaderBytes, long idleTimeoutMs) {
         this.maxPerTarget = maxPerTarget;
+        this.loop = (io.netty.channel.EventLoop) bootstrap.config().group().next();
         this.maxUploads = Math.max(1, maxPerTarget / 2);
         int headerLimit = Math.max(8192, maxHeaderBytes);
         this.bootstrap = bootstrap.handler(new ChannelInitializer<Channel>() {
@@ -121,27 +123,37 @@ final class BackendPool {
             p.connectingUploads++;
         }
         bootstrap.connect(target.host(), target.port()).addListener((ChannelFuture f) -> {
-            if (forUpload) {
-                p.connectingUploads--;
-            }
-            if (!f.isSuccess()) {
-                if (p != null) {
-                    p.open--;
-                    serveWaiting(target, p);
-                    serveWaitingUploads(target, p);
-                }
-                lease.failed(f.cause());
-                return;
-            }
-            Upstream up = (Upstream) f.channel().pipeline().get("upstream");
-            up.target = target;
-            up.pooled = p != null;
-            if (lease.wanted()) {
-                give(p, up, lease);
+            if (!loop.inEventLoop()) {
+                // A channel that could not even be created (no file descriptor left: EMFILE) fails on Netty's global
+                // executor; the pool and the exchange are the event loop's alone.
+                loop.execute(() -> connected(f, target, p, lease, forUpload));
             } else {
-                release(up, true);
+                connected(f, target, p, lease, forUpload);
             }
         });
+    }
+
+    private void connected(ChannelFuture f, Target target, PerTarget p, Lease lease, boolean forUpload) {
+        if (forUpload) {
+            p.connectingUploads--;
+        }
+        if (!f.isSuccess()) {
+            if (p != null) {
+                p.open--;
+                serveWaiting(target, p);
+                serveWaitingUploads(target, p);
+            }
+            lease.failed(f.cause());
+            return;
+        }
+        Upstream up = (Upstream) f.channel().pipeline().get("upstream");
+        up.target = target;
+        up.pooled = p != null;
+        if (lease.wanted()) {
+            give(p, up, lease);
+        } else {
+            release(up, true);
+        }
     }
 
     private void give(PerTarget p, Upstream up, Lease lease) {

@@ -70,6 +70,7 @@ class BackendPoolTest {
     private static final class Recorder implements BackendPool.Lease {
         final List<BackendPool.Upstream> got = new CopyOnWriteArrayList<>();
         final List<Throwable> failures = new CopyOnWriteArrayList<>();
+        final List<Thread> failedOn = new CopyOnWriteArrayList<>();
         volatile boolean wanted = true;
         volatile boolean uploading;
 
@@ -85,6 +86,7 @@ class BackendPoolTest {
 
         @Override
         public void failed(Throwable cause) {
+            failedOn.add(Thread.currentThread());
             failures.add(cause);
         }
 
@@ -194,6 +196,21 @@ class BackendPoolTest {
         // Two connect at once (the limit); as each is refused the next waiting one gets its turn.
         await().atMost(Duration.ofSeconds(10)).until(() -> leases.stream().allMatch(r -> r.failures.size() == 1));
         assertTrue(leases.stream().allMatch(r -> r.got.isEmpty()));
+    }
+
+    @Test
+    void aChannelThatCannotBeCreatedFailsItsLeaseOnTheEventLoop() throws Exception {
+        // What Netty does when socket() fails with EMFILE: the bootstrap's future fails on its global executor.
+        BackendPool starved = onLoop(() -> new BackendPool(new Bootstrap().group(loop).channelFactory(() -> {
+            throw new io.netty.channel.ChannelException(new IOException("newSocketStream(..) failed: Too many open files"));
+        }), 2, 8192, 0));
+        Thread loopThread = loop.submit(Thread::currentThread).get(5, TimeUnit.SECONDS);
+        Recorder r = new Recorder();
+        run(() -> starved.acquire(target, r));
+        await().atMost(Duration.ofSeconds(5)).until(() -> r.failures.size() == 1);
+        assertSame(loopThread, r.failedOn.get(0), "the exchange hears of it on its own event loop");
+        assertTrue(DataPath.ownExhaustion(r.failures.get(0)), r.failures.toString());
+        assertTrue(!DataPath.ownExhaustion(new java.net.ConnectException("Connection refused")));
     }
 
     @Test
