@@ -1,6 +1,7 @@
 package io.dsha.proxy;
 
 import static io.dsha.proxy.support.ProxyTestKit.awaitFollowing;
+import static io.dsha.proxy.support.ProxyTestKit.awaitNoConnectionsTo;
 import static io.dsha.proxy.support.ProxyTestKit.member;
 import static io.dsha.proxy.support.ProxyTestKit.metric;
 import static io.dsha.proxy.support.ProxyTestKit.state;
@@ -226,6 +227,7 @@ class SafeRetryIT {
         double retries = metric(proxy, "dsha_proxy_retries_total");
         double ejections = metric(proxy, "dsha_proxy_ejections_total", "backend=\"a\"");
         a.kill(); // the control plane still says UP
+        awaitNoConnectionsTo(a.port());
 
         HttpResponse<String> r = send("POST", "/echo", "payment-7");
         assertEquals(200, r.statusCode(), r.body());
@@ -244,6 +246,7 @@ class SafeRetryIT {
         double retries = metric(proxy, "dsha_proxy_retries_total");
         double ejections = metric(proxy, "dsha_proxy_ejections_total", "backend=\"a\"");
         a.kill();
+        awaitNoConnectionsTo(a.port());
 
         HttpResponse<String> r = send("GET", "/", null);
         assertEquals(200, r.statusCode(), r.body());

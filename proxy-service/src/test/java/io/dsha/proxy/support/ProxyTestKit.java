@@ -141,4 +141,34 @@ public final class ProxyTestKit {
         }
         return sum;
     }
+
+    /**
+     * Waits until no TCP connection on this host has {@code port} as its remote port while open or half-closed
+     * (ESTABLISHED, CLOSE_WAIT): a killed backend's pooled keep-alive connections have been noticed and closed by
+     * the proxy. Until then a request may go out on one of them in the instant before its close is seen, and fail
+     * as a reset after sending rather than as a refused connection.
+     */
+    public static void awaitNoConnectionsTo(int port) {
+        await("the proxy's connections to port " + port + " closed").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
+                .until(() -> openConnectionsTo(port) == 0);
+    }
+
+    private static int openConnectionsTo(int port) throws IOException {
+        int n = 0;
+        String hexPort = String.format(":%04X", port);
+        for (String table : new String[] {"/proc/net/tcp", "/proc/net/tcp6"}) {
+            java.nio.file.Path p = java.nio.file.Path.of(table);
+            if (!java.nio.file.Files.exists(p)) {
+                continue;
+            }
+            for (String line : java.nio.file.Files.readAllLines(p)) {
+                String[] f = line.trim().split("\\s+");
+                // sl local_address rem_address st ...: 01 ESTABLISHED, 08 CLOSE_WAIT
+                if (f.length > 3 && f[2].endsWith(hexPort) && (f[3].equals("01") || f[3].equals("08"))) {
+                    n++;
+                }
+            }
+        }
+        return n;
+    }
 }
