@@ -46,7 +46,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The data path against clients that lie, stall or flood, with raw sockets against the real proxy
  * process, and backends that record exactly what reaches them ({@link RecordingBackend}). One stack for
  * the class: ACTIVE_PASSIVE, a active; short client timeouts (request-header 1 s, request-body 1 s,
- * client-idle 2 s), first-byte 1.5 s, a 4 KiB retry buffer (bodies beyond it are streamed), one event loop.
+ * client-idle 2 s), first-byte 1.5 s, backend idle 2 s, a 4 KiB retry buffer (bodies beyond it are streamed), one event loop.
  */
 @ExtendWith(ProcessOutputOnFailure.class)
 class HostileClientsIT {
@@ -83,6 +83,7 @@ class HostileClientsIT {
                 "dsha.timeouts.request-body", "1s",
                 "dsha.timeouts.client-idle", "2s",
                 "dsha.timeouts.first-byte", "1500ms",
+                "dsha.timeouts.idle", "2s",
                 "dsha.limits.retry-buffer-bytes", String.valueOf(RETRY_BUFFER),
                 "dsha.state-dir", dir.resolve("proxy").toString()));
         port = proxy.awaitReady();
@@ -271,6 +272,17 @@ class HostileClientsIT {
         assertTrue(a.received("/loris").isEmpty());
     }
 
+    @Test
+    void aClientThatStopsReadingItsAnswerIsNeverTheBackendsFailure() throws IOException {
+        double stalled = metric(proxy, "dsha_proxy_client_errors_total", "reason=\"response_stalled\"");
+        try (Raw c = new Raw()) {
+            // 32 MiB asked for and never read: the answer backs up to a's connection, silent until its idle timeout (2 s).
+            c.send("GET /big HTTP/1.1\r\nHost: x\r\n\r\n");
+            await().atMost(TIMEOUT).until(() -> metric(proxy, "dsha_proxy_client_errors_total", "reason=\"response_stalled\"") > stalled);
+        }
+        assertEquals(0, metric(proxy, "dsha_proxy_ejections_total"), "the client's doing, not a's");
+    }
+
     // ---- what a request may look like ----
 
     @Test
@@ -334,6 +346,18 @@ class HostileClientsIT {
         }
         await().atMost(TIMEOUT).until(() -> metric(proxy, "dsha_proxy_client_errors_total", "reason=\"h2_protocol\"") > before);
         assertFalse(proxy.process().output().contains("reached at the tail of the pipeline"), "no WARN stack trace per connection");
+    }
+
+    @Test
+    void anHttp2StreamWhoseBodyNeverEndsIsAnswered408ResetAndItsConnectionStillGoesIdle() throws Exception {
+        try (H2 c = new H2()) {
+            c.request(1, "POST", "/h2-never-ends", "x", null, false); // HEADERS without END_STREAM, then silence
+            java.util.List<Integer> seen = new java.util.ArrayList<>();
+            // 408 after request-body (1 s), the stream reset, then, no stream open, GOAWAY after client-idle (2 s).
+            assertEquals(7, c.nextFrameTypeNotIn(java.util.Set.of(0x0, 0x1, 0x3, 0x4, 0x6, 0x8), seen), "types seen: " + seen);
+            assertTrue(seen.contains(0x3), "the stream was reset: " + seen);
+        }
+        assertTrue(a.received("/h2-never-ends").stream().noneMatch(RecordingBackend.Received::complete));
     }
 
     @Test
@@ -441,13 +465,19 @@ class HostileClientsIT {
         }
 
         void request(int stream, String path, String authority, String host) throws Exception {
-            Http2Headers h = new DefaultHttp2Headers(false).method("GET").scheme("http").path(path).authority(authority);
-            h.add("host", host);
+            request(stream, "GET", path, authority, host, true);
+        }
+
+        void request(int stream, String method, String path, String authority, String host, boolean end) throws Exception {
+            Http2Headers h = new DefaultHttp2Headers(false).method(method).scheme("http").path(path).authority(authority);
+            if (host != null) {
+                h.add("host", host);
+            }
             ByteBuf block = Unpooled.buffer();
             new DefaultHttp2HeadersEncoder(DefaultHttp2HeadersEncoder.NEVER_SENSITIVE, false).encodeHeaders(stream, h, block);
             byte[] bytes = new byte[block.readableBytes()];
             block.readBytes(bytes);
-            frame(stream, 0x1, 0x4 | 0x1, bytes); // HEADERS, END_HEADERS | END_STREAM
+            frame(stream, 0x1, end ? 0x4 | 0x1 : 0x4, bytes); // HEADERS, END_HEADERS (| END_STREAM)
         }
 
         private final DefaultHttp2HeadersDecoder decoder = new DefaultHttp2HeadersDecoder(false);
@@ -473,13 +503,19 @@ class HostileClientsIT {
 
         /** The type of the next frame that is not SETTINGS (ACKing the server's). */
         int nextFrameTypeOtherThanSettings() throws IOException {
+            return nextFrameTypeNotIn(java.util.Set.of(0x4, 0x8), new java.util.ArrayList<>());
+        }
+
+        /** The type of the next frame whose type is not in {@code skip}, adding every type read to {@code seen}. */
+        int nextFrameTypeNotIn(java.util.Set<Integer> skip, java.util.List<Integer> seen) throws IOException {
             while (true) {
                 int length = in.readUnsignedByte() << 16 | in.readUnsignedByte() << 8 | in.readUnsignedByte();
                 int type = in.readUnsignedByte();
                 int flags = in.readUnsignedByte();
                 in.readInt();
                 in.readNBytes(length);
-                if (type != 0x4 && type != 0x8) {
+                seen.add(type);
+                if (!skip.contains(type)) {
                     return type;
                 }
                 if (type == 0x4 && (flags & 0x1) == 0) {

@@ -27,6 +27,13 @@ final class BackendPool {
 
     private static final Logger LOG = Logger.getLogger(BackendPool.class);
 
+    /** Why a lease was refused: the pool is closing with its listener; no backend is at fault. */
+    static final class Stopping extends IllegalStateException {
+        Stopping() {
+            super("the proxy is stopping");
+        }
+    }
+
     /** Who waits for a connection. */
     interface Lease {
         void acquired(Upstream connection);
@@ -103,7 +110,7 @@ final class BackendPool {
         if (p.open < maxPerTarget && !closed) {
             connect(target, p, lease);
         } else if (closed) {
-            lease.failed(new IllegalStateException("the proxy is stopping"));
+            lease.failed(new Stopping());
         } else {
             p.waiting.add(lease);
         }
@@ -136,7 +143,19 @@ final class BackendPool {
     private void connected(ChannelFuture f, Target target, PerTarget p, Lease lease, boolean forUpload) {
         if (forUpload) {
             p.connectingUploads--;
+            // Its place in the share is free again unless the connection goes on to carry the upload (give counts it):
+            // the body may have ended meanwhile, and an upload waiting for the share must not wait for another's end.
+            try {
+                finishConnect(f, target, p, lease);
+            } finally {
+                serveWaitingUploads(target, p);
+            }
+            return;
         }
+        finishConnect(f, target, p, lease);
+    }
+
+    private void finishConnect(ChannelFuture f, Target target, PerTarget p, Lease lease) {
         if (!f.isSuccess()) {
             if (p != null) {
                 p.open--;
@@ -252,19 +271,20 @@ final class BackendPool {
     /** Closes the idle connections and refuses new ones; connections in use close when their exchange ends. */
     void close() {
         closed = true;
+        // Told after the walk: a lease told may ask again (refused at once), which must not change what is walked.
+        java.util.List<Lease> refused = new java.util.ArrayList<>();
         for (PerTarget p : targets.values()) {
             for (Upstream up : p.idle) {
                 up.channel.close();
             }
             p.idle.clear();
-            for (Lease l : p.waiting) {
-                l.failed(new IllegalStateException("the proxy is stopping"));
-            }
+            refused.addAll(p.waiting);
             p.waiting.clear();
-            for (Lease l : p.waitingUploads) {
-                l.failed(new IllegalStateException("the proxy is stopping"));
-            }
+            refused.addAll(p.waitingUploads);
             p.waitingUploads.clear();
+        }
+        for (Lease l : refused) {
+            l.failed(new Stopping());
         }
     }
 

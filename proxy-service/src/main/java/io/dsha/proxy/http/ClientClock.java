@@ -104,6 +104,21 @@ final class ClientClock extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * The connection's last answer is being written, then the connection closes: closed anyway after client-idle, if
+     * the client does not read that answer (its write would never complete, and nothing else would close it).
+     */
+    void linger() {
+        disarm();
+        state = State.BUSY;
+        deadline = loop.idleDeadlines.add(System.nanoTime(), this::forceClose);
+    }
+
+    private void forceClose() {
+        deadline = null;
+        channel.close();
+    }
+
     /** HTTP/2: a stream opened on this connection. */
     void streamOpened() {
         if (streams++ == 0) {
@@ -147,7 +162,7 @@ final class ClientClock extends ChannelInboundHandlerAdapter {
         LOG.debugf("Client %s: no complete request head within %d ms", channel.remoteAddress(), loop.path.requestHeaderTimeoutMs);
         channel.writeAndFlush(ProxyFailure.requestTimeout("no complete request head within " + loop.path.requestHeaderTimeoutMs + " ms")
                 .response(HttpVersion.HTTP_1_1, true)).addListener(ChannelFutureListener.CLOSE);
-        state = State.BUSY;
+        linger();
     }
 
     private void idleExpired() {
@@ -157,6 +172,7 @@ final class ClientClock extends ChannelInboundHandlerAdapter {
         }
         if (h2) {
             channel.writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR)).addListener(ChannelFutureListener.CLOSE);
+            linger();
         } else {
             channel.close();
         }

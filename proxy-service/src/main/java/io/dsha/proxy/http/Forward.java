@@ -204,8 +204,9 @@ final class Forward implements BackendPool.Lease {
                 return;
             }
             // Too large to hold (or the proxy holds all it may of bodies now): this request is streamed, and cannot be
-            // retried once it went out.
+            // retried once it went out. What was held is on its way out: no longer counted as held.
             holding = false;
+            unhold();
             CompositeByteBuf prefix = held == null ? client.alloc().compositeBuffer(64) : held;
             held = null;
             prefix.addComponent(true, data.retain());
@@ -240,6 +241,13 @@ final class Forward implements BackendPool.Lease {
         }
     }
 
+    private void unhold() {
+        if (heldAccounted > 0) {
+            path.unhold(heldAccounted);
+            heldAccounted = 0;
+        }
+    }
+
     /** The whole request is on its way to the backend: from now, the backend's slowness is the backend's. */
     private void requestSent() {
         requestSent = true;
@@ -268,6 +276,7 @@ final class Forward implements BackendPool.Lease {
         }
         Target target = candidates.get(attempt);
         current = target;
+        requestSent = false;
         attemptOpen = true;
         target.begin();
         upstreamReady = false;
@@ -306,6 +315,10 @@ final class Forward implements BackendPool.Lease {
         // Nothing reached this backend: any request may go to the next one.
         Target target = current;
         endAttempt();
+        if (cause instanceof BackendPool.Stopping) {
+            fail(target, ProxyFailure.unavailable("the proxy is stopping"));
+            return;
+        }
         String reason = describe(cause);
         if (!path.connectFailed(target, reason, cause)) {
             // Out of file descriptors (or the like): every backend would fail the same way, and none is at fault.
@@ -436,8 +449,14 @@ final class Forward implements BackendPool.Lease {
         if (responded) {
             // The backend failed mid-response: the status is out, so the client's connection is cut.
             endAttempt();
-            path.failed(target, describe(cause == null ? new java.nio.channels.ClosedChannelException() : cause)
-                    + " during the response");
+            if (!client.isWritable()) {
+                // Not the backend: the client stopped reading, its answer backed up to the backend's connection, which
+                // then sat silent until its idle timeout. The client's doing, never counted against the backend.
+                path.metrics.clientError("response_stalled");
+            } else {
+                path.failed(target, describe(cause == null ? new java.nio.channels.ClosedChannelException() : cause)
+                        + " during the response");
+            }
             client.close();
             finish(target, status);
             return;
@@ -536,6 +555,12 @@ final class Forward implements BackendPool.Lease {
     private void relayHead(HttpResponse resp) {
         responded = true;
         rescue = null;
+        // The answer has begun: the request will not be sent again, so its held body is let go.
+        if (body != null) {
+            body.release();
+            body = null;
+        }
+        unhold();
         cancel(firstByteDeadline);
         firstByteDeadline = null;
         status = resp.status().code();
@@ -602,7 +627,8 @@ final class Forward implements BackendPool.Lease {
                     ((LastHttpContent) c).trailingHeaders());
             head = null;
         }
-        if (!h2 && !(keepAlive && requestEnded)) {
+        if (!h2 && !(keepAlive && requestEnded) || h2 && !requestEnded) {
+            // HTTP/2: a backend that answered before the body's end; the stream is reset once the answer is out.
             client.write(out).addListener(ChannelFutureListener.CLOSE);
         } else {
             client.write(out, client.voidPromise());
@@ -662,10 +688,19 @@ final class Forward implements BackendPool.Lease {
     private void requestExpired() {
         requestDeadline = null;
         Target late = current;
-        if (!responded && !requestComplete()) {
-            // Still reading the client's body: the client is slow, not the backend.
+        if (!responded && !requestComplete() && client.config().isAutoRead()) {
+            // Still reading the client's body, and reading it: the client is slow, not the backend.
             path.metrics.clientError("request_timeout");
             fail(late, ProxyFailure.requestTimeout("the request was not received in full within " + path.requestTimeoutMs + " ms"));
+        } else if (!responded && !requestComplete() && upstream == null) {
+            // Its body waited here, not read, for a backend connection that never came free: nobody's failure to blame.
+            fail(late, ProxyFailure.unavailable("no connection to " + (late == null ? "a backend" : late.id()) + " came free within "
+                    + path.requestTimeoutMs + " ms"));
+        } else if (!responded && !requestComplete()) {
+            // The backend stopped taking the body (the client's reading is paused for it): the backend's doing.
+            String reason = "did not take the request's body within " + path.requestTimeoutMs + " ms";
+            fail(late, ProxyFailure.timeout(late.id() + " " + reason));
+            path.failed(late, reason);
         } else if (!responded) {
             String reason = "no complete answer within " + path.requestTimeoutMs + " ms";
             boolean reached = late != null && requestSent;
@@ -709,11 +744,13 @@ final class Forward implements BackendPool.Lease {
         }
         responded = true;
         status = failure.status();
-        // An unread body makes the connection unusable.
+        // An unread body makes the connection unusable (HTTP/2: the stream, reset once the answer is out, else it would
+        // stay half-open, and its connection never idle, for as long as the client likes).
         boolean close = !h2 && (!requestComplete() || !keepAliveWanted || path.shuttingDown);
+        boolean resetStream = h2 && !requestComplete();
         keepAlive = !close;
         ChannelFuture written = client.writeAndFlush(failure.response(h2 ? HttpVersion.HTTP_1_1 : req.protocolVersion(), close));
-        if (close) {
+        if (close || resetStream) {
             written.addListener(ChannelFutureListener.CLOSE);
         }
         finish(target, failure.status());
@@ -764,10 +801,7 @@ final class Forward implements BackendPool.Lease {
             body.release();
             body = null;
         }
-        if (heldAccounted > 0) {
-            path.unhold(heldAccounted);
-            heldAccounted = 0;
-        }
+        unhold();
         if (pending != null) {
             HttpContent c;
             while ((c = pending.poll()) != null) {

@@ -140,6 +140,9 @@ final class Front extends ChannelInboundHandlerAdapter {
     /** Answers {@code failure} here (no backend sees the request), then closes the connection (HTTP/2: the stream). */
     void refuse(String kind, ProxyFailure failure) {
         closing = true;
+        if (!h2) {
+            clock.linger();
+        }
         loop.path.metrics.clientError(kind);
         loop.path.metrics.request(null, failure.status());
         channel.writeAndFlush(failure.response(HttpVersion.HTTP_1_1, true)).addListener(ChannelFutureListener.CLOSE);
@@ -154,6 +157,9 @@ final class Front extends ChannelInboundHandlerAdapter {
         blockedByExchange = false;
         if (!reusable) {
             closing = true;
+            if (!h2) {
+                clock.linger();
+            }
             if (waiting != null) {
                 waiting.forEach(ReferenceCountUtil::release);
                 waiting.clear();

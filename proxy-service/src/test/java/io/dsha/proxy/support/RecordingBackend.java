@@ -23,7 +23,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * Content-Length or chunked encoding, with whether it arrived whole. It reads keep-alive connections
  * strictly by that framing, so bytes a proxy lets through beyond a request's frame show up as the
  * next request. It answers 200 with {@code seen <n>}, n counting requests across connections, except
- * {@code /hang}, which it never answers. What it cannot parse is recorded with method {@code ?}.
+ * {@code /hang}, which it never answers, and {@code /big}, answered with 32 MiB. What it cannot parse is recorded with method {@code ?}.
  */
 public final class RecordingBackend implements AutoCloseable {
 
@@ -124,6 +124,17 @@ public final class RecordingBackend implements AutoCloseable {
                 received.add(r);
                 if (!complete) {
                     return;
+                }
+                if (parts[1].startsWith("/big")) {
+                    // 32 MiB: more than the proxy's and the kernel's buffers hold for a client that does not read.
+                    byte[] block = new byte[64 * 1024];
+                    java.util.Arrays.fill(block, (byte) 'b');
+                    out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + 512L * block.length + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                    for (int i = 0; i < 512; i++) {
+                        out.write(block);
+                    }
+                    out.flush();
+                    continue;
                 }
                 if (parts[1].startsWith("/hang")) {
                     in.readAllBytes(); // never answers; waits for the proxy to give up
