@@ -178,7 +178,7 @@ public final class ProxyMetrics {
     /**
      * A request or connection ended by the proxy for what its client did ({@code dsha_proxy_client_errors_total{reason}}):
      * malformed, transfer_encoding, host, target, version, method, malformed_body, header_timeout, body_timeout,
-     * request_timeout, idle_timeout, connection_limit, h2_protocol. None of them counts against a backend.
+     * request_timeout, response_stalled, connection_limit, h2_protocol. None of them counts against a backend.
      */
     public void clientError(String reason) {
         clientErrors.computeIfAbsent(reason, r -> Counter.builder("dsha.proxy.client.errors")
