@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.dsha.launcher.Stack;
+import io.dsha.testkit.Prerequisite;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -45,10 +46,9 @@ class StatusPageIT extends StackScenarios {
 
     @BeforeAll
     static void browserIsInstalled() {
-        // Not a skip: without a browser this test cannot say anything, and a green build must not hide that.
-        assertTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
-                "the status page test needs Debian's chromium and chromedriver at " + CHROMIUM + " and " + CHROMEDRIVER
-                        + ": apt-get install chromium chromium-driver (.ci/run installs them)");
+        Prerequisite.require(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+                "Debian's chromium and chromedriver at " + CHROMIUM + " and " + CHROMEDRIVER,
+                "apt-get install chromium chromium-driver (.ci/run installs them)");
     }
 
     @Test
