@@ -8,6 +8,9 @@
  * Acts with the admin token after a confirmation: PUT /api/v1/mode, PUT /api/v1/backends/{id}/admin-state
  * (both with If-Match: the topology revision on screen, so a change made meanwhile by someone else is
  * refused with 412 rather than overwritten), POST /api/v1/failback. A refusal shows its problem+json.
+ * The actions are hidden, not just disabled, until the control plane has answered with the token set (or without
+ * one, in its insecure dev mode); a token it refuses (401) is dropped, and one that may only read (403) keeps the
+ * read-only view: either way the actions hide again and one line says why and where the admin token goes.
  */
 (function () {
   'use strict';
@@ -17,6 +20,7 @@
   const WATCH_TIMEOUT_MS = 25000;
   const TRAFFIC_EVERY_MS = 2000;
   const EVENTS_SHOWN = 40;
+  const ACTIONS_NEED = 'Actions need the admin token: enter it with the “token” button at the top.';
 
   const $ = (id) => document.getElementById(id);
   const page = {
@@ -24,6 +28,7 @@
     traffic: new Map(),
     generation: 0,       // bumps when the token changes: an older watch loop stops
     signedOut: false,
+    readOnly: false,     // the control plane refused a change with this token (403)
   };
 
   // ---------- API ----------
@@ -76,6 +81,9 @@
           return;
         }
         connection('live');
+        if (!page.readOnly) {
+          actions(true);
+        }
         pause = 500;
         if (r.status === 200 && r.body) {
           since = r.body.revision;
@@ -131,6 +139,7 @@
   function start() {
     page.generation++;
     page.signedOut = false;
+    page.readOnly = false;
     $('token-panel').hidden = true;
     connection('connecting');
     follow(page.generation);
@@ -138,12 +147,27 @@
   }
 
   function signedOut(detail) {
+    const refused = sessionStorage.getItem(TOKEN_KEY) !== null;
+    // A refused token is of no more use: dropped, so that it is not sent again (and not kept in the tab).
+    sessionStorage.removeItem(TOKEN_KEY);
+    page.generation++;
     page.signedOut = true;
     connection('signed-out');
+    const why = refused ? 'The control plane refused the token: ' + (detail || 'not valid') + '.' : '';
+    actions(false, why);
     $('token-panel').hidden = false;
-    $('token-message').textContent = sessionStorage.getItem(TOKEN_KEY)
-        ? 'The control plane refused this token: ' + (detail || 'not valid') : 'The control plane needs a token to show its state.';
+    $('token-message').textContent = why || 'The control plane needs a token to show its state.';
     $('token').focus();
+  }
+
+  /** Shows the actions, or hides them with one line saying why and where the admin token goes. */
+  function actions(canAct, why) {
+    if (canAct) {
+      document.body.dataset.canAct = '';
+    } else {
+      delete document.body.dataset.canAct;
+    }
+    $('actions-note').textContent = canAct ? '' : (why ? why + ' ' : '') + ACTIONS_NEED;
   }
 
   function connection(state) {
@@ -398,6 +422,10 @@
           e instanceof ApiError ? e.status : null);
       if (e instanceof ApiError && e.status === 401) {
         signedOut(e.problem.detail);
+      } else if (e instanceof ApiError && e.status === 403) {
+        // A token that may only read keeps its view; its actions would only be refused again.
+        page.readOnly = true;
+        actions(false, 'This token may only read.');
       }
     }
   }
@@ -468,10 +496,10 @@
     sessionStorage.removeItem(TOKEN_KEY);
     sessionStorage.removeItem(ACTOR_KEY);
     $('token').value = '';
-    page.generation++;
     signedOut();
   });
 
   setInterval(refreshTraffic, TRAFFIC_EVERY_MS);
+  actions(false);
   start();
 }());

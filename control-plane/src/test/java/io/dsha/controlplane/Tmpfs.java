@@ -1,5 +1,6 @@
 package io.dsha.controlplane;
 
+import io.dsha.testkit.Prerequisite;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -14,11 +15,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * A small tmpfs mounted for a test: a real file system that fills up, so that writes fail with
  * {@code ENOSPC} as on a full disk, without mocks. Mounting needs root: tests call
- * {@code assumeTrue(Tmpfs.root(), Tmpfs.NOT_ROOT)} first. {@link #close()} unmounts it.
+ * {@link #requireRoot()} first. {@link #close()} unmounts it.
  */
 public final class Tmpfs implements AutoCloseable {
-
-    public static final String NOT_ROOT = "skipped: filling a real file system up needs a small tmpfs, and mounting one needs root";
 
     private static final String FILLER = "filler";
 
@@ -35,6 +34,12 @@ public final class Tmpfs implements AutoCloseable {
         } catch (IOException | UnsupportedOperationException e) {
             return false;
         }
+    }
+
+    /** Skips the test where this process is not root, or fails it where every test is required (CI runs as root). */
+    public static void requireRoot() {
+        Prerequisite.require(root(), "root, to mount a small tmpfs that fills up like a full disk",
+                "run the tests as root (.ci/run does, as CI)");
     }
 
     /** Mounts a tmpfs of {@code kib} KiB at {@code dir} (created if missing). */

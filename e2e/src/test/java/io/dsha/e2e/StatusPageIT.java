@@ -2,10 +2,12 @@ package io.dsha.e2e;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.dsha.launcher.Stack;
+import io.dsha.testkit.Prerequisite;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -31,10 +33,12 @@ import org.openqa.selenium.chrome.ChromeOptions;
 
 /**
  * The control plane's status page in a real browser (Debian's headless chromium, driven through its chromedriver)
- * against a running stack under client load: signed in with the agent token the operator sees the active backend and
- * a change refused (403, the problem on the page); with the admin token, the proxies' request rate, a backend drained
- * and re-enabled through the page's confirmation dialog (and the API shows it), the failover when the primary is
- * killed (without a reload), a failback the control plane refuses (409), and the phone layout.
+ * against a running stack under client load: without a token the actions are hidden and a line says where the admin
+ * token goes; signed in with the agent token the operator sees the active backend and a change refused (403, the
+ * problem on the page, the actions hidden again); with the admin token, the actions, the proxies' request rate, a
+ * backend drained and re-enabled through the page's confirmation dialog (and the API shows it), the failover when the
+ * primary is killed (without a reload), a failback the control plane refuses (409), the phone layout, and a wrong token
+ * refused (401: dropped, the actions hidden, the reason said).
  * Screenshots of each state go to {@code e2e/target/screenshots/}.
  */
 class StatusPageIT extends StackScenarios {
@@ -45,10 +49,9 @@ class StatusPageIT extends StackScenarios {
 
     @BeforeAll
     static void browserIsInstalled() {
-        // Not a skip: without a browser this test cannot say anything, and a green build must not hide that.
-        assertTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
-                "the status page test needs Debian's chromium and chromedriver at " + CHROMIUM + " and " + CHROMEDRIVER
-                        + ": apt-get install chromium chromium-driver (.ci/run installs them)");
+        Prerequisite.require(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+                "Debian's chromium and chromedriver at " + CHROMIUM + " and " + CHROMEDRIVER,
+                "apt-get install chromium chromium-driver (.ci/run installs them)");
     }
 
     @Test
@@ -62,14 +65,21 @@ class StatusPageIT extends StackScenarios {
 
                 // Without a token the page asks for one (the API answered 401). The agent token gives a read-only view:
                 // a change is refused with 403, and the page shows the control plane's problem.
+                // The actions are hidden, not just disabled, and one line says where the admin token goes.
                 eventually("the sign-in form").until(() -> browser.findElement(By.id("token-panel")).isDisplayed());
                 assertEquals("signed out", text(browser, By.id("connection")));
+                assertActionsHidden(browser, "");
+                screenshot(browser, "0-no-token");
                 signIn(browser, s.tokens().agent());
                 ((JavascriptExecutor) browser).executeScript("window.dshaSameDocument = true;");
                 awaitRole(browser, "a", "active");
+                assertActionsShown(browser);
                 card(browser, "b").findElement(By.cssSelector("button[data-admin-state='DRAIN']")).click();
                 confirm(browser, "Set b to DRAIN?");
                 awaitProblem(browser, "Forbidden (403)", "this change needs the admin token");
+                // The read-only view stays; its actions, which would only be refused again, hide.
+                assertActionsHidden(browser, "This token may only read. ");
+                assertEquals("live", text(browser, By.id("connection")));
                 screenshot(browser, "1-agent-token-refused");
                 assertEquals("ENABLED", adminState(s, "b"));
                 browser.findElement(By.id("problem-close")).click();
@@ -82,6 +92,7 @@ class StatusPageIT extends StackScenarios {
 
                 awaitRole(browser, "a", "active");
                 awaitRole(browser, "b", "standby");
+                assertActionsShown(browser);
                 eventually("a's requests/s from the proxy's reports").until(() -> rate(browser, "a") > 0);
                 assertEquals("ACTIVE_PASSIVE", text(browser, By.id("mode")));
                 assertEquals("TERMINATE", text(browser, By.id("tls-mode")));
@@ -152,6 +163,18 @@ class StatusPageIT extends StackScenarios {
                 assertEquals(Boolean.FALSE, overflow, "nothing wider than the phone's screen");
                 screenshot(browser, "6-phone");
 
+                // A token the control plane refuses (401) is dropped, and the actions hide again saying why.
+                browser.manage().window().setSize(new Dimension(1440, 1000));
+                browser.findElement(By.id("token-open")).click();
+                browser.findElement(By.id("token")).sendKeys("not-the-admin-token-0123456789");
+                browser.findElement(By.id("token-save")).click();
+                eventually("the wrong token refused").until(() -> text(browser, By.id("connection")).equals("signed out"));
+                assertActionsHidden(browser, "The control plane refused the token: the bearer token is not valid. ");
+                assertEquals("The control plane refused the token: the bearer token is not valid.", text(browser, By.id("token-message")));
+                assertNull(((JavascriptExecutor) browser).executeScript("return sessionStorage.getItem('dsha.token');"),
+                        "the refused token is dropped");
+                screenshot(browser, "7-wrong-token-refused");
+
                 load.stop();
             } finally {
                 browser.quit();
@@ -180,6 +203,25 @@ class StatusPageIT extends StackScenarios {
         browser.findElement(By.id("token-save")).click();
         eventually("signed in").until(() -> !browser.findElement(By.id("token-panel")).isDisplayed()
                 && text(browser, By.id("connection")).equals("live"));
+    }
+
+    /** Every action on the page (mode, failback, each backend's admin state) is displayed. */
+    private static void assertActionsShown(WebDriver browser) {
+        eventually("the actions shown").until(() -> actions(browser).stream().allMatch(WebElement::isDisplayed));
+        assertTrue(actions(browser).size() >= 2 + 3 * 2, "mode, failback and three admin states on each card");
+        assertEquals("", text(browser, By.id("actions-note")));
+    }
+
+    /** No action is displayed (hidden, not just disabled); one line says why and where the admin token goes. */
+    private static void assertActionsHidden(WebDriver browser, String why) {
+        String note = why + "Actions need the admin token: enter it with the “token” button at the top.";
+        eventually("the actions hidden").until(() -> text(browser, By.id("actions-note")).equals(note));
+        List<WebElement> shown = actions(browser).stream().filter(WebElement::isDisplayed).toList();
+        assertTrue(shown.isEmpty(), "displayed without a token that may act: " + shown.stream().map(WebElement::getText).toList());
+    }
+
+    private static List<WebElement> actions(WebDriver browser) {
+        return browser.findElements(By.cssSelector("#switch-mode, #failback, button[data-admin-state]"));
     }
 
     private static void awaitProblem(WebDriver browser, String title, String detailStart) {

@@ -11,7 +11,7 @@ import java.util.Map;
 /**
  * The control plane under test with its state directory on a small tmpfs of its own, which a test can
  * fill up ({@link #disk}). Without root nothing is mounted, {@link #disk} stays null and the tests
- * that need it are skipped. Started after {@link ControlPlaneUnderTest}, so its state directory wins.
+ * that need it say so ({@link Tmpfs#requireRoot()}). Started after {@link ControlPlaneUnderTest}, so its state directory wins.
  */
 public class FullDisk implements QuarkusTestResourceLifecycleManager {
 

@@ -9,7 +9,6 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.nullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.dsha.controlplane.Tmpfs;
 import io.quarkus.test.common.WithTestResource;
@@ -47,7 +46,7 @@ class StateWriteFailureTest {
 
     @Test
     void aFullDiskRefusesTheChangeTurnsReadinessDownAndAWrittenChangeTurnsItUp() throws Exception {
-        assumeTrue(FullDisk.disk != null, Tmpfs.NOT_ROOT);
+        Tmpfs.requireRoot();
         ApiFixture f = new ApiFixture();
         f.declare();
         given().get("/q/health/ready").then().statusCode(200)

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.dsha.api.json.DshaJson;
 import io.dsha.api.report.Observation;
@@ -636,7 +635,7 @@ class StateStoreTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"state.journal", "state.json"})
     void aFullDiskFailsTheChangeChangesNothingAndIsReportedUntilAWriteSucceeds(String failing) throws Exception {
-        assumeTrue(Tmpfs.root(), Tmpfs.NOT_ROOT);
+        Tmpfs.requireRoot();
         Path state;
         Published after;
         try (Tmpfs disk = Tmpfs.mount(dir.resolve("disk"), 256)) {
