@@ -43,9 +43,9 @@ make_bases() {
     "${DSHA_DEBIAN_MIRROR:-http://deb.debian.org/debian}" >"$root.log" 2>&1 \
     || { echo "docker/build-images.sh: debootstrap failed; its log: $root.log" >&2; exit 1; }
   rm -f "$root.log"
-  # What a runtime image does not need: the package cache, documentation, manual pages, translations.
+  # What a runtime image does not need: the package lists and cache, documentation, manual pages, translations.
   # Files only: the directories stay, as later packages' scripts expect them (update-alternatives' man links).
-  slim() { rm -f "$root"/var/cache/apt/archives/*.deb
+  slim() { rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
     find "$root"/usr/share/doc "$root"/usr/share/man "$root"/usr/share/info "$root"/usr/share/locale \
       ! -type d -delete; }
   slim
@@ -56,7 +56,6 @@ make_bases() {
     || { cat "$root.log" >&2; echo "docker/build-images.sh: installing the JDK into the build base failed" >&2; exit 1; }
   rm -f "$root.log"
   slim
-  rm -rf "$root"/var/lib/apt/lists/*
   tar -C "$root" --numeric-owner -c . | podman import -q --change 'ENV LANG=C.UTF-8' --change 'CMD ["bash"]' - "$JDK_BASE" >/dev/null
 }
 
