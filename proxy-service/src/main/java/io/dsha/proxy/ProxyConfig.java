@@ -220,11 +220,10 @@ public interface ProxyConfig {
 
         /**
          * The most bytes of request bodies held at once, all clients together; past it, a body is streamed to its
-         * backend as it arrives (and a slow one then holds a connection, within half of the pool).
+         * backend as it arrives (and a slow one then holds a connection, within half of the pool). Default: 128 MiB,
+         * or half of the JVM's direct memory when that is less (held bytes are Netty's direct buffers).
          */
-        @WithDefault("134217728")
-        @Min(0)
-        long heldBodyBytes();
+        Optional<@Min(0) Long> heldBodyBytes();
     }
 
     /** Local ejection of a backend that failed on real traffic, until the control plane's verdict arrives. */

@@ -74,7 +74,7 @@ public final class DataPath {
         this.clientIdleTimeoutMs = config.timeouts().clientIdle().toMillis();
         this.maxBodyBytes = config.limits().maxBodyBytes();
         this.retryBufferBytes = config.limits().retryBufferBytes();
-        this.maxHeldBytes = config.limits().heldBodyBytes();
+        this.maxHeldBytes = config.limits().heldBodyBytes().orElseGet(() -> defaultHeldBodyBytes(maxDirectMemory()));
         metrics.heldBodyBytes(heldBytes);
         this.maxHeaderBytes = config.limits().maxHeaderBytes();
         this.ejectionBase = config.ejection().base();
@@ -117,6 +117,30 @@ public final class DataPath {
      * Half of what the open-file limit leaves after 512 for the rest of the process (backend pools, the management
      * port, logs): each client connection may hold a backend connection too. 4096 when the limit is unknown.
      */
+    /**
+     * {@code dsha.limits.held-body-bytes} when not set: 128 MiB, or half of the direct memory the JVM allows when that
+     * is less. Held bodies are Netty's (direct) buffers, and a small VM's JVM allows little: a heap of a quarter of
+     * 256 MB means 64 MB of direct memory, which 128 MiB of held bodies would exhaust (OutOfDirectMemoryError).
+     */
+    static long defaultHeldBodyBytes(long maxDirectMemory) {
+        return Math.min(128L << 20, maxDirectMemory / 2);
+    }
+
+    /** -XX:MaxDirectMemorySize, or the maximum heap when it is not set (the JVM's own default). */
+    static long maxDirectMemory() {
+        try {
+            com.sun.management.HotSpotDiagnosticMXBean hotspot =
+                    java.lang.management.ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);
+            long set = hotspot == null ? 0 : Long.parseLong(hotspot.getVMOption("MaxDirectMemorySize").getValue());
+            if (set > 0) {
+                return set;
+            }
+        } catch (RuntimeException | LinkageError e) {
+            // A runtime without the HotSpot bean (a native image): the heap's maximum, as the JVM's default.
+        }
+        return Runtime.getRuntime().maxMemory();
+    }
+
     static int defaultMaxConnections(long fileLimit) {
         if (fileLimit <= 0) {
             return 4096;
