@@ -147,7 +147,8 @@ public final class DshaJson {
             } catch (JsonProcessingException e) {
                 // A repeated key: the parser's scope names the key, and its first place is already known.
                 String field = path(parser.getParsingContext());
-                return new Scan(new SourceMap(places), SyntaxErrors.describe(e, text, field, field == null ? null : places.get(field)));
+                return new Scan(new SourceMap(places),
+                        SyntaxErrors.describe(e, text, parser.getParsingContext(), field, field == null ? null : places.get(field)));
             }
         } catch (IOException e) {
             return new Scan(SourceMap.NONE, new Violation(null, String.valueOf(e.getMessage())));

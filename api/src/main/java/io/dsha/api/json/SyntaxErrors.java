@@ -2,6 +2,8 @@ package io.dsha.api.json;
 
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonStreamContext;
+import com.fasterxml.jackson.core.io.ContentReference;
 import io.dsha.api.problem.Violation;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -35,10 +37,11 @@ final class SyntaxErrors {
     }
 
     /**
-     * The violation for {@code e}, raised while reading {@code text}. A repeated key is one at
-     * {@code field}, with {@code first}, where that key was seen before, when known.
+     * The violation for {@code e}, raised while reading {@code text} in {@code scope} (the object or
+     * list the parser was in). A repeated key is one at {@code field}, with {@code first}, where that
+     * key was seen before, when known.
      */
-    static Violation describe(JsonProcessingException e, String text, String field, SourceMap.Place first) {
+    static Violation describe(JsonProcessingException e, String text, JsonStreamContext scope, String field, SourceMap.Place first) {
         SyntaxErrors s = new SyntaxErrors(text);
         String message = String.valueOf(e.getOriginalMessage());
         Matcher dup = DUPLICATE.matcher(message);
@@ -48,7 +51,7 @@ final class SyntaxErrors {
         if (e.getCause() instanceof MarkedYAMLException y) {
             return s.yaml(y);
         }
-        return s.json(message, e.getLocation());
+        return s.json(message, e.getLocation(), scope);
     }
 
     // ---------------------------------------------------------------- YAML
@@ -155,7 +158,7 @@ final class SyntaxErrors {
 
     // ---------------------------------------------------------------- JSON
 
-    private Violation json(String message, JsonLocation location) {
+    private Violation json(String message, JsonLocation location, JsonStreamContext scope) {
         int line = location == null ? 0 : location.getLineNr();
         int column = location == null ? 0 : location.getColumnNr();
         Matcher m = START_MARKER.matcher(message);
@@ -163,9 +166,13 @@ final class SyntaxErrors {
             return unclosed(m.group(1).equals("Array"), Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3)));
         }
         if (message.startsWith("Unexpected end-of-input")) {
-            return violation(line, column, message.contains("quote") || message.contains("VALUE_STRING")
-                    ? "the document ends inside a string; a closing '\"' is missing"
-                    : "the document ends in the middle of a value");
+            if (message.contains("quote") || message.contains("VALUE_STRING")) {
+                return violation(line, column, "the document ends inside a string; a closing '\"' is missing");
+            }
+            // Cut short inside an object or a list: the one to close is the innermost still open.
+            JsonLocation start = scope == null || scope.inRoot() ? null : scope.startLocation(ContentReference.unknown());
+            return start == null || start.getLineNr() <= 0 ? violation(line, column, "the document ends before it is complete")
+                    : unclosed(scope.inArray(), start.getLineNr(), start.getColumnNr());
         }
         m = WRONG_CLOSE.matcher(message);
         if (m.find()) {

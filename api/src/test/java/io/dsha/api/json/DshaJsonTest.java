@@ -37,7 +37,7 @@ class DshaJsonTest {
         return new Violation(field, message);
     }
 
-    /** The problems by field and message; where they are is asserted in {@link #problemsArePlacedAtTheirField}. */
+    /** The problems by field and message; where they are is asserted in {@link #wrongTypesInYamlHaveTheSamePathsAndArePlaced}. */
     private static <T> void assertProblems(DshaJson.Binding<T> binding, Violation... expected) {
         assertEquals(List.of(expected), binding.violations().stream().map(x -> v(x.field(), x.message())).toList());
         assertFalse(binding.ok());
@@ -202,20 +202,23 @@ class DshaJsonTest {
     }
 
     @Test
-    void wrongTypesInYamlHaveTheSamePaths() {
+    void wrongTypesInYamlHaveTheSamePathsAndArePlaced() {
         String yaml = """
                 count: many
                 items:
                   - name: a
                     size: [1]
                   - oops
+                  - {name: b, sise: 2}
                 kind: blue
                 """;
-        assertProblems(DshaJson.bindYaml(yaml, Sample.class),
-                v("count", "must be a whole number"),
-                v("items[0].size", "must be a whole number"),
-                v("items[1]", "must be an object"),
-                v("kind", "must be one of RED, GREEN"));
+        assertEquals(List.of(
+                v("count", "must be a whole number").at(1, 1),
+                v("items[0].size", "must be a whole number").at(4, 5),
+                v("items[1]", "must be an object").at(5, 5),
+                v("items[2].sise", "unknown field; did you mean `size`?").at(6, 15),
+                v("kind", "must be one of RED, GREEN").at(7, 1)),
+                DshaJson.bindYaml(yaml, Sample.class).violations());
     }
 
     @Test
@@ -296,27 +299,6 @@ class DshaJsonTest {
     }
 
     // ---------------------------------------------------------------- where problems are
-
-    @Test
-    void problemsArePlacedAtTheirField() {
-        String yaml = """
-                count: many
-                items:
-                  - name: a
-                    size: [1]
-                  - oops
-                  - {name: b, sise: 2}
-                kind: blue
-                """;
-        DshaJson.Binding<Sample> b = DshaJson.bindYaml(yaml, Sample.class);
-        assertEquals(List.of(
-                v("count", "must be a whole number").at(1, 1),
-                v("items[0].size", "must be a whole number").at(4, 5),
-                v("items[1]", "must be an object").at(5, 5),
-                v("items[2].sise", "unknown field; did you mean `size`?").at(6, 15),
-                v("kind", "must be one of RED, GREEN").at(7, 1)),
-                b.violations());
-    }
 
     @Test
     void aProblemFoundAfterBindingIsPlacedAtItsFieldOrWhatHoldsIt() {

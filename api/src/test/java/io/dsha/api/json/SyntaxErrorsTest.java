@@ -174,6 +174,8 @@ class SyntaxErrorsTest {
     void bracketNeverClosed() {
         assertJson("{\n  \"backends\": [\n", 2, 15, "the list opened with '[' here is never closed with ']'");
         assertJson("{\"listener\": {\"port\": 1}", 1, 1, "the object opened with '{' here is never closed with '}'");
+        assertJson("{\"listener\": {\"port\": ", 1, 14, "the object opened with '{' here is never closed with '}'");
+        assertJson("{\"backends\": [1, ", 1, 14, "the list opened with '[' here is never closed with ']'");
     }
 
     @Test

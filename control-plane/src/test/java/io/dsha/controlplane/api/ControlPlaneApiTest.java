@@ -188,7 +188,7 @@ class ControlPlaneApiTest {
                           - id: a
                             host 10.1.0.1
                             port: 9000
-                        """)
+                        """.getBytes(java.nio.charset.StandardCharsets.UTF_8))
                 .put("/api/v1/topology")
                 .then().statusCode(400).contentType(PROBLEM)
                 .body("title", equalTo("Invalid topology"))
@@ -211,7 +211,7 @@ class ControlPlaneApiTest {
                             port: %d
                             heathCheck:
                               type: TCP
-                        """.formatted(f.a, f.portA, f.b, f.portB))
+                        """.formatted(f.a, f.portA, f.b, f.portB).getBytes(java.nio.charset.StandardCharsets.UTF_8))
                 .put("/api/v1/topology")
                 .then().statusCode(400).contentType(PROBLEM)
                 .body("violations", equalTo(List.of(Map.of("field", "backends[1].heathCheck",
@@ -413,8 +413,9 @@ class ControlPlaneApiTest {
                 .then().statusCode(400).contentType(PROBLEM)
                 .body("violations", hasSize(3))
                 .body("violations", hasItem(Map.of("field", "reporterId", "message", "must not be null")))
-                .body("violations", hasItem(Map.of("field", "observations[0].status", "message", "must be one of UP, DOWN")))
-                .body("violations", hasItem(Map.of("field", "observations[0].latencyMs", "message", "must be between 0 and 3600000")));
+                .body("violations", hasItem(Map.of("field", "observations[0].status", "message", "must be one of UP, DOWN", "line", 1, "column", 59)))
+                .body("violations", hasItem(Map.of("field", "observations[0].latencyMs", "message", "must be between 0 and 3600000",
+                        "line", 1, "column", 78)));
     }
 
     @Test
@@ -438,8 +439,9 @@ class ControlPlaneApiTest {
                 .post("/api/v1/reports")
                 .then().statusCode(400).contentType(PROBLEM)
                 .body("violations", hasSize(2))
-                .body("violations", hasItem(Map.of("field", "observations[0].lag", "message", "must not be negative")))
-                .body("violations", hasItem(Map.of("field", "observations[0].degraded[0]", "message", "must be 1 to 512 characters")));
+                .body("violations", hasItem(Map.of("field", "observations[0].lag", "message", "must not be negative", "line", 1, "column", 99)))
+                .body("violations", hasItem(Map.of("field", "observations[0].degraded[0]", "message", "must be 1 to 512 characters",
+                        "line", 1, "column", 123)));
     }
 
     @Test
@@ -476,10 +478,11 @@ class ControlPlaneApiTest {
                 .statusCode(400).contentType(PROBLEM)
                 .body("violations", hasSize(3))
                 .body("violations", hasItem(Map.of("field", "reporterId",
-                        "message", "must be 1 to 128 characters of letters, digits, '.', '_', ':', '@' or '-'")))
-                .body("violations", hasItem(Map.of("field", "backends[0].requestsPerSecond", "message", "must be between 0 and 10000000")));
+                        "message", "must be 1 to 128 characters of letters, digits, '.', '_', ':', '@' or '-'", "line", 1, "column", 2)))
+                .body("violations", hasItem(Map.of("field", "backends[0].requestsPerSecond", "message", "must be between 0 and 10000000",
+                        "line", 1, "column", 60)));
         trafficReport("proxy-1", "null").then().statusCode(400).contentType(PROBLEM)
-                .body("violations", hasItem(Map.of("field", "backends[0]", "message", "must not be null")));
+                .body("violations", hasItem(Map.of("field", "backends[0]", "message", "must not be null", "line", 1, "column", 40)));
         given().contentType(ContentType.JSON).body("{\"reporterId\": \"p\", \"backends\": []}").post("/api/v1/traffic")
                 .then().statusCode(401);
         given().get("/api/v1/traffic").then().statusCode(401);

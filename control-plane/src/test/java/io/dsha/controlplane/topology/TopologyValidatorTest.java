@@ -16,12 +16,9 @@ import io.dsha.api.topology.HealthCheckType;
 import io.dsha.api.topology.Mode;
 import io.dsha.api.topology.TlsMode;
 import io.dsha.api.topology.Topology;
-import jakarta.validation.Validation;
 import jakarta.validation.ValidatorFactory;
 import java.util.ArrayList;
 import java.util.List;
-import org.hibernate.validator.HibernateValidator;
-import org.hibernate.validator.messageinterpolation.ParameterMessageInterpolator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -48,10 +45,7 @@ class TopologyValidatorTest {
 
     @BeforeAll
     static void buildValidator() {
-        factory = Validation.byProvider(HibernateValidator.class)
-                .configure()
-                .messageInterpolator(new ParameterMessageInterpolator())
-                .buildValidatorFactory();
+        factory = ValidateCommand.validatorFactory();
         validator = new TopologyValidator(factory.getValidator());
     }
 
@@ -662,21 +656,22 @@ class TopologyValidatorTest {
         assertEquals(assertValid(BASELINE), validator.parse(BASELINE, true).value());
     }
 
+    private static final String PROBLEMS_YAML = """
+            tlsMode: PASSTHROUGH
+            backends:
+              - id: a
+                host: 10.0.0.1
+                port: abc
+              - id: a
+                host: bad_host
+                prot: 8080
+                healthCheck:
+                  type: TCP
+                  path: /health
+            """;
+
     @Test
     void yamlProblemsAreTheSameAsJsonProblems() {
-        String yaml = """
-                tlsMode: PASSTHROUGH
-                backends:
-                  - id: a
-                    host: 10.0.0.1
-                    port: abc
-                  - id: a
-                    host: bad_host
-                    prot: 8080
-                    healthCheck:
-                      type: TCP
-                      path: /health
-                """;
         String jsonText = json("{'tlsMode':'PASSTHROUGH','backends':[{'id':'a','host':'10.0.0.1','port':'abc'},"
                 + "{'id':'a','host':'bad_host','prot':8080,'healthCheck':{'type':'TCP','path':'/health'}}]}");
         List<Violation> expected = List.of(
@@ -687,25 +682,12 @@ class TopologyValidatorTest {
                 v("backends[1].port", "must not be null"),
                 v("backends[1].prot", "unknown field; did you mean `port`?"),
                 v("fqdn", "is required when tlsMode is PASSTHROUGH: the proxy routes connections by the SNI name"));
-        assertEquals(expected, unplaced(validator.parse(yaml, true).violations()));
+        assertEquals(expected, unplaced(validator.parse(PROBLEMS_YAML, true).violations()));
         assertEquals(expected, unplaced(parse(jsonText).violations()));
     }
 
     @Test
     void violationsArePlacedAtTheirField() {
-        String yaml = """
-                tlsMode: PASSTHROUGH
-                backends:
-                  - id: a
-                    host: 10.0.0.1
-                    port: abc
-                  - id: a
-                    host: bad_host
-                    prot: 8080
-                    healthCheck:
-                      type: TCP
-                      path: /health
-                """;
         assertEquals(List.of(
                 v("backends[0].port", "must be a whole number").at(5, 5),
                 v("backends[1].healthCheck.path", ONLY_HTTP_TCP).at(11, 7),
@@ -716,7 +698,7 @@ class TopologyValidatorTest {
                 v("backends[1].prot", "unknown field; did you mean `port`?").at(8, 5),
                 // Nothing holds it but the document: no place.
                 v("fqdn", "is required when tlsMode is PASSTHROUGH: the proxy routes connections by the SNI name")),
-                validator.parse(yaml, true).violations());
+                validator.parse(PROBLEMS_YAML, true).violations());
     }
 
     @Test

@@ -3,7 +3,6 @@ package io.dsha.controlplane.topology;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import jakarta.validation.Validation;
 import jakarta.validation.ValidatorFactory;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -11,10 +10,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.hibernate.validator.HibernateValidator;
-import org.hibernate.validator.messageinterpolation.ParameterMessageInterpolator;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,24 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ValidateCommandTest {
 
-    private static ValidatorFactory factory;
-    private static TopologyValidator validator;
-
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void setUp() {
-        factory = Validation.byProvider(HibernateValidator.class).configure()
-                .messageInterpolator(new ParameterMessageInterpolator())
-                .buildValidatorFactory();
-        validator = new TopologyValidator(factory.getValidator());
-    }
-
-    @AfterAll
-    static void tearDown() {
-        factory.close();
-    }
 
     private record Run(int status, String out, String err) {
     }
@@ -151,7 +130,11 @@ class ValidateCommandTest {
     @Test
     void aBadTopologyFileStopsTheStartWithTheSameLines() throws IOException {
         Path file = write("start.yaml", "mode: ACTIVE_PASSIVE\nbackends:\n  - id: a\n    host 10.0.0.1\n    port: 8080\n");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TopologyFiles.load(file, validator));
+        IllegalArgumentException e;
+        try (ValidatorFactory factory = ValidateCommand.validatorFactory()) {
+            TopologyValidator validator = new TopologyValidator(factory.getValidator());
+            e = assertThrows(IllegalArgumentException.class, () -> TopologyFiles.load(file, validator));
+        }
         assertEquals(file + ":4:5: missing ':' after the key; `host 10.0.0.1` should read `host: 10.0.0.1`", e.getMessage());
     }
 }
