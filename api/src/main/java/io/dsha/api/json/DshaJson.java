@@ -25,6 +25,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -32,7 +33,9 @@ import java.util.stream.Collectors;
 /**
  * The one JSON/YAML configuration of the project: ISO-8601 times, absent nulls, strict input
  * (unknown fields, duplicate keys and wrong types are reported, never silently dropped).
- * {@link #bind} collects every input problem with its field path instead of stopping at the first.
+ * {@link #bind} collects every input problem with its field path and its place (line and column)
+ * instead of stopping at the first; a document that cannot be read has one problem, its syntax error
+ * in one sentence ({@link SyntaxErrors}). An unknown field names the known one it is probably meant to be.
  */
 public final class DshaJson {
 
@@ -49,10 +52,18 @@ public final class DshaJson {
         return JSON;
     }
 
-    /** The outcome of binding a document: the value (possibly with nulls where input was wrong) and every problem. */
-    public record Binding<T>(T value, List<Violation> violations) {
+    /**
+     * The outcome of binding a document: the value (possibly with nulls where input was wrong), every
+     * problem, and where each field is in the document, to place problems found later.
+     */
+    public record Binding<T>(T value, List<Violation> violations, SourceMap source) {
         public Binding {
             violations = List.copyOf(violations);
+            source = source == null ? SourceMap.NONE : source;
+        }
+
+        public Binding(T value, List<Violation> violations) {
+            this(value, violations, SourceMap.NONE);
         }
 
         public boolean ok() {
@@ -79,42 +90,81 @@ public final class DshaJson {
     }
 
     private static <T> Binding<T> bind(ObjectMapper mapper, String text, Class<T> type) {
-        Collector collector = new Collector();
         if (text == null || text.isBlank()) {
             return new Binding<>(null, List.of(new Violation(null, "the document is empty")));
         }
-        // Trailing content is checked here rather than by FAIL_ON_TRAILING_TOKENS, which reports it as a
+        // Trailing content is checked by the scan rather than by FAIL_ON_TRAILING_TOKENS, which reports it as a
         // MismatchedInputException indistinguishable from a wrong root type ("must be an object").
-        ObjectReader reader = mapper.readerFor(type).without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).withHandler(collector);
-        try (JsonParser parser = reader.createParser(text)) {
-            if (parser.nextToken() == null) {
-                // Only whitespace and comments (YAML).
-                return new Binding<>(null, List.of(new Violation(null, "the document is empty")));
-            }
-            T value = reader.readValue(parser);
-            if (parser.nextToken() != null) {
-                collector.violations.add(new Violation(null, at(parser.currentTokenLocation())
-                        + "unexpected content after the end of the document"));
-                return new Binding<>(null, collector.violations);
-            }
+        ObjectReader reader = mapper.readerFor(type).without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+        Scan scan = scan(reader, text);
+        if (scan.problem() != null) {
+            // Nothing is bound from a document that cannot be read: what binding would report of its
+            // broken structure ("listener: must be an object" for a line without its ':') would mislead.
+            return new Binding<>(null, List.of(scan.problem()), scan.source());
+        }
+        Collector collector = new Collector();
+        try {
+            T value = reader.withHandler(collector).readValue(text);
             if (value == null && collector.violations.isEmpty()) {
                 collector.violations.add(new Violation(null, "the document is empty or null"));
             }
-            return new Binding<>(value, collector.violations);
+            return new Binding<>(value, scan.source().locate(collector.violations), scan.source());
         } catch (MismatchedInputException e) {
             collector.violations.add(new Violation(path(e.getPath()), mismatch(e.getTargetType())));
-            return new Binding<>(null, collector.violations);
-        } catch (JsonProcessingException e) {
-            collector.violations.add(new Violation(null, at(e.getLocation()) + e.getOriginalMessage()));
-            return new Binding<>(null, collector.violations);
         } catch (IOException e) {
+            // The scan has read the whole document, so this is not expected; say what it was all the same.
             collector.violations.add(new Violation(null, String.valueOf(e.getMessage())));
-            return new Binding<>(null, collector.violations);
+        }
+        return new Binding<>(null, scan.source().locate(collector.violations), scan.source());
+    }
+
+    /** Where every field is, or why the document cannot be read: its syntax, nothing in it, or more after it. */
+    private record Scan(SourceMap source, Violation problem) {
+    }
+
+    private static Scan scan(ObjectReader reader, String text) {
+        Map<String, SourceMap.Place> places = new HashMap<>();
+        try (JsonParser parser = reader.createParser(text)) {
+            try {
+                JsonToken token = parser.nextToken();
+                if (token == null) {
+                    // Only whitespace and comments (YAML).
+                    return new Scan(SourceMap.NONE, new Violation(null, "the document is empty"));
+                }
+                for (int depth = 0; token != null; token = parser.nextToken()) {
+                    remember(parser, places);
+                    depth += token.isStructStart() ? 1 : token.isStructEnd() ? -1 : 0;
+                    if (depth == 0) {
+                        break;
+                    }
+                }
+                if (parser.nextToken() != null) {
+                    JsonLocation l = parser.currentTokenLocation();
+                    return new Scan(new SourceMap(places), new Violation(null, "unexpected content after the end of the document",
+                            l.getLineNr(), l.getColumnNr()));
+                }
+                return new Scan(new SourceMap(places), null);
+            } catch (JsonProcessingException e) {
+                // A repeated key: the parser's scope names the key, and its first place is already known.
+                String field = path(parser.getParsingContext());
+                return new Scan(new SourceMap(places),
+                        SyntaxErrors.describe(e, text, parser.getParsingContext(), field, field == null ? null : places.get(field)));
+            }
+        } catch (IOException e) {
+            return new Scan(SourceMap.NONE, new Violation(null, String.valueOf(e.getMessage())));
         }
     }
 
-    private static String at(JsonLocation location) {
-        return location == null ? "" : "line " + location.getLineNr() + ", column " + location.getColumnNr() + ": ";
+    /** The place of a field name, or of a list element; a field's value is at its name. */
+    private static void remember(JsonParser parser, Map<String, SourceMap.Place> places) {
+        if (parser.currentToken().isStructEnd()) {
+            return;
+        }
+        String path = parser.hasToken(JsonToken.FIELD_NAME) ? path(parser.getParsingContext()) : valuePath(parser);
+        if (path != null) {
+            JsonLocation l = parser.currentTokenLocation();
+            places.putIfAbsent(path, new SourceMap.Place(l.getLineNr(), l.getColumnNr()));
+        }
     }
 
     private static ObjectMapper configure(ObjectMapper mapper) {
@@ -135,7 +185,10 @@ public final class DshaJson {
         @Override
         public boolean handleUnknownProperty(DeserializationContext ctxt, JsonParser p, JsonDeserializer<?> deserializer,
                 Object beanOrClass, String propertyName) throws IOException {
-            violations.add(new Violation(unknownPropertyPath(ctxt.getParser(), p, propertyName), "unknown field"));
+            String suggestion = deserializer == null || deserializer.getKnownPropertyNames() == null ? null
+                    : NearestName.of(propertyName, deserializer.getKnownPropertyNames().stream().map(String::valueOf).toList()).orElse(null);
+            violations.add(new Violation(unknownPropertyPath(ctxt.getParser(), p, propertyName),
+                    suggestion == null ? "unknown field" : "unknown field; did you mean `" + suggestion + "`?"));
             p.skipChildren();
             return true;
         }

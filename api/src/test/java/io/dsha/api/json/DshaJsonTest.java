@@ -37,18 +37,15 @@ class DshaJsonTest {
         return new Violation(field, message);
     }
 
+    /** The problems by field and message; where they are is asserted in {@link #wrongTypesInYamlHaveTheSamePathsAndArePlaced}. */
     private static <T> void assertProblems(DshaJson.Binding<T> binding, Violation... expected) {
-        assertEquals(List.of(expected), binding.violations());
+        assertEquals(List.of(expected), binding.violations().stream().map(x -> v(x.field(), x.message())).toList());
         assertFalse(binding.ok());
     }
 
-    /** A document-level problem: no field, a message starting with the location. */
-    private static void assertLocated(DshaJson.Binding<?> binding, String location, String containing) {
-        assertEquals(1, binding.violations().size(), binding.violations()::toString);
-        Violation only = binding.violations().get(0);
-        assertNull(only.field(), only::toString);
-        assertTrue(only.message().startsWith(location + ": "), only.message());
-        assertTrue(only.message().contains(containing), only.message());
+    /** A document that cannot be read: this one problem, placed, and nothing bound. */
+    private static void assertUnreadable(DshaJson.Binding<?> binding, Violation expected) {
+        assertEquals(List.of(expected), binding.violations());
         assertNull(binding.value());
         assertFalse(binding.ok());
     }
@@ -83,7 +80,7 @@ class DshaJsonTest {
     @Test
     void unknownTopLevelField() {
         DshaJson.Binding<Sample> b = DshaJson.bind(json("{'name':'n','nmae':'typo'}"), Sample.class);
-        assertProblems(b, v("nmae", "unknown field"));
+        assertProblems(b, v("nmae", "unknown field; did you mean `name`?"));
         assertEquals("n", b.value().name(), "binding goes on around the unknown field");
     }
 
@@ -101,7 +98,7 @@ class DshaJsonTest {
     void unknownFieldsInListElements() {
         DshaJson.Binding<Sample> b = DshaJson.bind(json(
                 "{'items':[{'name':'a','size':1},{'name':'b','sise':2},{'colour':[1],'name':'c'}]}"), Sample.class);
-        assertProblems(b, v("items[1].sise", "unknown field"), v("items[2].colour", "unknown field"));
+        assertProblems(b, v("items[1].sise", "unknown field; did you mean `size`?"), v("items[2].colour", "unknown field"));
         assertEquals(List.of(new Item("a", 1), new Item("b", null), new Item("c", null)), b.value().items());
     }
 
@@ -121,17 +118,18 @@ class DshaJsonTest {
                 """), Topology.class);
         // A record's unknown fields are reported when its object ends, so "backendz" comes last.
         assertProblems(b,
-                v("listener.prot", "unknown field"),
-                v("backends[0].healthCheck.typo", "unknown field"),
-                v("backends[0].prot", "unknown field"),
-                v("backendz", "unknown field"));
+                v("listener.prot", "unknown field; did you mean `port`?"),
+                v("backends[0].healthCheck.typo", "unknown field; did you mean `type`?"),
+                v("backends[0].prot", "unknown field; did you mean `port`?"),
+                v("backendz", "unknown field; did you mean `backends`?"));
     }
 
     // ---------------------------------------------------------------- duplicate keys
 
     @Test
     void duplicateKeyIsReportedWithItsLocation() {
-        assertLocated(DshaJson.bind(json("{'name':'a','name':'b'}"), Sample.class), "line 1, column 19", "Duplicate field 'name'");
+        assertUnreadable(DshaJson.bind(json("{'name':'a','name':'b'}"), Sample.class),
+                v("name", "appears twice in one object (first at line 1, column 2); keep one").at(1, 13));
     }
 
     @Test
@@ -141,7 +139,8 @@ class DshaJsonTest {
                   {'name': 'a', 'size': 1, 'size': 2}
                 ]}
                 """);
-        assertLocated(DshaJson.bind(text, Sample.class), "line 2, column 34", "Duplicate field 'size'");
+        assertUnreadable(DshaJson.bind(text, Sample.class),
+                v("items[0].size", "appears twice in one object (first at line 2, column 17); keep one").at(2, 28));
     }
 
     @Test
@@ -151,7 +150,8 @@ class DshaJsonTest {
                 count: 1
                 name: b
                 """;
-        assertLocated(DshaJson.bindYaml(yaml, Sample.class), "line 3, column 5", "Duplicate field 'name'");
+        assertUnreadable(DshaJson.bindYaml(yaml, Sample.class),
+                v("name", "appears twice in one object (first at line 1, column 1); keep one").at(3, 1));
     }
 
     // ---------------------------------------------------------------- wrong types
@@ -202,20 +202,23 @@ class DshaJsonTest {
     }
 
     @Test
-    void wrongTypesInYamlHaveTheSamePaths() {
+    void wrongTypesInYamlHaveTheSamePathsAndArePlaced() {
         String yaml = """
                 count: many
                 items:
                   - name: a
                     size: [1]
                   - oops
+                  - {name: b, sise: 2}
                 kind: blue
                 """;
-        assertProblems(DshaJson.bindYaml(yaml, Sample.class),
-                v("count", "must be a whole number"),
-                v("items[0].size", "must be a whole number"),
-                v("items[1]", "must be an object"),
-                v("kind", "must be one of RED, GREEN"));
+        assertEquals(List.of(
+                v("count", "must be a whole number").at(1, 1),
+                v("items[0].size", "must be a whole number").at(4, 5),
+                v("items[1]", "must be an object").at(5, 5),
+                v("items[2].sise", "unknown field; did you mean `size`?").at(6, 15),
+                v("kind", "must be one of RED, GREEN").at(7, 1)),
+                DshaJson.bindYaml(yaml, Sample.class).violations());
     }
 
     @Test
@@ -252,21 +255,22 @@ class DshaJsonTest {
 
     @Test
     void trailingValueAfterTheDocument() {
-        assertProblems(DshaJson.bind(json("{'name':'a'} {'name':'b'}"), Sample.class),
-                v(null, "line 1, column 14: unexpected content after the end of the document"));
-        assertProblems(DshaJson.bind(json("{'name':'a'}\n\n  1"), Sample.class),
-                v(null, "line 3, column 3: unexpected content after the end of the document"));
+        assertUnreadable(DshaJson.bind(json("{'name':'a'} {'name':'b'}"), Sample.class),
+                v(null, "unexpected content after the end of the document").at(1, 14));
+        assertUnreadable(DshaJson.bind(json("{'name':'a'}\n\n  1"), Sample.class),
+                v(null, "unexpected content after the end of the document").at(3, 3));
     }
 
     @Test
     void trailingGarbageAfterTheDocument() {
-        assertLocated(DshaJson.bind(json("{'name':'a'} x"), Sample.class), "line 1, column 14", "Unrecognized token 'x'");
+        assertUnreadable(DshaJson.bind(json("{'name':'a'} x"), Sample.class),
+                v(null, "`x` is not a JSON value; put text in double quotes").at(1, 14));
     }
 
     @Test
     void secondYamlDocument() {
-        assertProblems(DshaJson.bindYaml("name: a\n---\nname: b\n", Sample.class),
-                v(null, "line 3, column 1: unexpected content after the end of the document"));
+        assertUnreadable(DshaJson.bindYaml("name: a\n---\nname: b\n", Sample.class),
+                v(null, "unexpected content after the end of the document").at(3, 1));
     }
 
     @Test
@@ -276,22 +280,34 @@ class DshaJsonTest {
 
     @Test
     void syntaxErrorHasLineAndColumn() {
-        assertLocated(DshaJson.bind(json("{\n  'name': ,\n}"), Sample.class), "line 2, column 11", "Unexpected character");
+        assertUnreadable(DshaJson.bind(json("{\n  'name': ,\n}"), Sample.class), v(null, "a value is missing before ','").at(2, 11));
     }
 
     @Test
     void truncatedDocument() {
-        assertLocated(DshaJson.bind(json("{'items':[{'name':'a'}"), Sample.class), "line 1, column 23", "end-of-input");
+        assertUnreadable(DshaJson.bind(json("{'items':[{'name':'a'}"), Sample.class),
+                v(null, "the list opened with '[' here is never closed with ']'").at(1, 10));
     }
 
     @Test
-    void problemsBeforeASyntaxErrorAreKept() {
-        DshaJson.Binding<Sample> b = DshaJson.bind(json("{'count':'x','name': }"), Sample.class);
-        assertEquals(2, b.violations().size(), b.violations()::toString);
-        assertEquals(v("count", "must be a whole number"), b.violations().get(0));
-        assertNull(b.violations().get(1).field());
-        assertTrue(b.violations().get(1).message().startsWith("line 1, column 22: "), b.violations().get(1).message());
-        assertNull(b.value());
+    void aSyntaxErrorIsTheOnlyProblem() {
+        // Binding stops being meaningful where the syntax breaks: only the syntax error is reported,
+        // not the wrong type before it nor what the broken structure would bind to.
+        assertUnreadable(DshaJson.bind(json("{'count':'x','name': }"), Sample.class), v(null, "a value is missing before '}'").at(1, 22));
+        assertUnreadable(DshaJson.bindYaml("items:\n  name a\n  size: 1\n", Sample.class),
+                v(null, "missing ':' after the key; `name a` should read `name: a`").at(2, 3));
+    }
+
+    // ---------------------------------------------------------------- where problems are
+
+    @Test
+    void aProblemFoundAfterBindingIsPlacedAtItsFieldOrWhatHoldsIt() {
+        DshaJson.Binding<Sample> b = DshaJson.bind(json("{\n 'items': [\n  {'name': 'a'}\n ]\n}"), Sample.class);
+        assertEquals(v("items[0].name", "m").at(3, 4), b.source().locate(v("items[0].name", "m")));
+        assertEquals(v("items[0].size", "m").at(3, 3), b.source().locate(v("items[0].size", "m")), "a missing field: its object");
+        assertEquals(v("name", "m"), b.source().locate(v("name", "m")), "nothing holds it: no place");
+        assertEquals(v(null, "m"), b.source().locate(v(null, "m")));
+        assertEquals(v("items", "m").at(9, 9), b.source().locate(v("items", "m").at(9, 9)), "a placed one stays");
     }
 
     // ---------------------------------------------------------------- Binding

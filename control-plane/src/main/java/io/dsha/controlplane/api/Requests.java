@@ -24,7 +24,7 @@ final class Requests {
     static <T> T body(String json, Class<T> type, TopologyValidator validator, UnaryOperator<T> complete) {
         DshaJson.Binding<T> bound = DshaJson.bind(json, type);
         if (bound.value() != null) {
-            bound = new DshaJson.Binding<>(complete.apply(bound.value()), bound.violations());
+            bound = new DshaJson.Binding<>(complete.apply(bound.value()), bound.violations(), bound.source());
         }
         TopologyValidator.Checked<T> checked = validator.check(bound);
         if (!checked.ok()) {

@@ -37,9 +37,19 @@ public final class TopologyFiles {
         return checked.value();
     }
 
+    /**
+     * The problems with {@code path}, one a line in the form editors and compilers use,
+     * {@code FILE:LINE:COLUMN: field: what is wrong} ({@code FILE: field: ...} when the problem has
+     * no place in the file), after a count when there is more than one.
+     */
     public static String describe(Path path, List<Violation> violations) {
-        return "topology file " + path + ": " + violations.size() + (violations.size() == 1 ? " problem" : " problems") + "\n"
-                + violations.stream().map(v -> "  - " + v).collect(Collectors.joining("\n"));
+        String lines = violations.stream().map(v -> line(path, v)).collect(Collectors.joining("\n"));
+        return violations.size() == 1 ? lines : path + ": " + violations.size() + " problems\n" + lines;
+    }
+
+    private static String line(Path path, Violation v) {
+        String where = v.line() == null ? path.toString() : path + ":" + v.line() + ":" + v.column();
+        return where + ": " + (v.field() == null || v.field().isEmpty() ? "" : v.field() + ": ") + v.message();
     }
 
     static boolean isYaml(Path path) {

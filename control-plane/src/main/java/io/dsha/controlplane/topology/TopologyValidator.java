@@ -42,7 +42,10 @@ public final class TopologyValidator {
         return check(binding);
     }
 
-    /** Validates an already bound value of any API type, merging binding problems with constraint violations. */
+    /**
+     * Validates an already bound value of any API type, merging binding problems with constraint
+     * violations; each is placed at its field's line and column when the value was read from a document.
+     */
     public <T> Checked<T> check(DshaJson.Binding<T> binding) {
         List<Violation> violations = new ArrayList<>(binding.violations());
         T value = binding.value();
@@ -52,11 +55,11 @@ public final class TopologyValidator {
             for (Violation v : constraints(value)) {
                 // A field that could not be read is already reported; "must not be null" would only repeat it.
                 if (!reported.contains(v.field())) {
-                    violations.add(v);
+                    violations.add(binding.source().locate(v));
                 }
             }
             if (value instanceof Topology t) {
-                violations.addAll(crossFieldRules(t));
+                violations.addAll(binding.source().locate(crossFieldRules(t)));
             }
         }
         return new Checked<>(violations.isEmpty() ? value : null, dedupe(violations));

@@ -18,14 +18,19 @@ public final class ValidateCommand {
     private ValidateCommand() {
     }
 
+    /** Hibernate Validator without Quarkus (and without EL for its messages); the caller closes it. */
+    static ValidatorFactory validatorFactory() {
+        return Validation.byProvider(HibernateValidator.class).configure()
+                .messageInterpolator(new ParameterMessageInterpolator())
+                .buildValidatorFactory();
+    }
+
     public static int run(String[] files, PrintStream out, PrintStream err) {
         if (files.length == 0) {
             err.println("usage: validate FILE...   (a topology in YAML or JSON)");
             return 2;
         }
-        try (ValidatorFactory factory = Validation.byProvider(HibernateValidator.class).configure()
-                .messageInterpolator(new ParameterMessageInterpolator())
-                .buildValidatorFactory()) {
+        try (ValidatorFactory factory = validatorFactory()) {
             TopologyValidator validator = new TopologyValidator(factory.getValidator());
             int status = 0;
             for (String name : files) {

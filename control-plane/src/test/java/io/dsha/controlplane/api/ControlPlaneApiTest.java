@@ -85,15 +85,16 @@ class ControlPlaneApiTest {
                 .body("status", equalTo(400))
                 .body("title", equalTo("Invalid topology"))
                 .body("detail", equalTo("6 violations; nothing was changed"))
+                // Each at its field's line and column in the body; fqdn is not in it.
                 .body("violations", hasItem(Map.of("field", "fqdn", "message",
                         "is required when tlsMode is PASSTHROUGH: the proxy routes connections by the SNI name")))
-                .body("violations", hasItem(Map.of("field", "backends[0].port", "message", "must be between 1 and 65535")))
-                .body("violations", hasItem(Map.of("field", "backends[0].weight", "message", "must be between 1 and 256")))
-                .body("violations", hasItem(Map.of("field", "backends[1].colour", "message", "unknown field")))
+                .body("violations", hasItem(Map.of("field", "backends[0].port", "message", "must be between 1 and 65535", "line", 2, "column", 47)))
+                .body("violations", hasItem(Map.of("field", "backends[0].weight", "message", "must be between 1 and 256", "line", 2, "column", 58)))
+                .body("violations", hasItem(Map.of("field", "backends[1].colour", "message", "unknown field", "line", 3, "column", 59)))
                 .body("violations", hasItem(Map.of("field", "backends[1].host", "message",
-                        "must be a host name (RFC 1123) or an IP address")))
+                        "must be a host name (RFC 1123) or an IP address", "line", 3, "column", 27)))
                 .body("violations", hasItem(Map.of("field", "backends[1].id", "message",
-                        "'x' is also the id of backends[0]; ids must be unique")));
+                        "'x' is also the id of backends[0]; ids must be unique", "line", 3, "column", 16)));
 
         assertEquals(before, admin().get("/api/v1/topology").asString());
         assertEquals(rev, topologyRevision());
@@ -173,7 +174,48 @@ class ControlPlaneApiTest {
         admin().contentType(ContentType.JSON).body("{\"mode\": ")
                 .put("/api/v1/topology")
                 .then().statusCode(400).contentType(PROBLEM)
-                .body("violations[0].message", containsString("line 1"));
+                .body("violations", equalTo(List.of(Map.of("message", "the object opened with '{' here is never closed with '}'",
+                        "line", 1, "column", 1))));
+    }
+
+    @Test
+    void brokenYamlIsOneSentenceAtItsLineAndColumn() {
+        long rev = topologyRevision();
+        admin().contentType("application/yaml")
+                .body("""
+                        mode: ACTIVE_ACTIVE
+                        backends:
+                          - id: a
+                            host 10.1.0.1
+                            port: 9000
+                        """.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .put("/api/v1/topology")
+                .then().statusCode(400).contentType(PROBLEM)
+                .body("title", equalTo("Invalid topology"))
+                .body("detail", equalTo("1 violation; nothing was changed"))
+                // Only the syntax error, where the ':' is missing (not the next line, where the parser stopped).
+                .body("violations", equalTo(List.of(Map.of(
+                        "message", "missing ':' after the key; `host 10.1.0.1` should read `host: 10.1.0.1`", "line", 4, "column", 5))));
+        assertEquals(rev, topologyRevision());
+    }
+
+    @Test
+    void anUnknownFieldNamesTheFieldItProbablyMeans() {
+        admin().contentType("application/yaml")
+                .body("""
+                        mode: ACTIVE_ACTIVE
+                        backends:
+                          - {id: %s, host: 10.1.0.1, port: %d}
+                          - id: %s
+                            host: 10.1.0.2
+                            port: %d
+                            heathCheck:
+                              type: TCP
+                        """.formatted(f.a, f.portA, f.b, f.portB).getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .put("/api/v1/topology")
+                .then().statusCode(400).contentType(PROBLEM)
+                .body("violations", equalTo(List.of(Map.of("field", "backends[1].heathCheck",
+                        "message", "unknown field; did you mean `healthCheck`?", "line", 7, "column", 5))));
     }
 
     // ---------- mode ----------
@@ -242,7 +284,7 @@ class ControlPlaneApiTest {
         admin().contentType(ContentType.JSON).body("{\"id\": \"other\", \"host\": \"10.1.0.3\", \"port\": 0}")
                 .put("/api/v1/backends/" + f.a)
                 .then().statusCode(400).contentType(PROBLEM)
-                .body("violations", equalTo(List.of(Map.of("field", "port", "message", "must be between 1 and 65535"))));
+                .body("violations", equalTo(List.of(Map.of("field", "port", "message", "must be between 1 and 65535", "line", 1, "column", 37))));
 
         admin().contentType(ContentType.JSON).body("{\"id\": \"other\", \"host\": \"10.1.0.3\", \"port\": 80}")
                 .put("/api/v1/backends/" + f.a)
@@ -371,8 +413,9 @@ class ControlPlaneApiTest {
                 .then().statusCode(400).contentType(PROBLEM)
                 .body("violations", hasSize(3))
                 .body("violations", hasItem(Map.of("field", "reporterId", "message", "must not be null")))
-                .body("violations", hasItem(Map.of("field", "observations[0].status", "message", "must be one of UP, DOWN")))
-                .body("violations", hasItem(Map.of("field", "observations[0].latencyMs", "message", "must be between 0 and 3600000")));
+                .body("violations", hasItem(Map.of("field", "observations[0].status", "message", "must be one of UP, DOWN", "line", 1, "column", 59)))
+                .body("violations", hasItem(Map.of("field", "observations[0].latencyMs", "message", "must be between 0 and 3600000",
+                        "line", 1, "column", 78)));
     }
 
     @Test
@@ -396,8 +439,9 @@ class ControlPlaneApiTest {
                 .post("/api/v1/reports")
                 .then().statusCode(400).contentType(PROBLEM)
                 .body("violations", hasSize(2))
-                .body("violations", hasItem(Map.of("field", "observations[0].lag", "message", "must not be negative")))
-                .body("violations", hasItem(Map.of("field", "observations[0].degraded[0]", "message", "must be 1 to 512 characters")));
+                .body("violations", hasItem(Map.of("field", "observations[0].lag", "message", "must not be negative", "line", 1, "column", 99)))
+                .body("violations", hasItem(Map.of("field", "observations[0].degraded[0]", "message", "must be 1 to 512 characters",
+                        "line", 1, "column", 123)));
     }
 
     @Test
@@ -434,10 +478,11 @@ class ControlPlaneApiTest {
                 .statusCode(400).contentType(PROBLEM)
                 .body("violations", hasSize(3))
                 .body("violations", hasItem(Map.of("field", "reporterId",
-                        "message", "must be 1 to 128 characters of letters, digits, '.', '_', ':', '@' or '-'")))
-                .body("violations", hasItem(Map.of("field", "backends[0].requestsPerSecond", "message", "must be between 0 and 10000000")));
+                        "message", "must be 1 to 128 characters of letters, digits, '.', '_', ':', '@' or '-'", "line", 1, "column", 2)))
+                .body("violations", hasItem(Map.of("field", "backends[0].requestsPerSecond", "message", "must be between 0 and 10000000",
+                        "line", 1, "column", 60)));
         trafficReport("proxy-1", "null").then().statusCode(400).contentType(PROBLEM)
-                .body("violations", hasItem(Map.of("field", "backends[0]", "message", "must not be null")));
+                .body("violations", hasItem(Map.of("field", "backends[0]", "message", "must not be null", "line", 1, "column", 40)));
         given().contentType(ContentType.JSON).body("{\"reporterId\": \"p\", \"backends\": []}").post("/api/v1/traffic")
                 .then().statusCode(401);
         given().get("/api/v1/traffic").then().statusCode(401);

@@ -16,12 +16,9 @@ import io.dsha.api.topology.HealthCheckType;
 import io.dsha.api.topology.Mode;
 import io.dsha.api.topology.TlsMode;
 import io.dsha.api.topology.Topology;
-import jakarta.validation.Validation;
 import jakarta.validation.ValidatorFactory;
 import java.util.ArrayList;
 import java.util.List;
-import org.hibernate.validator.HibernateValidator;
-import org.hibernate.validator.messageinterpolation.ParameterMessageInterpolator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -48,10 +45,7 @@ class TopologyValidatorTest {
 
     @BeforeAll
     static void buildValidator() {
-        factory = Validation.byProvider(HibernateValidator.class)
-                .configure()
-                .messageInterpolator(new ParameterMessageInterpolator())
-                .buildValidatorFactory();
+        factory = ValidateCommand.validatorFactory();
         validator = new TopologyValidator(factory.getValidator());
     }
 
@@ -90,10 +84,13 @@ class TopologyValidatorTest {
         return validator.parse(text, false);
     }
 
-    /** Asserts the exact, complete list of violations, and that no value is returned with them. */
+    /**
+     * Asserts the exact, complete list of violations (by field and message; where each is, is
+     * asserted in {@link #violationsArePlacedAtTheirField}), and that no value is returned with them.
+     */
     private static void assertViolations(String text, Violation... expected) {
         TopologyValidator.Checked<Topology> checked = parse(text);
-        assertEquals(List.of(expected), checked.violations(), () -> "input: " + text);
+        assertEquals(List.of(expected), unplaced(checked.violations()), () -> "input: " + text);
         assertFalse(checked.ok());
         assertNull(checked.value(), "a refused topology must not be returned");
     }
@@ -108,6 +105,10 @@ class TopologyValidatorTest {
 
     private static Violation v(String field, String message) {
         return new Violation(field, message);
+    }
+
+    private static List<Violation> unplaced(List<Violation> violations) {
+        return violations.stream().map(x -> v(x.field(), x.message())).toList();
     }
 
     // ---------------------------------------------------------------- baseline
@@ -543,20 +544,20 @@ class TopologyValidatorTest {
         // "prot" for "port": the typo is reported, and so is the port it left out.
         assertViolations(withBackends(A, "{'id':'b','host':'10.0.0.2','prot':8080}"),
                 v("backends[1].port", "must not be null"),
-                v("backends[1].prot", "unknown field"));
+                v("backends[1].prot", "unknown field; did you mean `port`?"));
     }
 
     @Test
     void unknownTopLevelFieldWithAListValue() {
         assertViolations(json("{'backendz':[" + A + "," + B + "]}"),
                 v("backends", "must list at least one backend"),
-                v("backendz", "unknown field"));
+                v("backendz", "unknown field; did you mean `backends`?"));
     }
 
     @Test
     void unknownFieldsInNestedObjects() {
         assertViolations(json("{'listener':{'port':8443,'bind':{'x':1}},'backends':[" + A + "," + bWithCheck("{'intervall':[1000]}") + "]}"),
-                v("backends[1].healthCheck.intervall", "unknown field"),
+                v("backends[1].healthCheck.intervall", "unknown field; did you mean `intervalMs`?"),
                 v("listener.bind", "unknown field"));
     }
 
@@ -612,11 +613,7 @@ class TopologyValidatorTest {
                 }
                 """);
         TopologyValidator.Checked<Topology> checked = parse(text);
-        assertEquals(1, checked.violations().size(), () -> checked.violations().toString());
-        Violation only = checked.violations().get(0);
-        assertNull(only.field());
-        assertTrue(only.message().startsWith("line 3, column 50: "), only.message());
-        assertTrue(only.message().contains("Unexpected character"), only.message());
+        assertEquals(List.of(new Violation(null, "a ',' before '}' is not allowed in JSON", 3, 50)), checked.violations());
         assertNull(checked.value());
     }
 
@@ -634,7 +631,8 @@ class TopologyValidatorTest {
 
     @Test
     void trailingContentAfterTheDocument() {
-        assertViolations(BASELINE + " {}", v(null, "line 1, column " + (BASELINE.length() + 2) + ": unexpected content after the end of the document"));
+        assertEquals(List.of(v(null, "unexpected content after the end of the document").at(1, BASELINE.length() + 2)),
+                parse(BASELINE + " {}").violations());
     }
 
     // ---------------------------------------------------------------- YAML
@@ -658,21 +656,22 @@ class TopologyValidatorTest {
         assertEquals(assertValid(BASELINE), validator.parse(BASELINE, true).value());
     }
 
+    private static final String PROBLEMS_YAML = """
+            tlsMode: PASSTHROUGH
+            backends:
+              - id: a
+                host: 10.0.0.1
+                port: abc
+              - id: a
+                host: bad_host
+                prot: 8080
+                healthCheck:
+                  type: TCP
+                  path: /health
+            """;
+
     @Test
     void yamlProblemsAreTheSameAsJsonProblems() {
-        String yaml = """
-                tlsMode: PASSTHROUGH
-                backends:
-                  - id: a
-                    host: 10.0.0.1
-                    port: abc
-                  - id: a
-                    host: bad_host
-                    prot: 8080
-                    healthCheck:
-                      type: TCP
-                      path: /health
-                """;
         String jsonText = json("{'tlsMode':'PASSTHROUGH','backends':[{'id':'a','host':'10.0.0.1','port':'abc'},"
                 + "{'id':'a','host':'bad_host','prot':8080,'healthCheck':{'type':'TCP','path':'/health'}}]}");
         List<Violation> expected = List.of(
@@ -681,10 +680,25 @@ class TopologyValidatorTest {
                 v("backends[1].host", HOST_MESSAGE),
                 v("backends[1].id", "'a' is also the id of backends[0]; ids must be unique"),
                 v("backends[1].port", "must not be null"),
-                v("backends[1].prot", "unknown field"),
+                v("backends[1].prot", "unknown field; did you mean `port`?"),
                 v("fqdn", "is required when tlsMode is PASSTHROUGH: the proxy routes connections by the SNI name"));
-        assertEquals(expected, validator.parse(yaml, true).violations());
-        assertEquals(expected, parse(jsonText).violations());
+        assertEquals(expected, unplaced(validator.parse(PROBLEMS_YAML, true).violations()));
+        assertEquals(expected, unplaced(parse(jsonText).violations()));
+    }
+
+    @Test
+    void violationsArePlacedAtTheirField() {
+        assertEquals(List.of(
+                v("backends[0].port", "must be a whole number").at(5, 5),
+                v("backends[1].healthCheck.path", ONLY_HTTP_TCP).at(11, 7),
+                v("backends[1].host", HOST_MESSAGE).at(7, 5),
+                v("backends[1].id", "'a' is also the id of backends[0]; ids must be unique").at(6, 5),
+                // Not in the file: placed at the backend that lacks it.
+                v("backends[1].port", "must not be null").at(6, 5),
+                v("backends[1].prot", "unknown field; did you mean `port`?").at(8, 5),
+                // Nothing holds it but the document: no place.
+                v("fqdn", "is required when tlsMode is PASSTHROUGH: the proxy routes connections by the SNI name")),
+                validator.parse(PROBLEMS_YAML, true).violations());
     }
 
     @Test
@@ -694,10 +708,10 @@ class TopologyValidatorTest {
                   - id: a
                    host: 10.0.0.1
                 """;
-        List<Violation> violations = validator.parse(yaml, true).violations();
-        assertEquals(1, violations.size(), violations::toString);
-        assertNull(violations.get(0).field());
-        assertTrue(violations.get(0).message().startsWith("line 3, column 4: "), violations.get(0).message());
+        // Only the syntax error: no "backends: must list at least one backend" after it.
+        assertEquals(List.of(new Violation(null,
+                        "this line is indented differently from the keys above it; keys of one object must start in the same column", 3, 4)),
+                validator.parse(yaml, true).violations());
     }
 
     // ---------------------------------------------------------------- everything at once
