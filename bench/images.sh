@@ -38,6 +38,7 @@ for s in $SERVICES datastack-sim; do
   podman image exists "dsha/$s:jvm" || { echo "bench/images.sh: no image dsha/$s:jvm (run docker/build-images.sh)" >&2; exit 2; }
 done
 
+STARTED=$(date -u +%FT%TZ)
 WORK="$ROOT/target/images"
 NET="dsha-bench-$$"
 mkdir -p "$WORK"
@@ -154,7 +155,7 @@ for s in $SERVICES; do
 done
 
 {
-  echo "Run $(date -u +%FT%TZ) on $(nproc) cores, load average at the end: $(cut -d' ' -f1-3 /proc/loadavg); $RUNS runs per cell, RSS ${SETTLE} s after ready."
+  echo "Run $STARTED to $(date -u +%T) on $(nproc) cores, load average at the end: $(cut -d' ' -f1-3 /proc/loadavg); $RUNS runs per cell, RSS ${SETTLE} s after ready."
   echo "Host JDK: $(java -version 2>&1 | head -1); image JRE: $(podman run --rm --entrypoint java dsha/control-plane:jvm -version 2>&1 | head -1)."
   echo
   echo "| image | size |"
