@@ -4,10 +4,10 @@ import io.dsha.api.state.StateSnapshot;
 import io.dsha.api.topology.Backend;
 import io.dsha.api.topology.HealthCheckType;
 import io.dsha.api.topology.Topology;
+import io.dsha.client.ControlPlaneFollower;
 import io.dsha.health.cert.ListenerCheck;
 import io.dsha.health.crosscheck.FreshnessLag;
 import io.dsha.health.crosscheck.FreshnessMonitor;
-import io.dsha.health.follow.TopologyFollower;
 import io.dsha.health.ops.HealthMetrics;
 import io.dsha.health.probe.ProbeTarget;
 import io.dsha.health.report.ControlPlaneLink;
@@ -38,7 +38,7 @@ public final class Checker {
     private volatile ProbeScheduler scheduler;
     private volatile FreshnessMonitor freshness;
     private volatile Reporter reporter;
-    private volatile TopologyFollower follower;
+    private volatile ControlPlaneFollower follower;
     private volatile HealthMetrics metrics;
     private volatile ListenerCheck listenerCheck;
 
@@ -49,7 +49,7 @@ public final class Checker {
         this.pending = pending;
     }
 
-    void wire(ProbeScheduler s, FreshnessMonitor f, Reporter r, TopologyFollower t, HealthMetrics m, ListenerCheck l) {
+    void wire(ProbeScheduler s, FreshnessMonitor f, Reporter r, ControlPlaneFollower t, HealthMetrics m, ListenerCheck l) {
         this.listenerCheck = l;
         this.scheduler = s;
         this.freshness = f;

@@ -1,12 +1,13 @@
 package io.dsha.health;
 
+import io.dsha.client.ControlPlaneClient;
+import io.dsha.client.ControlPlaneFollower;
+import io.dsha.client.ControlPlaneUrls;
 import io.dsha.health.cert.CertificateCheck;
 import io.dsha.health.cert.ListenerCheck;
 import io.dsha.health.crosscheck.FreshnessMonitor;
-import io.dsha.health.follow.TopologyFollower;
 import io.dsha.health.ops.HealthMetrics;
 import io.dsha.health.probe.VertxProber;
-import io.dsha.health.report.ControlPlaneClients;
 import io.dsha.health.report.ControlPlaneLink;
 import io.dsha.health.report.PendingObservations;
 import io.dsha.health.report.ReportSender;
@@ -23,7 +24,6 @@ import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -43,19 +43,20 @@ public class HealthBeans {
 
     @Produces
     @Singleton
-    ControlPlaneClients clients(HealthConfig config) {
-        return ControlPlaneClients.create(URI.create(checked(config).url()), config.agentToken(), config.report().watchTimeout());
+    ControlPlaneClient client(HealthConfig config, Vertx vertx) {
+        return new ControlPlaneClient(vertx, checked(config).urls(), config.agentToken());
     }
 
     @Produces
     @Singleton
     Checker checker(HealthConfig config) {
         Settings s = checked(config);
-        return new Checker(s.checkerId(), config.address(), new ControlPlaneLink(s.url()), new PendingObservations(config.report().maxPending()));
+        return new Checker(s.checkerId(), config.address(), new ControlPlaneLink(s.urls().toString()),
+                new PendingObservations(config.report().maxPending()));
     }
 
     /** What the configuration means once checked. */
-    record Settings(String url, String checkerId, CertificateCheck certificates) {
+    record Settings(ControlPlaneUrls urls, String checkerId, CertificateCheck certificates) {
     }
 
     private Settings settings;
@@ -69,14 +70,11 @@ public class HealthBeans {
 
     static Settings check(HealthConfig config) {
         List<String> problems = new ArrayList<>();
-        String url = config.controlPlaneUrl();
+        ControlPlaneUrls urls = null;
         try {
-            URI uri = URI.create(url);
-            if (uri.getScheme() == null || !uri.getScheme().matches("https?") || uri.getHost() == null) {
-                problems.add("dsha.control-plane.url must be http(s)://host:port, got " + url);
-            }
+            urls = ControlPlaneUrls.parse(config.controlPlaneUrl());
         } catch (IllegalArgumentException e) {
-            problems.add("dsha.control-plane.url must be http(s)://host:port, got " + url);
+            problems.add(e.getMessage());
         }
         String id = config.checkerId().orElseGet(HealthBeans::hostName);
         if (!CHECKER_ID.matcher(id).matches()) {
@@ -89,6 +87,9 @@ public class HealthBeans {
         }
         if (config.probe().jitter() < 0 || config.probe().jitter() >= 0.5) {
             problems.add("dsha.probe.jitter must be at least 0 and below 0.5, got " + config.probe().jitter());
+        }
+        if (config.report().retryPause().toMillis() < 1) {
+            problems.add("dsha.report.retry-pause must be at least 1ms, got " + config.report().retryPause());
         }
         if (config.report().maxPending() < 1) {
             problems.add("dsha.report.max-pending must be at least 1, got " + config.report().maxPending());
@@ -121,7 +122,7 @@ public class HealthBeans {
         if (config.agentToken().isEmpty()) {
             LOG.warn("dsha.agent-token is not set: requests to the control plane carry no token (only a control plane in insecure dev mode accepts them)");
         }
-        return new Settings(url, id, certificates);
+        return new Settings(urls, id, certificates);
     }
 
     private static String hostName() {
@@ -137,19 +138,31 @@ public class HealthBeans {
     }
 
     void start(@Observes StartupEvent event, HealthConfig config, Checker checker, Vertx vertx, MeterRegistry registry,
-            ReportSender sender, ControlPlaneClients clients) {
+            ControlPlaneClient client) {
         Settings s = checked(config);
         VertxTimers timers = new VertxTimers(vertx);
         VertxProber prober = new VertxProber(vertx, s.certificates());
-        HealthMetrics metrics = new HealthMetrics(registry, checker.pending()::size);
+        HealthMetrics metrics = new HealthMetrics(registry, checker.pending());
         ProbeScheduler scheduler = new ProbeScheduler(timers, prober, Clock.systemUTC(), () -> ThreadLocalRandom.current().nextDouble(),
                 config.probe().jitter(), checker::probed);
         FreshnessMonitor freshness = new FreshnessMonitor(prober, timers, checker::compared);
         ListenerCheck listener = new ListenerCheck(prober, timers, Clock.systemUTC(), config.listener().address(), config.listener().interval(),
                 config.listener().timeout());
-        Reporter reporter = new Reporter(checker.pending(), sender::send, s.checkerId(), checker.link(), metrics, config.report().retryPause(),
+        Reporter reporter = new Reporter(checker.pending(), new ReportSender(client)::send, s.checkerId(), checker.link(), metrics, config.report().retryPause(),
                 listener::latest);
-        TopologyFollower follower = new TopologyFollower(clients.watch(), checker.link(), config.report().watchTimeout(), checker::adopt);
+        // Called on an event loop: adopting a snapshot only swaps the probe plans (in memory, under short locks).
+        ControlPlaneFollower follower = new ControlPlaneFollower(vertx, client, config.report().watchTimeout(), checker::adopt,
+                new ControlPlaneFollower.Listener() {
+                    @Override
+                    public void reachable(String url) {
+                        checker.link().reachable();
+                    }
+
+                    @Override
+                    public void unreachable(String url, Throwable cause) {
+                        checker.link().unreachable(cause);
+                    }
+                });
         checker.wire(scheduler, freshness, reporter, follower, metrics, listener);
         checker.start();
     }

@@ -14,7 +14,10 @@ import java.util.Optional;
 @ConfigMapping(prefix = "dsha")
 public interface HealthConfig {
 
-    /** Base URL of the control plane, e.g. {@code http://127.0.0.1:9470}. */
+    /**
+     * Base URL of the control plane, e.g. {@code http://127.0.0.1:9470}; or several separated by commas (the
+     * replicas of one control plane), tried in turn when one does not answer.
+     */
     @WithName("control-plane.url")
     String controlPlaneUrl();
 
@@ -83,7 +86,7 @@ public interface HealthConfig {
         @WithDefault("1024")
         int maxPending();
 
-        /** How long to wait before trying again after a report failed (retries inside one attempt aside). */
+        /** How long to wait before trying again after a report failed; the pause doubles while failures go on, up to 5 s. */
         @WithDefault("1s")
         Duration retryPause();
 

@@ -29,6 +29,7 @@ class HealthServiceTest {
     void exposesItsMetrics() {
         given().when().get("/q/metrics").then().statusCode(200)
                 .body(containsString("dsha_health_pending_observations"))
-                .body(containsString("dsha_health_reports_total"));
+                .body(containsString("dsha_health_reports_total"))
+                .body(containsString("dsha_health_observations_dropped_total"));
     }
 }

@@ -21,8 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The whole stack as local processes: two simulated DataStack instances ({@code a}, {@code b}), the control
@@ -32,7 +30,6 @@ import java.util.regex.Pattern;
 public final class Stack implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Pattern PROXY_LISTENER = Pattern.compile("\"listener\"\\s*:\\s*\"(https?://[^\"]+)\"");
     private static final Duration GRACE = Duration.ofSeconds(15);
 
     /** A simulated instance: its process and its base URL. */
@@ -148,7 +145,6 @@ public final class Stack implements AutoCloseable {
                 "dsha.trust-store-file", certificate.keyStore().toString(),
                 "dsha.trust-store-password", certificate.password(),
                 "dsha.report.retry-pause", "200ms",
-                "io.dsha.health.report.ReportSender/send/CircuitBreaker/delay", "500",
                 "quarkus.http.port", "0"));
         props.putAll(options.checkerSettings().getOrDefault(id, Map.of()));
         ServiceProcess p = track(ServiceProcess.start(id, jar("health-service"), props, log(id)));
@@ -190,9 +186,9 @@ public final class Stack implements AutoCloseable {
                 HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(proxyManagementUrl() + "/q/health/ready"))
                         .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
                 last = r.body();
-                Matcher m = PROXY_LISTENER.matcher(last);
-                if (r.statusCode() == 200 && m.find()) {
-                    return m.group(1).replace("0.0.0.0", "127.0.0.1");
+                String listener = r.statusCode() == 200 ? readyListener(last) : null;
+                if (listener != null) {
+                    return listener.replace("0.0.0.0", "127.0.0.1");
                 }
             } catch (IOException e) {
                 last = e.toString();
@@ -203,6 +199,26 @@ public final class Stack implements AutoCloseable {
             ServiceProcess.pause(Duration.ofMillis(100));
         }
         throw new IllegalStateException("the proxy did not become ready within 60s: " + last + "\n" + proxy.output());
+    }
+
+    /**
+     * The data listener's URL from the proxy's readiness answer (SmallRye Health JSON: the {@code routing} check's
+     * {@code data.listener}), or null while it names none.
+     */
+    static String readyListener(String readiness) {
+        JsonNode root;
+        try {
+            root = JSON.readTree(readiness);
+        } catch (IOException e) {
+            return null;
+        }
+        for (JsonNode check : root.path("checks")) {
+            JsonNode listener = check.path("data").path("listener");
+            if (listener.isTextual()) {
+                return listener.asText();
+            }
+        }
+        return null;
     }
 
     /** The demo topology for this stack's instances (what an operator would write for two DataStack hosts). */

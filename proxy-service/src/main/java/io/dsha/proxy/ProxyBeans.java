@@ -1,7 +1,8 @@
 package io.dsha.proxy;
 
-import io.dsha.proxy.follow.ControlPlaneClient;
-import io.dsha.proxy.follow.ControlPlaneFollower;
+import io.dsha.client.ControlPlaneClient;
+import io.dsha.client.ControlPlaneUrls;
+import io.dsha.proxy.follow.RoutingFollower;
 import io.dsha.proxy.follow.RoutingState;
 import io.dsha.proxy.http.DataPath;
 import io.dsha.proxy.http.FrontServer;
@@ -19,7 +20,7 @@ import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import java.io.IOException;
-import java.net.URI;
+import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
@@ -31,7 +32,7 @@ public class ProxyBeans {
     private static final Logger LOG = Logger.getLogger(ProxyBeans.class);
 
     /** The running proxy's parts. */
-    public record Proxy(RoutingState routing, ControlPlaneFollower follower, DataPath path, FrontServer front, PassiveReporter reporter,
+    public record Proxy(RoutingState routing, RoutingFollower follower, DataPath path, FrontServer front, PassiveReporter reporter,
             TrafficReporter traffic) {
     }
 
@@ -39,8 +40,9 @@ public class ProxyBeans {
     @Singleton
     Proxy proxy(ProxyConfig config, Vertx vertx, RoutingState routing, MeterRegistry registry) {
         Optional<TlsMaterial> tls;
+        ControlPlaneUrls urls;
         try {
-            checkControlPlaneUrl(config.controlPlaneUrl());
+            urls = ControlPlaneUrls.parse(config.controlPlaneUrl());
             LOG.info(Transports.check(vertx, config.transport().name()));
             tls = TlsMaterial.from(config);
             if (tls.isPresent()) {
@@ -56,26 +58,15 @@ public class ProxyBeans {
         if (config.agentToken().isEmpty()) {
             LOG.warn("dsha.agent-token is not set: requests to the control plane carry no token (only a control plane in insecure dev mode accepts them)");
         }
-        ControlPlaneClient client = new ControlPlaneClient(vertx, config.controlPlaneUrl(), config.agentToken());
+        ControlPlaneClient client = new ControlPlaneClient(vertx, urls, config.agentToken());
         ProxyMetrics metrics = new ProxyMetrics(registry);
         metrics.transport(Transports.inUse(vertx));
         PassiveReporter reporter = new PassiveReporter(client, config.proxyId());
         DataPath path = new DataPath(config, routing, metrics, reporter);
         FrontServer front = new FrontServer(vertx, path, config, tls);
-        ControlPlaneFollower follower = new ControlPlaneFollower(vertx, routing, client, config);
+        RoutingFollower follower = new RoutingFollower(vertx, routing, client, Path.of(config.stateDir()));
         TrafficReporter traffic = new TrafficReporter(client, config.proxyId(), metrics::servedTotals, System::nanoTime);
         return new Proxy(routing, follower, path, front, reporter, traffic);
-    }
-
-    private static void checkControlPlaneUrl(String url) {
-        try {
-            URI uri = URI.create(url);
-            if (uri.getScheme() == null || !uri.getScheme().matches("https?") || uri.getHost() == null) {
-                throw new IllegalArgumentException("dsha.control-plane.url must be http(s)://host:port, got " + url);
-            }
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("dsha.control-plane.url must be http(s)://host:port, got " + url);
-        }
     }
 
     void start(@Observes StartupEvent event, Proxy proxy, Vertx vertx) {

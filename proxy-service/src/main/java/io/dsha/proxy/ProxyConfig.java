@@ -16,7 +16,10 @@ import java.util.Optional;
 @ConfigMapping(prefix = "dsha")
 public interface ProxyConfig {
 
-    /** Base URL of the control plane, e.g. {@code http://127.0.0.1:9470}. */
+    /**
+     * Base URL of the control plane, e.g. {@code http://127.0.0.1:9470}; or several separated by commas (the
+     * replicas of one control plane), tried in turn when one does not answer.
+     */
     @WithName("control-plane.url")
     String controlPlaneUrl();
 

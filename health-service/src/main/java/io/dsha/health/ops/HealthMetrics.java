@@ -1,9 +1,11 @@
 package io.dsha.health.ops;
 
 import io.dsha.health.crosscheck.FreshnessLag;
+import io.dsha.health.report.PendingObservations;
 import io.dsha.health.report.Reporter;
 import io.dsha.health.schedule.ProbeOutcome;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -15,14 +17,14 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.IntSupplier;
 
 /**
  * The checker's metrics: {@code dsha_health_probes_total{backend,result}},
  * {@code dsha_health_probe_seconds{backend}}, {@code dsha_health_backend_up{backend}} (this
  * checker's view after hysteresis), {@code dsha_health_certificate_days_to_expiry{backend}},
  * {@code dsha_health_freshness_lag{backend}}, {@code dsha_health_reports_total{result}},
- * {@code dsha_health_pending_observations}.
+ * {@code dsha_health_pending_observations}, {@code dsha_health_observations_dropped_total} (observations
+ * refused because the pending buffer was full while the control plane was away).
  */
 public final class HealthMetrics implements Reporter.Listener {
 
@@ -33,11 +35,13 @@ public final class HealthMetrics implements Reporter.Listener {
     private final Counter sent;
     private final Counter failed;
 
-    public HealthMetrics(MeterRegistry registry, IntSupplier pending) {
+    public HealthMetrics(MeterRegistry registry, PendingObservations pending) {
         this.registry = registry;
         this.sent = Counter.builder("dsha_health_reports_total").tag("result", "sent").register(registry);
         this.failed = Counter.builder("dsha_health_reports_total").tag("result", "failed").register(registry);
-        Gauge.builder("dsha_health_pending_observations", pending::getAsInt).register(registry);
+        Gauge.builder("dsha_health_pending_observations", pending, PendingObservations::size).register(registry);
+        FunctionCounter.builder("dsha_health_observations_dropped_total", pending, PendingObservations::dropped)
+                .description("Observations refused because the pending buffer (dsha.report.max-pending) was full").register(registry);
     }
 
     public void probe(ProbeOutcome o) {

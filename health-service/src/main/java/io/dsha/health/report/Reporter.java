@@ -5,11 +5,12 @@ import io.dsha.api.report.Observation;
 import io.dsha.api.report.Report;
 import io.dsha.api.report.ReportReceipt;
 import io.dsha.api.report.ReportSource;
-import jakarta.ws.rs.ClientErrorException;
+import io.dsha.client.Backoff;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -18,9 +19,15 @@ import org.jboss.logging.Logger;
 /**
  * Sends pending observations as soon as there are some, one report at a time, on its own thread
  * (the send blocks; probing never waits for it). A report that fails leaves the observations
- * pending (newer ones replace them) and the next attempt waits {@code retryPause}; a report the
- * control plane refuses as invalid is dropped with an error in the log, since sending it again
- * would not help.
+ * pending (newer ones replace them) and the next attempt waits a {@link Backoff}: {@code retryPause}
+ * at first, doubling while failures go on, up to {@link Backoff#MAX}. A report the control plane
+ * refuses as invalid is dropped with an error in the log, since sending it again would not help.
+ *
+ * <p>This loop is the reporter's only fault tolerance. It used to run SmallRye {@code @Retry} and
+ * {@code @CircuitBreaker} inside it: two layers of retries and pauses on the same failure, with
+ * the circuit's pause on top of this loop's. The loop is the layer that cannot go, since only it
+ * keeps the observations and never gives up on them; its growing pause does what the circuit did
+ * (stop pressing a control plane that keeps failing), and each attempt's limit is the request's own.
  */
 public final class Reporter {
 
@@ -39,7 +46,7 @@ public final class Reporter {
     private final String checkerId;
     private final ControlPlaneLink link;
     private final Listener listener;
-    private final Duration retryPause;
+    private final Backoff backoff;
     private final Supplier<ListenerObservation> listenerFinding;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private Thread thread;
@@ -52,7 +59,9 @@ public final class Reporter {
         this.checkerId = Objects.requireNonNull(checkerId, "checkerId");
         this.link = Objects.requireNonNull(link, "link");
         this.listener = Objects.requireNonNull(listener, "listener");
-        this.retryPause = Objects.requireNonNull(retryPause, "retryPause");
+        Objects.requireNonNull(retryPause, "retryPause");
+        this.backoff = new Backoff(retryPause, retryPause.compareTo(Backoff.MAX) > 0 ? retryPause : Backoff.MAX, Backoff.JITTER,
+                () -> ThreadLocalRandom.current().nextDouble());
         this.listenerFinding = Objects.requireNonNull(listenerFinding, "listenerFinding");
     }
 
@@ -85,8 +94,10 @@ public final class Reporter {
                 if (batch.size() > MAX_BATCH) {
                     batch = batch.subList(0, MAX_BATCH);
                 }
-                if (!sendOne(batch)) {
-                    stopped.await(retryPause.toMillis(), TimeUnit.MILLISECONDS);
+                if (sendOne(batch)) {
+                    backoff.reset();
+                } else {
+                    stopped.await(backoff.nextMs(), TimeUnit.MILLISECONDS);
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -102,13 +113,13 @@ public final class Reporter {
             link.reachable();
             listener.sent(batch.size());
             return true;
-        } catch (ClientErrorException e) {
-            int status = e.getResponse().getStatus();
+        } catch (ReportSender.ReportRefused e) {
+            int status = e.status();
             listener.failed(e);
             if (status == 400 || status == 422) {
                 link.reachable();
                 LOG.errorf("The control plane refused a report (%d); dropping its %d observations: %s", status, batch.size(),
-                        e.getResponse().readEntity(String.class));
+                        e.body());
                 pending.acknowledge(batch);
                 return true;
             }

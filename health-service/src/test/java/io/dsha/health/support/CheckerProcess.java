@@ -23,9 +23,8 @@ public final class CheckerProcess implements AutoCloseable {
                 "dsha.control-plane.url", controlPlaneUrl,
                 "dsha.agent-token", ControlPlaneProcess.AGENT,
                 "dsha.checker-id", id,
-                "dsha.report.retry-pause", "200ms",
                 // A control plane that went away is tried again soon in tests.
-                "io.dsha.health.report.ReportSender/send/CircuitBreaker/delay", "500",
+                "dsha.report.retry-pause", "200ms",
                 "quarkus.http.port", "0"));
         props.putAll(extra);
         return new CheckerProcess(JavaProcess.start("checker-" + id, JavaProcess.jar("health-service"), props));

@@ -4,7 +4,7 @@ import io.dsha.api.report.Observation;
 import io.dsha.api.report.ObservedStatus;
 import io.dsha.api.report.Report;
 import io.dsha.api.report.ReportSource;
-import io.dsha.proxy.follow.ControlPlaneClient;
+import io.dsha.client.ControlPlaneClient;
 import io.vertx.core.Vertx;
 import java.time.Instant;
 import java.util.ArrayList;

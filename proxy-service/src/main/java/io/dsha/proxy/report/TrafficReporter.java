@@ -2,7 +2,7 @@ package io.dsha.proxy.report;
 
 import io.dsha.api.traffic.BackendTraffic;
 import io.dsha.api.traffic.TrafficReport;
-import io.dsha.proxy.follow.ControlPlaneClient;
+import io.dsha.client.ControlPlaneClient;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.List;
