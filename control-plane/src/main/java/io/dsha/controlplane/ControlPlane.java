@@ -2,7 +2,6 @@ package io.dsha.controlplane;
 
 import io.dsha.api.event.Event;
 import io.dsha.api.event.EventType;
-import io.dsha.api.problem.Violation;
 import io.dsha.api.report.Report;
 import io.dsha.api.report.ReportReceipt;
 import io.dsha.api.topology.AdminState;
@@ -14,8 +13,11 @@ import io.dsha.controlplane.decision.DecisionEngine;
 import io.dsha.controlplane.decision.Outcome;
 import io.dsha.controlplane.store.Published;
 import io.dsha.controlplane.store.StateStore;
+import io.dsha.controlplane.topology.InvalidTopology;
+import io.dsha.controlplane.topology.InvalidTopology.Origin;
 import io.dsha.controlplane.topology.TopologyFiles;
 import io.dsha.controlplane.topology.TopologyValidator;
+import io.dsha.controlplane.topology.ValidTopology;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,7 +27,9 @@ import org.jboss.logging.Logger;
 /**
  * The control plane's operations: every change an operator, a checker or a proxy can ask for,
  * validated and applied through the {@link StateStore}. Plain Java (no CDI), so that tests can
- * build one around a driven clock.
+ * build one around a driven clock. A refusal is a typed exception ({@link InvalidTopology},
+ * {@link NoTopology}, {@link UnknownBackend}, {@link BackendIdMismatch}, {@code FailbackRefused},
+ * {@code RevisionMismatch}); only the REST layer gives it an HTTP status.
  */
 public final class ControlPlane implements AutoCloseable {
 
@@ -48,8 +52,7 @@ public final class ControlPlane implements AutoCloseable {
             LOG.infof("State %s is at revision %d; the topology file %s is not used", store.stateFile(), p.revision(), topologyFile);
             return;
         }
-        Topology t = TopologyFiles.load(topologyFile, validator);
-        replaceTopology(t, null, "topology-file " + topologyFile);
+        replaceTopology(TopologyFiles.load(topologyFile, validator), null, "topology-file " + topologyFile);
         LOG.infof("Seeded the state from %s", topologyFile);
     }
 
@@ -65,8 +68,9 @@ public final class ControlPlane implements AutoCloseable {
         return store.current();
     }
 
-    public Published replaceTopology(Topology topology, Long ifMatch, String actor) {
-        requireValid(topology, 400);
+    /** Replaces the whole topology, validated once by whoever made {@code valid} (the REST layer, or the file at start). */
+    public Published replaceTopology(ValidTopology valid, Long ifMatch, String actor) {
+        Topology topology = valid.topology();
         return store.update(ifMatch, s -> {
             if (topology.equals(s.topology())) {
                 return unchanged(s);
@@ -84,8 +88,7 @@ public final class ControlPlane implements AutoCloseable {
             if (t.mode() == mode) {
                 return unchanged(s);
             }
-            Topology next = t.withMode(mode);
-            requireValid(next, 400);
+            Topology next = validator.require(t.withMode(mode), Origin.REQUESTED).topology();
             return withOperatorEvent(engine.applyTopology(s, next),
                     event(EventType.MODE_CHANGED, actor, null, t.mode().name(), mode.name(), "mode " + t.mode() + " -> " + mode));
         });
@@ -98,8 +101,7 @@ public final class ControlPlane implements AutoCloseable {
     public BackendChange putBackend(String id, Backend backend, Long ifMatch, String actor) {
         Backend b = backend.id() == null ? backend.withId(id) : backend;
         if (!id.equals(b.id())) {
-            throw new ApiProblem(400, "Invalid backend", "the body's id does not match the path",
-                    List.of(new Violation("id", "'" + b.id() + "' does not match the id in the path ('" + id + "')")));
+            throw new BackendIdMismatch(id, b.id());
         }
         boolean[] added = {false};
         Published p = store.update(ifMatch, s -> {
@@ -110,7 +112,7 @@ public final class ControlPlane implements AutoCloseable {
             if (next.equals(t)) {
                 return unchanged(s);
             }
-            requireValid(next, 400);
+            validator.require(next, Origin.REQUESTED);
             Backend after = next.backend(id).orElseThrow();
             String message = before == null
                     ? "backend " + id + " added at " + after.address() + " (priority " + after.priority() + ")"
@@ -125,8 +127,7 @@ public final class ControlPlane implements AutoCloseable {
         return store.update(ifMatch, s -> {
             Topology t = requireTopology(s);
             Backend before = requireBackend(t, id);
-            Topology next = t.withoutBackend(id);
-            requireValid(next, 409);
+            Topology next = validator.require(t.withoutBackend(id), Origin.LEFT_BY_REMOVAL).topology();
             return withOperatorEvent(engine.applyTopology(s, next),
                     event(EventType.BACKEND_REMOVED, actor, id, null, null, "backend " + id + " at " + before.address() + " removed"));
         });
@@ -173,24 +174,15 @@ public final class ControlPlane implements AutoCloseable {
         store.close();
     }
 
-    private void requireValid(Topology t, int status) {
-        List<Violation> violations = validator.validate(t);
-        if (!violations.isEmpty()) {
-            throw new ApiProblem(status, status == 409 ? "Change would leave an invalid topology" : "Invalid topology",
-                    violations.size() + (violations.size() == 1 ? " violation" : " violations") + "; nothing was changed", violations);
-        }
-    }
-
     private static Topology requireTopology(ControlState s) {
         if (s.topology() == null) {
-            throw new ApiProblem(409, "No topology", "no topology has been declared yet: PUT /api/v1/topology first", List.of());
+            throw new NoTopology();
         }
         return s.topology();
     }
 
     private static Backend requireBackend(Topology t, String id) {
-        return t.backend(id).orElseThrow(() -> new ApiProblem(404, "No such backend",
-                "backend '" + id + "' is not in the topology (backends: " + ids(t) + ")", List.of()));
+        return t.backend(id).orElseThrow(() -> new UnknownBackend(id, t.backends().stream().map(Backend::id).toList()));
     }
 
     private static Outcome unchanged(ControlState s) {

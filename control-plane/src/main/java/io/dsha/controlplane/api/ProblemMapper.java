@@ -1,15 +1,23 @@
 package io.dsha.controlplane.api;
 
-import io.dsha.controlplane.ApiProblem;
+import io.dsha.api.problem.Violation;
+import io.dsha.controlplane.BackendIdMismatch;
+import io.dsha.controlplane.NoTopology;
+import io.dsha.controlplane.UnknownBackend;
 import io.dsha.controlplane.decision.FailbackRefused;
 import io.dsha.controlplane.store.RevisionMismatch;
+import io.dsha.controlplane.topology.InvalidTopology;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
 import java.io.UncheckedIOException;
+import java.util.List;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
-/** Maps every failure of the API to {@code application/problem+json}, in one place. */
+/**
+ * Maps every failure of the API to {@code application/problem+json}, in one place: the domain's typed
+ * refusals each get their status and title here, and nowhere else.
+ */
 public class ProblemMapper {
 
     private static final Logger LOG = Logger.getLogger(ProblemMapper.class);
@@ -17,6 +25,30 @@ public class ProblemMapper {
     @ServerExceptionMapper
     public Response apiProblem(ApiProblem e) {
         return Problems.response(e.status(), e.title(), e.getMessage(), e.violations());
+    }
+
+    @ServerExceptionMapper
+    public Response invalidTopology(InvalidTopology e) {
+        return switch (e.origin()) {
+            case REQUESTED -> Problems.response(400, "Invalid topology", e.getMessage(), e.violations());
+            case LEFT_BY_REMOVAL -> Problems.response(409, "Change would leave an invalid topology", e.getMessage(), e.violations());
+        };
+    }
+
+    @ServerExceptionMapper
+    public Response backendIdMismatch(BackendIdMismatch e) {
+        return Problems.response(400, "Invalid backend", e.getMessage(),
+                List.of(new Violation("id", "'" + e.bodyId() + "' does not match the id in the path ('" + e.pathId() + "')")));
+    }
+
+    @ServerExceptionMapper
+    public Response noTopology(NoTopology e) {
+        return Problems.response(409, "No topology", e.getMessage());
+    }
+
+    @ServerExceptionMapper
+    public Response unknownBackend(UnknownBackend e) {
+        return Problems.response(404, "No such backend", e.getMessage());
     }
 
     @ServerExceptionMapper

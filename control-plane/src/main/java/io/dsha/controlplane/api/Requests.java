@@ -1,7 +1,7 @@
 package io.dsha.controlplane.api;
 
 import io.dsha.api.json.DshaJson;
-import io.dsha.controlplane.ApiProblem;
+import io.dsha.controlplane.topology.InvalidTopology;
 import io.dsha.controlplane.topology.TopologyValidator;
 import io.vertx.core.http.HttpServerRequest;
 import java.util.List;
@@ -28,15 +28,10 @@ final class Requests {
         }
         TopologyValidator.Checked<T> checked = validator.check(bound);
         if (!checked.ok()) {
-            throw invalid(type.getSimpleName(), checked);
+            throw new ApiProblem(400, "Invalid " + type.getSimpleName(), InvalidTopology.count(checked.violations()) + "; nothing was changed",
+                    checked.violations());
         }
         return checked.value();
-    }
-
-    static ApiProblem invalid(String what, TopologyValidator.Checked<?> checked) {
-        int n = checked.violations().size();
-        return new ApiProblem(400, "Invalid " + what, n + (n == 1 ? " violation" : " violations") + "; nothing was changed",
-                checked.violations());
     }
 
     /** The revision named by {@code If-Match} ({@code 12}, {@code "12"} or {@code W/"12"}), or null when absent. */

@@ -2,7 +2,6 @@ package io.dsha.controlplane.api;
 
 import io.dsha.api.event.Event;
 import io.dsha.api.state.StateSnapshot;
-import io.dsha.controlplane.ApiProblem;
 import io.dsha.controlplane.ControlPlane;
 import io.dsha.controlplane.ControlPlaneConfig;
 import io.dsha.controlplane.store.Published;

@@ -7,10 +7,10 @@ import io.dsha.api.topology.AdminStateChange;
 import io.dsha.api.topology.Backend;
 import io.dsha.api.topology.ModeChange;
 import io.dsha.api.topology.Topology;
-import io.dsha.controlplane.ApiProblem;
 import io.dsha.controlplane.ControlPlane;
 import io.dsha.controlplane.store.Published;
 import io.dsha.controlplane.topology.TopologyValidator;
+import io.dsha.controlplane.topology.ValidTopology;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -81,11 +81,9 @@ public class TopologyResource {
             @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType, @HeaderParam(Requests.ACTOR_HEADER) String actor,
             @Context HttpServerRequest request) {
         boolean yaml = contentType != null && contentType.toLowerCase(java.util.Locale.ROOT).contains("yaml");
-        TopologyValidator.Checked<Topology> checked = validator.check(yaml ? DshaJson.bindYaml(body, Topology.class) : DshaJson.bind(body, Topology.class));
-        if (!checked.ok()) {
-            throw Requests.invalid("topology", checked);
-        }
-        Published p = controlPlane.replaceTopology(checked.value(), Requests.ifMatch(ifMatch), Requests.actor(actor, request));
+        // Validated here, once, where each violation can still be placed at its line and column in the body.
+        ValidTopology topology = validator.require(yaml ? DshaJson.bindYaml(body, Topology.class) : DshaJson.bind(body, Topology.class));
+        Published p = controlPlane.replaceTopology(topology, Requests.ifMatch(ifMatch), Requests.actor(actor, request));
         return Responses.snapshot(200, p, bodies);
     }
 

@@ -29,12 +29,12 @@ public final class TopologyFiles {
     }
 
     /** The valid topology in {@code path}, or an exception whose message names the file and lists every problem. */
-    public static Topology load(Path path, TopologyValidator validator) {
+    public static ValidTopology load(Path path, TopologyValidator validator) {
         TopologyValidator.Checked<Topology> checked = check(path, validator);
         if (!checked.ok()) {
             throw new IllegalArgumentException(describe(path, checked.violations()));
         }
-        return checked.value();
+        return new ValidTopology(checked.value());
     }
 
     /**

@@ -69,6 +69,24 @@ public final class TopologyValidator {
         return check(new DshaJson.Binding<>(topology, List.of())).violations();
     }
 
+    /** The bound topology, validated; or {@link InvalidTopology} ({@code REQUESTED}) with every violation, each at its place in the document. */
+    public ValidTopology require(DshaJson.Binding<Topology> binding) {
+        Checked<Topology> checked = check(binding);
+        if (!checked.ok()) {
+            throw new InvalidTopology(InvalidTopology.Origin.REQUESTED, checked.violations());
+        }
+        return new ValidTopology(checked.value());
+    }
+
+    /** {@code topology}, validated; or {@link InvalidTopology} with every violation and {@code origin}. */
+    public ValidTopology require(Topology topology, InvalidTopology.Origin origin) {
+        List<Violation> violations = validate(topology);
+        if (!violations.isEmpty()) {
+            throw new InvalidTopology(origin, violations);
+        }
+        return new ValidTopology(topology);
+    }
+
     /** A value that passed, or every reason it did not. */
     public record Checked<T>(T value, List<Violation> violations) {
         public Checked {

@@ -288,7 +288,9 @@ class ControlPlaneApiTest {
 
         admin().contentType(ContentType.JSON).body("{\"id\": \"other\", \"host\": \"10.1.0.3\", \"port\": 80}")
                 .put("/api/v1/backends/" + f.a)
-                .then().statusCode(400)
+                .then().statusCode(400).contentType(PROBLEM)
+                .body("title", equalTo("Invalid backend"))
+                .body("detail", equalTo("the body's id does not match the path"))
                 .body("violations[0].field", equalTo("id"))
                 .body("violations[0].message", equalTo("'other' does not match the id in the path ('" + f.a + "')"));
 
@@ -303,8 +305,11 @@ class ControlPlaneApiTest {
         admin().delete("/api/v1/backends/" + f.b).then().statusCode(200)
                 .body("topology.backends.id", equalTo(List.of(f.a)));
         admin().delete("/api/v1/backends/" + f.b).then().statusCode(404).contentType(PROBLEM)
+                .body("title", equalTo("No such backend"))
                 .body("detail", equalTo("backend '" + f.b + "' is not in the topology (backends: " + f.a + ")"));
         admin().delete("/api/v1/backends/" + f.a).then().statusCode(409).contentType(PROBLEM)
+                .body("title", equalTo("Change would leave an invalid topology"))
+                .body("detail", equalTo("1 violation; nothing was changed"))
                 .body("violations[0].field", equalTo("backends"))
                 .body("violations[0].message", equalTo("must list at least one backend"));
     }
