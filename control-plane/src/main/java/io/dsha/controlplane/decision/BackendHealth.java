@@ -36,14 +36,26 @@ public record BackendHealth(
         degraded = degraded == null ? List.of() : List.copyOf(degraded);
     }
 
-    /** Without degradation or lag (a restored verdict, a new backend). */
-    public BackendHealth(String backendId, HealthStatus status, Instant since, int liveCheckers, int quorum, Set<VerdictFlag> flags,
-            Map<String, VoteState> votes, PassiveObservation lastPassiveFailure, Instant enabledSince) {
-        this(backendId, status, since, liveCheckers, quorum, flags, votes, lastPassiveFailure, enabledSince, List.of(), null);
+    /** A verdict read back from the state file: no checker, vote, passive failure, degradation or lag is persisted. */
+    public static BackendHealth restored(String backendId, HealthStatus status, Instant since, Instant enabledSince) {
+        return new BackendHealth(backendId, status, since, 0, 0, Set.of(), Map.of(), null, enabledSince, List.of(), null);
     }
 
     static BackendHealth unknown(String backendId, Instant now) {
-        return new BackendHealth(backendId, HealthStatus.UNKNOWN, now, 0, 0, Set.of(), Map.of(), null, now);
+        return restored(backendId, HealthStatus.UNKNOWN, now, now);
+    }
+
+    /** The same verdict over other votes (the verdict is decided again when the state settles). */
+    BackendHealth withVotes(Map<String, VoteState> newVotes) {
+        return new BackendHealth(backendId, status, since, liveCheckers, quorum, flags, newVotes, lastPassiveFailure, enabledSince, degraded, lag);
+    }
+
+    BackendHealth withLastPassiveFailure(PassiveObservation newFailure) {
+        return new BackendHealth(backendId, status, since, liveCheckers, quorum, flags, votes, newFailure, enabledSince, degraded, lag);
+    }
+
+    BackendHealth withEnabledSince(Instant newEnabledSince) {
+        return new BackendHealth(backendId, status, since, liveCheckers, quorum, flags, votes, lastPassiveFailure, newEnabledSince, degraded, lag);
     }
 
     public Verdict view() {

@@ -16,16 +16,29 @@ import java.util.Objects;
 public record ControlState(Topology topology, Map<String, BackendHealth> health, RoutingDecision routing, RoutingMemory memory,
         ListenerHealth listener) {
 
-    public static final ControlState EMPTY = new ControlState(null, Map.of(), RoutingDecision.NONE, RoutingMemory.EMPTY);
+    public static final ControlState EMPTY = new ControlState(null, Map.of(), RoutingDecision.NONE, RoutingMemory.EMPTY, ListenerHealth.NONE);
 
     public ControlState {
         health = Map.copyOf(health);
         listener = listener == null ? ListenerHealth.NONE : listener;
     }
 
-    /** Without findings about the proxy's certificate (a restored state: they are not persisted). */
-    public ControlState(Topology topology, Map<String, BackendHealth> health, RoutingDecision routing, RoutingMemory memory) {
-        this(topology, health, routing, memory, ListenerHealth.NONE);
+    /** A new topology with the health that goes with it; routing, memory and the listener's findings carry over. */
+    public ControlState withTopology(Topology newTopology, Map<String, BackendHealth> newHealth) {
+        return new ControlState(newTopology, newHealth, routing, memory, listener);
+    }
+
+    public ControlState withHealth(Map<String, BackendHealth> newHealth) {
+        return new ControlState(topology, newHealth, routing, memory, listener);
+    }
+
+    public ControlState withListener(ListenerHealth newListener) {
+        return new ControlState(topology, health, routing, memory, newListener);
+    }
+
+    /** A routing decision with the memory it was made with. */
+    public ControlState withRouting(RoutingDecision newRouting, RoutingMemory newMemory) {
+        return new ControlState(topology, health, newRouting, newMemory, listener);
     }
 
     /** Verdicts in the topology's order. */

@@ -80,11 +80,11 @@ public final class DecisionEngine {
                 // A new address is a new instance: what was seen at the old one says nothing about it.
                 h = BackendHealth.unknown(b.id(), now);
             } else if (before.adminState() != AdminState.ENABLED && b.adminState() == AdminState.ENABLED) {
-                h = withEnabledSince(h, now);
+                h = h.withEnabledSince(now);
             }
             health.put(b.id(), h);
         }
-        return settle(new ControlState(topology, health, state.routing(), state.memory(), state.listener()), now, new ArrayList<>(), false, null);
+        return settle(state.withTopology(topology, health), now, new ArrayList<>(), false, null);
     }
 
     /** Takes a batch of observations; those naming unknown backends are ignored. */
@@ -108,9 +108,9 @@ public final class DecisionEngine {
         if (report.source() == ReportSource.CHECKER && report.listener() != null) {
             Map<String, ListenerHealth.Finding> findings = new HashMap<>(listener.findings());
             findings.put(report.reporterId(), new ListenerHealth.Finding(report.listener(), now));
-            listener = new ListenerHealth(findings, listener.degraded(), listener.liveCheckers(), listener.daysToExpiry());
+            listener = listener.withFindings(findings);
         }
-        return settle(new ControlState(state.topology(), health, state.routing(), state.memory(), listener), now, new ArrayList<>(), false, null);
+        return settle(state.withHealth(health).withListener(listener), now, new ArrayList<>(), false, null);
     }
 
     /** Re-evaluates what time alone changes: checkers going silent, AUTO failback delays running out. */
@@ -156,7 +156,7 @@ public final class DecisionEngine {
             verdictEvents(t, b, before, after, now, events);
             health.put(b.id(), after);
         }
-        ControlState evaluated = new ControlState(t, health, state.routing(), state.memory(), listenerVerdict(t, state.listener(), now, events));
+        ControlState evaluated = state.withHealth(health).withListener(listenerVerdict(t, state.listener(), now, events));
         return t.mode() == Mode.ACTIVE_PASSIVE
                 ? routeActivePassive(evaluated, now, events, operatorFailback, actor)
                 : routeActiveActive(evaluated, now, events);
@@ -169,10 +169,8 @@ public final class DecisionEngine {
         VoteState before = votes.get(reporterId);
         Hysteresis hysteresis = before == null ? Hysteresis.INITIAL : before.hysteresis();
         Hysteresis next = hysteresis.observe(o.status() == ObservedStatus.UP, b.healthCheck().rise(), b.healthCheck().fall()).next();
-        votes.put(reporterId, new VoteState(reporterId, next, true, o.status(), o.reason(), o.latencyMs(),
-                o.at() == null ? now : o.at(), now, before != null && before.isolated(), o.degraded(), o.lag(), o.daysToExpiry()));
-        return new BackendHealth(h.backendId(), h.status(), h.since(), h.liveCheckers(), h.quorum(), h.flags(), votes,
-                h.lastPassiveFailure(), h.enabledSince(), h.degraded(), h.lag());
+        votes.put(reporterId, VoteState.observed(reporterId, next, o, now, before != null && before.isolated()));
+        return h.withVotes(votes);
     }
 
     private static BackendHealth withPassive(BackendHealth h, String reporterId, Observation o, Instant now) {
@@ -181,8 +179,7 @@ public final class DecisionEngine {
         }
         long count = h.lastPassiveFailure() == null ? 1 : h.lastPassiveFailure().count() + 1;
         PassiveObservation p = new PassiveObservation(reporterId, o.reason(), o.at() == null ? now : o.at(), count);
-        return new BackendHealth(h.backendId(), h.status(), h.since(), h.liveCheckers(), h.quorum(), h.flags(), h.votes(), p,
-                h.enabledSince(), h.degraded(), h.lag());
+        return h.withLastPassiveFailure(p);
     }
 
     /** Marks each vote live or not and forgets votes silent for long; the verdict itself is left as it was. */
@@ -198,8 +195,7 @@ public final class DecisionEngine {
                 votes.put(v.reporterId(), v.withLive(!v.receivedAt().isBefore(now.minus(window)) && v.status() != HealthStatus.UNKNOWN));
             }
         }
-        return new BackendHealth(h.backendId(), h.status(), h.since(), h.liveCheckers(), h.quorum(), h.flags(), votes,
-                h.lastPassiveFailure(), h.enabledSince(), h.degraded(), h.lag());
+        return h.withVotes(votes);
     }
 
     /**
@@ -406,10 +402,6 @@ public final class DecisionEngine {
         return t.freshness() == null ? String.valueOf(lag) : t.freshness().describeLag(lag);
     }
 
-    private static BackendHealth withEnabledSince(BackendHealth h, Instant now) {
-        return new BackendHealth(h.backendId(), h.status(), h.since(), h.liveCheckers(), h.quorum(), h.flags(), h.votes(),
-                h.lastPassiveFailure(), now, h.degraded(), h.lag());
-    }
 
     private static String votesSummary(BackendHealth h) {
         if (h.liveCheckers() == 0) {
@@ -599,7 +591,7 @@ public final class DecisionEngine {
             // lastActive is only null before the first selection: start-up is not the end of an outage.
             events.add(event(now, EventType.ALL_DOWN_ENDED, ACTOR, null, null, String.join(",", decision.active()), decision.reason()));
         }
-        return new Outcome(new ControlState(s.topology(), s.health(), decision, memory, s.listener()), events);
+        return new Outcome(s.withRouting(decision, memory), events);
     }
 
     private static List<Backend> enabled(Topology t) {

@@ -25,6 +25,10 @@ public record ListenerHealth(Map<String, Finding> findings, List<String> degrade
         degraded = List.copyOf(degraded);
     }
 
+    ListenerHealth withFindings(Map<String, Finding> newFindings) {
+        return new ListenerHealth(newFindings, degraded, liveCheckers, daysToExpiry);
+    }
+
     /** The public view, or null when no checker has reported on the listener. */
     public ListenerVerdict view() {
         if (findings.isEmpty()) {

@@ -1,6 +1,7 @@
 package io.dsha.controlplane.decision;
 
 import io.dsha.api.health.Hysteresis;
+import io.dsha.api.report.Observation;
 import io.dsha.api.report.ObservedStatus;
 import io.dsha.api.state.HealthStatus;
 import io.dsha.api.state.Vote;
@@ -25,6 +26,12 @@ record VoteState(
 
     VoteState {
         degraded = degraded == null ? List.of() : List.copyOf(degraded);
+    }
+
+    /** {@code reporterId}'s latest observation {@code o}, received at {@code now}, counted through {@code hysteresis}; live. */
+    static VoteState observed(String reporterId, Hysteresis hysteresis, Observation o, Instant now, boolean isolated) {
+        return new VoteState(reporterId, hysteresis, true, o.status(), o.reason(), o.latencyMs(), o.at() == null ? now : o.at(), now,
+                isolated, o.degraded(), o.lag(), o.daysToExpiry());
     }
 
     HealthStatus status() {

@@ -5,6 +5,7 @@ import io.dsha.api.problem.Violation;
 import io.dsha.api.state.RoutingDecision;
 import io.dsha.controlplane.decision.BackendHealth;
 import io.dsha.controlplane.decision.ControlState;
+import io.dsha.controlplane.decision.ListenerHealth;
 import io.dsha.controlplane.decision.Outcome;
 import io.dsha.controlplane.decision.RoutingMemory;
 import io.dsha.controlplane.topology.TopologyValidator;
@@ -166,7 +167,7 @@ public final class StateStore implements AutoCloseable {
                         || doc.topology().backend(v.backendId()).isEmpty()) {
                     throw file.corrupt("holds a verdict that does not match the topology: " + v);
                 }
-                health.put(v.backendId(), new BackendHealth(v.backendId(), v.status(), v.since(), 0, 0, Set.of(), Map.of(), null, v.enabledSince()));
+                health.put(v.backendId(), BackendHealth.restored(v.backendId(), v.status(), v.since(), v.enabledSince()));
             }
             for (var b : doc.topology().backends()) {
                 if (!health.containsKey(b.id())) {
@@ -174,7 +175,8 @@ public final class StateStore implements AutoCloseable {
                 }
             }
             // Re-settle so flags (STALE) reflect that no checker has reported since the restart.
-            state = settle.apply(new ControlState(doc.topology(), health, doc.routing(), doc.memory()));
+            // The checkers' findings about the proxy's certificate are not persisted: they come back with the next reports.
+            state = settle.apply(new ControlState(doc.topology(), health, doc.routing(), doc.memory(), ListenerHealth.NONE));
         }
         return new Published(doc.revision(), doc.topologyRevision(), state, doc.events(), doc.lastEventSeq());
     }
