@@ -1,6 +1,8 @@
 package io.dsha.proxy.transport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.bootstrap.Bootstrap;
@@ -14,7 +16,12 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.incubator.channel.uring.IOUringEventLoopGroup;
 import io.netty.incubator.channel.uring.IOUringServerSocketChannel;
 import io.netty.incubator.channel.uring.IOUringSocketChannel;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -23,8 +30,82 @@ import org.junit.jupiter.api.Test;
  * The ring set-up of ours on this machine's kernel: the library built with the module is found and
  * installed, the rings made afterwards have COOP_TASKRUN, and sockets on them work (a real echo over
  * loopback, on one event loop for both ends, many times so completions arrive while the loop runs).
+ * It is written for the transport on the class path (a bump that forgot the C code fails here), is
+ * refused by a transport of another version or layout, and gives back the ring of a set-up that fails.
  */
 class RingSetupTest {
+
+    /** The library's {@code enum step}: where a set-up can fail once the ring's fd exists. */
+    private static final int MAP_SUBMISSION_QUEUE = 1;
+    private static final int MAP_ENTRIES = 3;
+    private static final int MAKE_ARRAYS = 4;
+
+    @Test
+    void theLibraryIsWrittenForTheTransportOnTheClassPath() throws Exception {
+        IoUringHere.requireLibrary();
+        RingSetup.install();
+        ClassLoader loader = IOUringEventLoopGroup.class.getClassLoader();
+        assertNull(RingSetup.mismatch(RingSetup.writtenFor(), RingSetup.transportVersion(loader), Class.forName(RingSetup.NATIVE_CLASS, false, loader)),
+                "netty-incubator-transport-classes-io_uring was bumped: check src/main/c/dsha_io_uring.c against the new "
+                        + "Native.createRingBuffer and ioUringExit, then change its WRITTEN_FOR");
+    }
+
+    @Test
+    void aTransportOfAnotherVersionOrLayoutIsRefused() throws Exception {
+        ClassLoader loader = IOUringEventLoopGroup.class.getClassLoader();
+        Class<?> nativeClass = Class.forName(RingSetup.NATIVE_CLASS, false, loader);
+        assertNull(RingSetup.mismatch("0.0.26.Final", "0.0.26.Final", nativeClass));
+        assertEquals("written for netty-incubator-transport-classes-io_uring 0.0.26.Final, the class path has 0.0.27.Final",
+                RingSetup.mismatch("0.0.26.Final", "0.0.27.Final", nativeClass));
+        assertTrue(RingSetup.mismatch("0.0.26.Final", null, nativeClass).endsWith("a version that " + RingSetup.TRANSPORT_POM + " does not say"));
+        assertEquals("the transport's ring layout differs from 0.0.26.Final's: no static native long[][] OtherNative.ioUringSetup(int), "
+                + "static native void OtherNative.ioUringExit(long, int, long, int, long, int, int) is static void "
+                + OtherNative.class.getName() + ".ioUringExit(long,int,long,int,long,int,int)",
+                RingSetup.mismatch("0.0.26.Final", "0.0.26.Final", OtherNative.class));
+    }
+
+    @Test
+    void aSetUpThatFailsGivesItsRingBack() throws Exception {
+        IoUringHere.require();
+        RingSetup.install();
+        List<String> before = rings();
+
+        for (int step : new int[] {MAP_SUBMISSION_QUEUE, MAP_ENTRIES}) {
+            RingSetup.failNextSetupAt(step);
+            RuntimeException e = assertThrows(RuntimeException.class, () -> RingSetup.setup(64));
+            assertEquals("failed to mmap io_uring ring buffer: Cannot allocate memory", e.getMessage());
+            assertEquals(before, rings(), "after a failure at step " + step);
+        }
+        RingSetup.failNextSetupAt(MAKE_ARRAYS);
+        assertThrows(OutOfMemoryError.class, () -> RingSetup.setup(64));
+        assertEquals(before, rings(), "after the arrays could not be made");
+        // The kernel refusing the ring itself (no entries): nothing was made, nothing to give back.
+        RuntimeException e = assertThrows(RuntimeException.class, () -> RingSetup.setup(0));
+        assertEquals("failed to create io_uring ring fd: Invalid argument", e.getMessage());
+        assertEquals(before, rings());
+    }
+
+    /** This process's io_uring file descriptors and mappings. */
+    private static List<String> rings() throws IOException {
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            Stream<String> open = fds.map(fd -> {
+                try {
+                    return "fd " + fd.getFileName() + " -> " + Files.readSymbolicLink(fd);
+                } catch (IOException gone) {
+                    return ""; // the directory's own fd, closed since
+                }
+            });
+            Stream<String> mapped = Files.readAllLines(Path.of("/proc/self/maps")).stream();
+            return Stream.concat(open, mapped).filter(line -> line.contains("anon_inode:[io_uring]")).sorted().toList();
+        }
+    }
+
+    /** A transport's Native whose ring set-up is not the one the library replaces. */
+    @SuppressWarnings("unused")
+    private static final class OtherNative {
+        static void ioUringExit(long a, int b, long c, int d, long e, int f, int g) {
+        }
+    }
 
     @Test
     void ringsMadeAfterTheInstallHaveCoopTaskrunAndCarryTraffic() throws Exception {
