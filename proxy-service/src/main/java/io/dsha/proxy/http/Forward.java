@@ -2,6 +2,8 @@ package io.dsha.proxy.http;
 
 import io.dsha.proxy.balance.RoutingTable;
 import io.dsha.proxy.balance.Target;
+import io.dsha.proxy.http.RetryPolicy.Decision;
+import io.dsha.proxy.http.RetryPolicy.FailureKind;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
@@ -36,13 +38,11 @@ import java.util.Set;
  * One client request, from its head to the end of its response. Failover is decided per attempt: a
  * backend that could not be reached (nothing was sent) is skipped at once for the next one; a
  * backend that failed after the request went out, or gave no first byte in time, is retried
- * elsewhere only for an idempotent method whose body is held in full. Runs on one event loop, the
- * client's and its backend connections'; not thread-safe.
+ * elsewhere only for an idempotent method whose body is held in full: {@link RetryPolicy} decides, this carries it
+ * out. Runs on one event loop, the client's and its backend connections'; not thread-safe.
  */
 final class Forward implements BackendPool.Lease {
 
-    private static final Set<HttpMethod> IDEMPOTENT = Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS, HttpMethod.PUT,
-            HttpMethod.DELETE, HttpMethod.TRACE);
     /** Methods whose request may go without a body framing when it has none. */
     private static final Set<HttpMethod> BODYLESS_BY_DEFAULT = Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS,
             HttpMethod.DELETE, HttpMethod.TRACE);
@@ -74,16 +74,14 @@ final class Forward implements BackendPool.Lease {
     private Target current;
     private boolean attemptOpen;
     private BackendPool.Upstream upstream;
-    private boolean responded;
-    private boolean finished;
+    /** Where the exchange stands toward its client; only ever moves forward. */
+    private Phase phase = Phase.AWAITING_RESPONSE;
     private boolean websocket;
     private boolean skippingInterim;
     private boolean upstreamReusable;
     private boolean bodyless;
     private boolean keepAlive;
     private int status;
-    /** Where to go once the backend awaited was declared DOWN and its request reset; null otherwise. */
-    private List<Target> rescue;
     private Deadlines.Deadline firstByteDeadline;
     private Deadlines.Deadline requestDeadline;
     /** While the body is read: the longest silence allowed before its next part (dsha.timeouts.request-body). */
@@ -94,6 +92,16 @@ final class Forward implements BackendPool.Lease {
     private int heldAccounted;
     /** Whether the whole request (head and body) has been written to the current backend: its first-byte wait runs from then. */
     private boolean requestSent;
+
+    /** The exchange's state toward its client. */
+    private enum Phase {
+        /** No answer has begun: a failed attempt may still be retried, or answered by the proxy. */
+        AWAITING_RESPONSE,
+        /** An answer has begun (the backend's head, a 101, or the proxy's own): never retried; a failure cuts the connection. */
+        RESPONDING,
+        /** Over: counted and logged, its resources let go; what still arrives is dropped. */
+        DONE,
+    }
 
     Forward(Front front, HttpRequest req) {
         this.front = front;
@@ -148,7 +156,7 @@ final class Forward implements BackendPool.Lease {
             // Accepted: the client may send its body (Expect itself is hop-by-hop and does not go on).
             client.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER));
         }
-        idempotent = IDEMPOTENT.contains(req.method());
+        idempotent = RetryPolicy.idempotent(req.method());
         // Every body is held until its end, or until it outgrows the retry buffer, before a backend connection is taken:
         // a client sending its body slowly then holds a buffer of ours, never a backend connection (one byte every 2 s
         // from 128 clients took every pooled connection). A held idempotent request can also be sent again elsewhere.
@@ -162,7 +170,7 @@ final class Forward implements BackendPool.Lease {
             // (if any) is closed with the body unfinished, and the client is told; the client's fault, not the backend's.
             Throwable cause = c.decoderResult().cause();
             c.release();
-            if (!finished) {
+            if (phase != Phase.DONE) {
                 path.metrics.clientError("malformed_body");
                 fail(null, ProxyFailure.badRequest("the request's body is malformed"
                         + (cause == null || cause.getMessage() == null ? "" : ": " + RequestRules.printable(cause.getMessage()))));
@@ -178,7 +186,7 @@ final class Forward implements BackendPool.Lease {
             bodyDeadline.cancel();
             bodyDeadline = loop.bodyDeadlines.add(System.nanoTime(), this::bodyExpired);
         }
-        if (finished || websocket) {
+        if (phase == Phase.DONE || websocket) {
             c.release();
             return;
         }
@@ -254,7 +262,7 @@ final class Forward implements BackendPool.Lease {
         if (upstream != null) {
             loop.pool.uploadDone(upstream);
         }
-        if (firstByteDeadline == null && !responded) {
+        if (firstByteDeadline == null && phase == Phase.AWAITING_RESPONSE) {
             firstByteDeadline = loop.firstByteDeadlines.add(System.nanoTime(), this, this::firstByteExpired);
         }
     }
@@ -267,7 +275,7 @@ final class Forward implements BackendPool.Lease {
     }
 
     private void next() {
-        if (finished) {
+        if (phase == Phase.DONE) {
             return;
         }
         attempt++;
@@ -286,7 +294,7 @@ final class Forward implements BackendPool.Lease {
 
     @Override
     public boolean wanted() {
-        return !finished;
+        return phase != Phase.DONE;
     }
 
     @Override
@@ -296,7 +304,7 @@ final class Forward implements BackendPool.Lease {
 
     @Override
     public void acquired(BackendPool.Upstream connection) {
-        if (finished) {
+        if (phase == Phase.DONE) {
             loop.pool.release(connection, true);
             return;
         }
@@ -309,33 +317,36 @@ final class Forward implements BackendPool.Lease {
 
     @Override
     public void failed(Throwable cause) {
-        if (finished) {
+        if (phase == Phase.DONE) {
             return;
         }
         // Nothing reached this backend: any request may go to the next one.
         Target target = current;
         endAttempt();
+        FailureKind kind;
+        String reason;
         if (cause instanceof BackendPool.Stopping) {
-            fail(target, ProxyFailure.unavailable("the proxy is stopping"));
-            return;
-        }
-        String reason = describe(cause);
-        if (!path.connectFailed(target, reason, cause)) {
-            // Out of file descriptors (or the like): every backend would fail the same way, and none is at fault.
-            fail(target, ProxyFailure.unavailable("the proxy cannot open a connection now: " + reason));
-            return;
-        }
-        if (attempt + 1 < candidates.size()) {
-            if (websocket) {
-                attempt++;
-                websocket(attempt);
-            } else {
-                next();
-            }
+            kind = FailureKind.STOPPING;
+            reason = cause.getMessage();
         } else {
-            fail(target, ProxyFailure.unavailable((websocket ? "no backend accepted the WebSocket; last: " : "no backend could be reached; last: ")
-                    + target.id() + " " + reason));
+            reason = describe(cause);
+            // Out of file descriptors (or the like): every backend would fail the same way, and none is at fault.
+            kind = path.connectFailed(target, reason, cause) ? FailureKind.CONNECT_FAILED : FailureKind.OUT_OF_FILES;
         }
+        Decision decision = RetryPolicy.decide(kind, idempotent, body != null, candidatesLeft(), path.retryOnTimeout);
+        if (decision != Decision.RETRY) {
+            fail(target, decision.failure(target.id(), reason, websocket));
+        } else if (websocket) {
+            attempt++;
+            websocket(attempt);
+        } else {
+            next();
+        }
+    }
+
+    /** Candidates not tried yet by this exchange. */
+    private int candidatesLeft() {
+        return candidates.size() - attempt - 1;
     }
 
     private void send(BackendPool.Upstream up) {
@@ -382,7 +393,7 @@ final class Forward implements BackendPool.Lease {
 
     /** Reads from the client only while its body has somewhere to go (backpressure on a streamed body). */
     private void updateClientRead() {
-        boolean blocked = streaming && !requestEnded && !finished
+        boolean blocked = streaming && !requestEnded && phase != Phase.DONE
                 && (!upstreamReady || upstream == null || !upstream.channel.isWritable());
         front.exchangeBlocksReading(blocked);
     }
@@ -394,19 +405,19 @@ final class Forward implements BackendPool.Lease {
 
     /** The client's connection drained: the backend may send more of its response. */
     void clientWritabilityChanged() {
-        if (responded && upstream != null && client.isWritable()) {
+        if (phase != Phase.AWAITING_RESPONSE && upstream != null && client.isWritable()) {
             upstream.channel.config().setAutoRead(true);
         }
     }
 
     private void firstByteExpired() {
         firstByteDeadline = null;
-        if (finished || responded) {
+        if (phase != Phase.AWAITING_RESPONSE) {
             return;
         }
         abandonUpstream();
         endAttempt();
-        attemptFailed(true, "no response within " + path.firstByteTimeoutMs + " ms");
+        attemptFailed(FailureKind.FIRST_BYTE_TIMEOUT, "no response within " + path.firstByteTimeoutMs + " ms");
     }
 
     /**
@@ -417,19 +428,24 @@ final class Forward implements BackendPool.Lease {
      * that may have been applied) keep waiting for their answer or their timeout.
      */
     void rescueIfStuck(RoutingTable table, long nowNanos) {
-        if (finished || responded || body == null || !idempotent || upstream == null || current == null || rescue != null
+        if (phase != Phase.AWAITING_RESPONSE || !RetryPolicy.mayResend(idempotent, body != null) || upstream == null || current == null
                 || !table.isDown(current)) {
             return;
         }
         List<Target> next = new ArrayList<>(table.candidates(path.policy, nowNanos, path.maxAttempts));
         next.remove(current);
-        if (next.isEmpty()) {
+        if (RetryPolicy.decide(FailureKind.DECLARED_DOWN, idempotent, true, next.size(), path.retryOnTimeout) != Decision.RETRY) {
             return;
         }
-        rescue = next;
         abandonUpstream();
         endAttempt();
-        attemptFailed(false, "declared DOWN");
+        cancel(firstByteDeadline);
+        firstByteDeadline = null;
+        // The control plane already knows: no ejection or report; the held request goes to what the new decision offers.
+        candidates = next;
+        attempt = -1;
+        path.metrics.retried();
+        next();
     }
 
     /** The backend connection closed (or broke) while this exchange held it. */
@@ -438,15 +454,15 @@ final class Forward implements BackendPool.Lease {
             return;
         }
         upstream = null;
-        if (finished) {
+        if (phase == Phase.DONE) {
             endAttempt();
             return;
         }
         Target target = current;
-        if (websocket && responded && status == 101) {
+        if (websocket && phase != Phase.AWAITING_RESPONSE && status == 101) {
             return; // spliced: the splice handles its own closing
         }
-        if (responded) {
+        if (phase != Phase.AWAITING_RESPONSE) {
             // The backend failed mid-response: the status is out, so the client's connection is cut.
             endAttempt();
             if (!client.isWritable()) {
@@ -462,7 +478,7 @@ final class Forward implements BackendPool.Lease {
             return;
         }
         endAttempt();
-        attemptFailed(false, cause == null ? "connection closed" : describe(cause));
+        attemptFailed(FailureKind.FAILED_AFTER_SENDING, cause == null ? "connection closed" : describe(cause));
     }
 
     /**
@@ -476,45 +492,34 @@ final class Forward implements BackendPool.Lease {
         Target target = current;
         abandonUpstream();
         endAttempt();
-        if (responded) {
+        if (phase != Phase.AWAITING_RESPONSE) {
             path.failed(target, reason);
             client.close();
             finish(target, status);
             return;
         }
-        attemptFailed(false, reason);
+        attemptFailed(FailureKind.FAILED_AFTER_SENDING, reason);
     }
 
-    /** The attempt on {@code current} failed after the request went out (or timed out, or was rescued). */
-    private void attemptFailed(boolean expired, String reason) {
+    /** The attempt on {@code current} failed after the request went out, or timed out waiting for its first byte. */
+    private void attemptFailed(FailureKind kind, String reason) {
         cancel(firstByteDeadline);
         firstByteDeadline = null;
         Target target = current;
-        if (rescue != null) {
-            // Declared DOWN while this request waited for its answer: the control plane already knows, so no
-            // ejection or report; the held request goes to what the new decision offers.
-            candidates = rescue;
-            rescue = null;
-            attempt = -1;
-            path.metrics.retried();
-            next();
-            return;
-        }
         path.failed(target, reason);
-        if (body != null && idempotent && attempt + 1 < candidates.size() && (!expired || path.retryOnTimeout)) {
-            // The request may have reached the backend (it may even still be working on it), but it is idempotent
-            // and held in full.
+        // The request may have reached the backend (it may even still be working on it): sent again only when
+        // idempotent and held in full.
+        Decision decision = RetryPolicy.decide(kind, idempotent, body != null, candidatesLeft(), path.retryOnTimeout);
+        if (decision == Decision.RETRY) {
             next();
-        } else if (expired) {
-            fail(target, ProxyFailure.timeout(target.id() + ": " + reason));
         } else {
-            fail(target, ProxyFailure.badGateway(target.id() + ": " + reason + " after the request was sent"));
+            fail(target, decision.failure(target.id(), reason, false));
         }
     }
 
     /** What the backend sends: the response's head, its parts, or (once upgraded) raw bytes. */
     void fromBackend(BackendPool.Upstream up, Object msg) {
-        if (up != upstream || finished) {
+        if (up != upstream || phase == Phase.DONE) {
             ReferenceCountUtil.release(msg);
             return;
         }
@@ -553,8 +558,7 @@ final class Forward implements BackendPool.Lease {
     }
 
     private void relayHead(HttpResponse resp) {
-        responded = true;
-        rescue = null;
+        phase = Phase.RESPONDING;
         // The answer has begun: the request will not be sent again, so its held body is let go.
         if (body != null) {
             body.release();
@@ -638,7 +642,7 @@ final class Forward implements BackendPool.Lease {
     }
 
     void flushToClient() {
-        if (!finished) {
+        if (phase != Phase.DONE) {
             writeHead();
             client.flush();
         }
@@ -674,7 +678,7 @@ final class Forward implements BackendPool.Lease {
     }
 
     private void switchProtocols(HttpResponse resp) {
-        responded = true;
+        phase = Phase.RESPONDING;
         status = 101;
         Target target = current;
         BackendPool.Upstream up = upstream;
@@ -688,20 +692,20 @@ final class Forward implements BackendPool.Lease {
     private void requestExpired() {
         requestDeadline = null;
         Target late = current;
-        if (!responded && !requestComplete() && client.config().isAutoRead()) {
+        if (phase == Phase.AWAITING_RESPONSE && !requestComplete() && client.config().isAutoRead()) {
             // Still reading the client's body, and reading it: the client is slow, not the backend.
             path.metrics.clientError("request_timeout");
             fail(late, ProxyFailure.requestTimeout("the request was not received in full within " + path.requestTimeoutMs + " ms"));
-        } else if (!responded && !requestComplete() && upstream == null) {
+        } else if (phase == Phase.AWAITING_RESPONSE && !requestComplete() && upstream == null) {
             // Its body waited here, not read, for a backend connection that never came free: nobody's failure to blame.
             fail(late, ProxyFailure.unavailable("no connection to " + (late == null ? "a backend" : late.id()) + " came free within "
                     + path.requestTimeoutMs + " ms"));
-        } else if (!responded && !requestComplete()) {
+        } else if (phase == Phase.AWAITING_RESPONSE && !requestComplete()) {
             // The backend stopped taking the body (the client's reading is paused for it): the backend's doing.
             String reason = "did not take the request's body within " + path.requestTimeoutMs + " ms";
             fail(late, ProxyFailure.timeout(late.id() + " " + reason));
             path.failed(late, reason);
-        } else if (!responded) {
+        } else if (phase == Phase.AWAITING_RESPONSE) {
             String reason = "no complete answer within " + path.requestTimeoutMs + " ms";
             boolean reached = late != null && requestSent;
             fail(late, ProxyFailure.timeout(reason));
@@ -721,7 +725,7 @@ final class Forward implements BackendPool.Lease {
      */
     private void bodyExpired() {
         bodyDeadline = null;
-        if (finished || requestEnded) {
+        if (phase == Phase.DONE || requestEnded) {
             return;
         }
         if (!client.config().isAutoRead()) {
@@ -734,15 +738,15 @@ final class Forward implements BackendPool.Lease {
 
     /** Answers in place of a backend, or cuts the client's connection when a response had begun. */
     void fail(Target target, ProxyFailure failure) {
-        if (finished) {
+        if (phase == Phase.DONE) {
             return;
         }
-        if (responded) {
+        if (phase != Phase.AWAITING_RESPONSE) {
             client.close();
             finish(target, failure.status());
             return;
         }
-        responded = true;
+        phase = Phase.RESPONDING;
         status = failure.status();
         // An unread body makes the connection unusable (HTTP/2: the stream, reset once the answer is out, else it would
         // stay half-open, and its connection never idle, for as long as the client likes).
@@ -758,7 +762,7 @@ final class Forward implements BackendPool.Lease {
 
     /** The client left before its answer was complete: 499, and the backend's side is dropped (no ejection, no retry). */
     void clientGone() {
-        if (!finished) {
+        if (phase != Phase.DONE) {
             finish(current, 499);
         }
     }
@@ -779,10 +783,10 @@ final class Forward implements BackendPool.Lease {
     }
 
     private void finish(Target target, int status) {
-        if (finished) {
+        if (phase == Phase.DONE) {
             return;
         }
-        finished = true;
+        phase = Phase.DONE;
         cancel(firstByteDeadline);
         cancel(requestDeadline);
         cancel(bodyDeadline);
