@@ -1,12 +1,12 @@
 package io.dsha.proxy;
 
+import io.dsha.proxy.config.ProxyConfig;
 import io.dsha.client.ControlPlaneClient;
 import io.dsha.client.ControlPlaneUrls;
 import io.dsha.proxy.follow.RoutingFollower;
 import io.dsha.proxy.follow.RoutingState;
 import io.dsha.proxy.http.DataPath;
-import io.dsha.proxy.http.FrontServer;
-import io.dsha.proxy.http.TlsMaterial;
+import io.dsha.proxy.listener.TlsMaterial;
 import io.dsha.proxy.ops.ProxyMetrics;
 import io.dsha.proxy.report.PassiveReporter;
 import io.dsha.proxy.report.TrafficReporter;

@@ -9,7 +9,7 @@ import io.dsha.api.topology.AllDownPolicy;
 import io.dsha.api.topology.Backend;
 import io.dsha.api.topology.Mode;
 import io.dsha.api.topology.Topology;
-import io.dsha.proxy.ProxyConfig.BalancePolicy;
+import io.dsha.proxy.config.ProxyConfig.BalancePolicy;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;

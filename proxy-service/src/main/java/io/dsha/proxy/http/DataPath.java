@@ -1,6 +1,7 @@
 package io.dsha.proxy.http;
 
-import io.dsha.proxy.ProxyConfig;
+import io.dsha.proxy.config.ProxyConfig;
+import io.dsha.proxy.listener.DataPlane;
 import io.dsha.proxy.balance.Target;
 import io.dsha.proxy.follow.RoutingState;
 import io.dsha.proxy.ops.ProxyMetrics;
@@ -15,7 +16,7 @@ import org.jboss.logging.Logger;
  * What every event loop of the data path shares: the settings (read once), the routing state,
  * metrics, the passive reporter and the in-flight count. Thread-safe.
  */
-public final class DataPath {
+public final class DataPath implements DataPlane {
 
     private static final Logger LOG = Logger.getLogger(DataPath.class);
     private static final Logger ACCESS = Logger.getLogger("dsha.access");
@@ -23,6 +24,7 @@ public final class DataPath {
     final RoutingState routing;
     final ProxyMetrics metrics;
 
+    @Override
     public ProxyMetrics metrics() {
         return metrics;
     }
@@ -152,6 +154,7 @@ public final class DataPath {
      * Counts a newly accepted client connection in, or says it is one too many: counted, and logged at most once
      * every 10 s with how many were turned away. A connection admitted must be {@link #released} when it closes.
      */
+    @Override
     public boolean admit() {
         if (clientConnections.incrementAndGet() <= maxConnections) {
             return true;
@@ -168,31 +171,38 @@ public final class DataPath {
         return false;
     }
 
+    @Override
     public void released() {
         clientConnections.decrementAndGet();
     }
 
+    @Override
     public RoutingState routing() {
         return routing;
     }
 
+    @Override
     public ProxyConfig.BalancePolicy policy() {
         return policy;
     }
 
+    @Override
     public int maxAttempts() {
         return maxAttempts;
     }
 
+    @Override
     public long connectTimeoutMs() {
         return connectTimeoutMs;
     }
 
     /** A connection or request is now in flight; graceful shutdown waits for it. */
+    @Override
     public void begin() {
         inFlight.increment();
     }
 
+    @Override
     public void end() {
         inFlight.decrement();
     }
@@ -201,6 +211,7 @@ public final class DataPath {
         return inFlight.sum();
     }
 
+    @Override
     public boolean shuttingDown() {
         return shuttingDown;
     }
@@ -228,6 +239,7 @@ public final class DataPath {
      * descriptor left: EMFILE, ENFILE) the backend is not at fault: nothing is counted against it or reported, a
      * warning is logged (at most every 10 s), and false is returned. Otherwise it is {@link #failed} and true returned.
      */
+    @Override
     public boolean connectFailed(Target target, String reason, Throwable cause) {
         if (ownExhaustion(cause)) {
             metrics.outOfFiles();

@@ -1,5 +1,6 @@
 package io.dsha.proxy.http;
 
+import io.dsha.proxy.listener.ListenerVerticle;
 import io.dsha.proxy.ops.LoopLag;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -42,7 +43,7 @@ import org.jboss.logging.Logger;
  * this one thread. Vert.x's own HTTP server and client did this job before; this path costs less CPU
  * per request (no Vert.x stream, future or context dispatch per request; BENCHMARKS.md).
  */
-final class ProxyVerticle extends AbstractVerticle implements ListenerVerticle {
+public final class ProxyVerticle extends AbstractVerticle implements ListenerVerticle {
 
     private static final long TICK_MS = 20;
     private static final int MAX_INITIAL_LINE = 4096;
@@ -65,7 +66,7 @@ final class ProxyVerticle extends AbstractVerticle implements ListenerVerticle {
      * @param ssl the listener's TLS (ALPN h2 and http/1.1), or null for cleartext
      * @param tls whether clients come over TLS (X-Forwarded-Proto)
      */
-    ProxyVerticle(DataPath path, SslContext ssl, boolean tls, String host, int port) {
+    public ProxyVerticle(DataPath path, SslContext ssl, boolean tls, String host, int port) {
         this.path = path;
         this.ssl = ssl;
         this.tls = tls;

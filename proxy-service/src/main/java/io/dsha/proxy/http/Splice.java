@@ -1,5 +1,6 @@
 package io.dsha.proxy.http;
 
+import io.dsha.proxy.listener.BytePipe;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;

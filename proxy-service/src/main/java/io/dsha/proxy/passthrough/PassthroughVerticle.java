@@ -4,11 +4,11 @@ import io.dsha.api.state.HealthStatus;
 import io.dsha.api.state.Verdict;
 import io.dsha.api.topology.AdminState;
 import io.dsha.api.topology.Backend;
-import io.dsha.proxy.ProxyConfig;
+import io.dsha.proxy.config.ProxyConfig;
 import io.dsha.proxy.balance.RoutingTable;
 import io.dsha.proxy.balance.Target;
-import io.dsha.proxy.http.DataPath;
-import io.dsha.proxy.http.ListenerVerticle;
+import io.dsha.proxy.listener.DataPlane;
+import io.dsha.proxy.listener.ListenerVerticle;
 import io.dsha.proxy.ops.LoopLag;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;
@@ -54,7 +54,7 @@ public final class PassthroughVerticle extends AbstractVerticle implements Liste
 
     private static final Logger LOG = Logger.getLogger(PassthroughVerticle.class);
 
-    private final DataPath path;
+    private final DataPlane path;
     private final ProxyConfig.Passthrough settings;
     private final boolean accessLog;
     private final String host;
@@ -68,7 +68,7 @@ public final class PassthroughVerticle extends AbstractVerticle implements Liste
     private Context context;
     private LoopLag lag;
 
-    public PassthroughVerticle(DataPath path, ProxyConfig config, String host, int port) {
+    public PassthroughVerticle(DataPlane path, ProxyConfig config, String host, int port) {
         this.path = path;
         this.settings = config.passthrough();
         this.accessLog = config.accessLog();

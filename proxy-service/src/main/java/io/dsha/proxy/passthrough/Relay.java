@@ -16,7 +16,7 @@ import io.netty.channel.socket.DuplexChannel;
  * side (half-close) becomes a FIN towards the peer once everything before it was written; a
  * close or error closes the peer after its pending writes.
  */
-final class Relay extends io.dsha.proxy.http.BytePipe {
+final class Relay extends io.dsha.proxy.listener.BytePipe {
 
     private final Session session;
     private final boolean fromClient;

@@ -10,7 +10,7 @@ import io.dsha.api.topology.Listener;
 import io.dsha.api.topology.Mode;
 import io.dsha.api.topology.TlsMode;
 import io.dsha.api.topology.Topology;
-import io.dsha.proxy.ProxyConfig.BalancePolicy;
+import io.dsha.proxy.config.ProxyConfig.BalancePolicy;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;

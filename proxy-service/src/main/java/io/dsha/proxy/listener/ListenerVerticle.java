@@ -1,4 +1,4 @@
-package io.dsha.proxy.http;
+package io.dsha.proxy.listener;
 
 import io.dsha.proxy.balance.RoutingTable;
 import io.netty.channel.ChannelHandler;

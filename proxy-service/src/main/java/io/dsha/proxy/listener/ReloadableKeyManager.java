@@ -1,4 +1,4 @@
-package io.dsha.proxy.http;
+package io.dsha.proxy.listener;
 
 import java.net.Socket;
 import java.security.Principal;
@@ -18,7 +18,7 @@ import javax.net.ssl.X509KeyManager;
  * not-yet-completed future.) Aliases carry the generation they were chosen from, so a handshake
  * that straddles a swap still gets the certificate and key of one pair.
  */
-final class ReloadableKeyManager extends X509ExtendedKeyManager {
+public final class ReloadableKeyManager extends X509ExtendedKeyManager {
 
     private record Generation(long id, X509KeyManager keys) {
     }
@@ -27,7 +27,7 @@ final class ReloadableKeyManager extends X509ExtendedKeyManager {
     private volatile Generation previous;
 
     /** New handshakes use these keys from now on. */
-    synchronized void use(X509KeyManager keys) {
+    public synchronized void use(X509KeyManager keys) {
         Generation now = current;
         previous = now;
         current = new Generation(now == null ? 0 : now.id() + 1, keys);

@@ -1,6 +1,6 @@
-package io.dsha.proxy.http;
+package io.dsha.proxy.listener;
 
-import io.dsha.proxy.ProxyConfig;
+import io.dsha.proxy.config.ProxyConfig;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.KeyCertOptions;

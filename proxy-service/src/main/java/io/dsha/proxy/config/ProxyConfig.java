@@ -1,4 +1,4 @@
-package io.dsha.proxy;
+package io.dsha.proxy.config;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;

@@ -1,8 +1,13 @@
-package io.dsha.proxy.http;
+package io.dsha.proxy;
 
+import io.dsha.proxy.http.ProxyVerticle;
+import io.dsha.proxy.http.DataPath;
+import io.dsha.proxy.listener.ListenerVerticle;
+import io.dsha.proxy.listener.ReloadableKeyManager;
+import io.dsha.proxy.listener.TlsMaterial;
 import io.dsha.api.topology.Listener;
 import io.dsha.api.topology.TlsMode;
-import io.dsha.proxy.ProxyConfig;
+import io.dsha.proxy.config.ProxyConfig;
 import io.dsha.proxy.balance.RoutingTable;
 import io.dsha.proxy.passthrough.PassthroughVerticle;
 import io.netty.handler.ssl.ApplicationProtocolConfig;

@@ -1,4 +1,4 @@
-package io.dsha.proxy.http;
+package io.dsha.proxy.listener;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;

@@ -1,6 +1,5 @@
-package io.dsha.proxy.ops;
+package io.dsha.proxy;
 
-import io.dsha.proxy.ProxyBeans;
 import io.dsha.proxy.balance.RoutingTable;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.health.HealthCheck;
