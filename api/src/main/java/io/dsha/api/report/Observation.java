@@ -1,5 +1,6 @@
 package io.dsha.api.report;
 
+import io.dsha.api.state.HealthStatus;
 import io.dsha.api.topology.Backend;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
@@ -17,6 +18,14 @@ import java.util.List;
  * for a COUNTER freshness check). Both are absent when there is nothing to say.
  * {@code daysToExpiry}: whole days left on the certificate the backend presented (negative once
  * expired), when the check spoke TLS.
+ *
+ * <p>{@code status} is the raw result of this one probe; {@code health} is the checker's view of the
+ * backend after its own rise/fall hysteresis over every probe it ran (UP, DOWN, or UNKNOWN while a
+ * fresh view is still settling). Rise/fall lives in the checker alone, as in Envoy's HDS, because
+ * only the checker sees every probe: reports are coalesced (newest per backend), so a receiver
+ * counting results in a row would count a different stream. The control plane takes {@code health}
+ * as it is. Absent (a proxy's passive observation, or a reporter that applies no rise/fall), the
+ * raw {@code status} is the view.
  */
 public record Observation(
         @NotNull @Pattern(regexp = Backend.ID_PATTERN, message = Backend.ID_MESSAGE) String backendId,
@@ -28,19 +37,26 @@ public record Observation(
         @Size(max = 16, message = "must hold at most 16 reasons")
         List<@NotNull @Size(min = 1, max = 512, message = "must be 1 to 512 characters") String> degraded,
         @Min(value = 0, message = "must not be negative") Long lag,
-        Long daysToExpiry) {
+        Long daysToExpiry,
+        HealthStatus health) {
 
     public Observation {
         degraded = degraded == null || degraded.isEmpty() ? null : java.util.Collections.unmodifiableList(new java.util.ArrayList<>(degraded));
     }
 
+    /** A result without the checker's view (taken as the raw result). */
+    public Observation(String backendId, ObservedStatus status, String reason, Long latencyMs, Instant at, List<String> degraded, Long lag,
+            Long daysToExpiry) {
+        this(backendId, status, reason, latencyMs, at, degraded, lag, daysToExpiry, null);
+    }
+
     /** A result without a certificate finding. */
     public Observation(String backendId, ObservedStatus status, String reason, Long latencyMs, Instant at, List<String> degraded, Long lag) {
-        this(backendId, status, reason, latencyMs, at, degraded, lag, null);
+        this(backendId, status, reason, latencyMs, at, degraded, lag, null, null);
     }
 
     /** A plain result, without degradation or lag. */
     public Observation(String backendId, ObservedStatus status, String reason, Long latencyMs, Instant at) {
-        this(backendId, status, reason, latencyMs, at, null, null, null);
+        this(backendId, status, reason, latencyMs, at, null, null, null, null);
     }
 }

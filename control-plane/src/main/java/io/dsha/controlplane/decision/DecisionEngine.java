@@ -2,7 +2,6 @@ package io.dsha.controlplane.decision;
 
 import io.dsha.api.event.Event;
 import io.dsha.api.event.EventType;
-import io.dsha.api.health.Hysteresis;
 import io.dsha.api.report.Observation;
 import io.dsha.api.report.Report;
 import io.dsha.api.report.ReportSource;
@@ -34,8 +33,9 @@ import java.util.stream.Collectors;
  * is given: every method takes a state and returns the next one with the events it caused, so tests
  * drive time by hand and replay exact sequences.
  *
- * <p>Verdicts: each checker's observations of a backend go through rise/fall {@link Hysteresis};
- * the verdict follows a majority of the live checkers (those that reported on the backend within
+ * <p>Verdicts: each checker reports its own view of a backend after its own rise/fall
+ * ({@link Observation#health()}); the engine takes that view as it is and counts no runs, since
+ * reports are coalesced and only the checker sees every probe. The verdict follows a majority of the live checkers (those that reported on the backend within
  * {@code livenessIntervals} health-check intervals). A split keeps the verdict and flags it
  * DISPUTED; no live checker keeps it and flags it STALE: losing sight of a backend is not evidence
  * that it failed.
@@ -102,7 +102,7 @@ public final class DecisionEngine {
             }
             health.put(b.id(), report.source() == ReportSource.PROXY
                     ? withPassive(h, report.reporterId(), o, now)
-                    : withVote(h, b, report.reporterId(), o, now));
+                    : withVote(h, report.reporterId(), o, now));
         }
         ListenerHealth listener = state.listener();
         if (report.source() == ReportSource.CHECKER && report.listener() != null) {
@@ -164,13 +164,24 @@ public final class DecisionEngine {
 
     // ---- verdicts ----
 
-    private BackendHealth withVote(BackendHealth h, Backend b, String reporterId, Observation o, Instant now) {
+    private static BackendHealth withVote(BackendHealth h, String reporterId, Observation o, Instant now) {
         Map<String, VoteState> votes = new HashMap<>(h.votes());
         VoteState before = votes.get(reporterId);
-        Hysteresis hysteresis = before == null ? Hysteresis.INITIAL : before.hysteresis();
-        Hysteresis next = hysteresis.observe(o.status() == ObservedStatus.UP, b.healthCheck().rise(), b.healthCheck().fall()).next();
-        votes.put(reporterId, VoteState.observed(reporterId, next, o, now, before != null && before.isolated()));
+        votes.put(reporterId, VoteState.observed(reporterId, checkerView(o), o, now, before != null && before.isolated()));
         return h.withVotes(votes);
+    }
+
+    /**
+     * The checker's view as it reported it. Rise/fall is the checker's alone: counting it here again
+     * would count a coalesced stream (the newest observation per backend), which can delay a change
+     * the checker already made or make one it did not. DEGRADED is a verdict, not a view: a checker
+     * that says so sees the backend UP. Without a view, the raw result is the view.
+     */
+    static HealthStatus checkerView(Observation o) {
+        if (o.health() == null) {
+            return o.status() == ObservedStatus.UP ? HealthStatus.UP : HealthStatus.DOWN;
+        }
+        return o.health() == HealthStatus.DEGRADED ? HealthStatus.UP : o.health();
     }
 
     private static BackendHealth withPassive(BackendHealth h, String reporterId, Observation o, Instant now) {

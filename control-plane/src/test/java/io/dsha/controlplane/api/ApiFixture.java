@@ -70,10 +70,18 @@ final class ApiFixture {
                 .then().statusCode(202);
     }
 
-    /** Enough observations (rise/fall 2) to move the verdict. */
+    /**
+     * What a checker sends once its rise/fall is met: the probe's result and its view, both {@code status}. One
+     * report moves the verdict: the control plane does not count rise/fall again.
+     */
     static void settle(String checker, String backend, String status) {
-        report(checker, backend, status);
-        report(checker, backend, status);
+        agent().contentType(ContentType.JSON)
+                .body("""
+                        {"source": "CHECKER", "reporterId": "%s",
+                         "observations": [{"backendId": "%s", "status": "%s", "health": "%s", "latencyMs": 2}]}
+                        """.formatted(checker, backend, status, status))
+                .post("/api/v1/reports")
+                .then().statusCode(202);
     }
 
     static long topologyRevision() {

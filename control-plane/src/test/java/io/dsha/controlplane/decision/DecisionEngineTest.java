@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.dsha.api.event.Event;
 import io.dsha.api.event.EventType;
+import io.dsha.api.health.Hysteresis;
 import io.dsha.api.report.Observation;
 import io.dsha.api.report.ObservedStatus;
 import io.dsha.api.report.Report;
@@ -27,7 +28,9 @@ import io.dsha.api.topology.Topology;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -41,6 +44,8 @@ class DecisionEngineTest {
     private final DecisionEngine engine = new DecisionEngine(clock, 3);
     private final List<Event> events = new ArrayList<>();
     private ControlState state = ControlState.EMPTY;
+    /** Each test checker's own rise/fall per backend, counted as its ProbeScheduler counts it: the engine is told the view. */
+    private final Map<String, Hysteresis> views = new HashMap<>();
 
     // ---------- helpers ----------
 
@@ -62,9 +67,24 @@ class DecisionEngineTest {
         apply(engine.applyTopology(state, t));
     }
 
+    /** A probe by {@code checker}: its result goes through the checker's rise/fall, and the report carries both. */
     private void observe(String checker, String backend, ObservedStatus status) {
-        apply(engine.report(state, new Report(ReportSource.CHECKER, checker,
-                List.of(new Observation(backend, status, status == ObservedStatus.DOWN ? "connection refused" : null, 3L, clock.instant())))));
+        observe(checker, backend, status, null, null);
+    }
+
+    /** The view {@code checker} holds of {@code backend} after a probe with this result (rise/fall of the backend's check). */
+    private HealthStatus probed(String checker, String backend, ObservedStatus status) {
+        HealthCheck check = state.topology().backend(backend).map(Backend::healthCheck).orElse(new HealthCheck(null, null, null, 1000, 500, 2, 2));
+        Hysteresis next = views.getOrDefault(checker + "/" + backend, Hysteresis.INITIAL)
+                .observe(status == ObservedStatus.UP, check.rise(), check.fall()).next();
+        views.put(checker + "/" + backend, next);
+        return next.status();
+    }
+
+    /** What a checker sends: one probe's raw result and its view, exactly as given (no rise/fall on the way). */
+    private void send(String checker, String backend, ObservedStatus result, HealthStatus view) {
+        apply(engine.report(state, new Report(ReportSource.CHECKER, checker, List.of(new Observation(backend, result,
+                result == ObservedStatus.DOWN ? "connection refused" : null, 3L, clock.instant(), null, null, null, view)))));
     }
 
     private void up(String checker, String... backends) {
@@ -484,11 +504,83 @@ class DecisionEngineTest {
         assertEquals(afterFailover, routing(), "a tick with nothing new must not change the decision (nor the revision)");
     }
 
+    // ---------- rise/fall is the checker's: the engine takes its view as it is ----------
+
+    @Test
+    void theCheckersViewIsTakenAsItIsWithoutCountingFallAgain() {
+        startActivePassive(FailbackPolicy.AUTO);
+
+        send("c1", "a", ObservedStatus.DOWN, HealthStatus.UP);
+        assertEquals(HealthStatus.UP, verdict("a"), "the checker is still counting its failures: its view is UP");
+        assertEquals(ObservedStatus.DOWN, state.health().get("a").votes().get("c1").lastResult());
+
+        send("c1", "a", ObservedStatus.DOWN, HealthStatus.DOWN);
+        assertEquals(HealthStatus.DOWN, verdict("a"), "the checker's fall was met: DOWN on this report, not after fall more");
+        assertEquals(List.of("b"), routing().active());
+        assertEquals(List.of(EventType.VERDICT_CHANGED, EventType.FAILOVER), drainEventTypes());
+
+        send("c1", "a", ObservedStatus.UP, HealthStatus.UP);
+        assertEquals(HealthStatus.UP, verdict("a"), "nor rise again: the checker's rise was met");
+        assertEquals("a", routing().pendingFailback());
+    }
+
+    @Test
+    void aCoalescedReportStreamNoLongerDelaysAFailover() {
+        // The checker probed a twice and failed twice (fall 2): DOWN from its view at the second probe. Its
+        // reporter was busy meanwhile, so only the newest observation per backend went out: one report.
+        startActivePassive(FailbackPolicy.AUTO);
+        probed("c1", "a", ObservedStatus.UP);
+        probed("c1", "a", ObservedStatus.DOWN);
+        HealthStatus view = probed("c1", "a", ObservedStatus.DOWN);
+        assertEquals(HealthStatus.DOWN, view);
+
+        send("c1", "a", ObservedStatus.DOWN, view);
+
+        // Counting fall here again (as before) kept a UP with one failure in a row and waited for another report.
+        assertEquals(HealthStatus.DOWN, verdict("a"));
+        assertEquals(List.of("b"), routing().active(), "failover on the report that carries the checker's DOWN");
+    }
+
+    @Test
+    void aCoalescedReportStreamNoLongerFlipsAVerdictTheCheckerNeverChanged() {
+        // The checker sees a flap: fail, pass, fail, pass, fail. No two failures in a row: it never leaves UP. Its
+        // reports were coalesced to the failures only (the passes were replaced before they were sent).
+        startActivePassive(FailbackPolicy.AUTO);
+        List<HealthStatus> sent = new ArrayList<>();
+        for (ObservedStatus r : List.of(ObservedStatus.DOWN, ObservedStatus.UP, ObservedStatus.DOWN, ObservedStatus.UP, ObservedStatus.DOWN)) {
+            HealthStatus view = probed("c1", "a", r);
+            if (r == ObservedStatus.DOWN) {
+                send("c1", "a", r, view);
+                sent.add(view);
+            }
+        }
+
+        // Counting fall here again saw two DOWN results in a row and failed over from a backend the checker sees UP.
+        assertEquals(List.of(HealthStatus.UP, HealthStatus.UP, HealthStatus.UP), sent);
+        assertEquals(HealthStatus.UP, verdict("a"));
+        assertEquals(List.of("a"), routing().active());
+        assertEquals(List.of(), drainEventTypes());
+    }
+
+    @Test
+    void aReportWithoutAViewCountsItsResultAsTheView() {
+        // A reporter that applies no rise/fall of its own (rise = fall = 1); DEGRADED from a checker is a view of UP.
+        startActivePassive(FailbackPolicy.AUTO);
+
+        apply(engine.report(state, new Report(ReportSource.CHECKER, "c1",
+                List.of(new Observation("a", ObservedStatus.DOWN, "connection refused", 3L, clock.instant())))));
+        assertEquals(HealthStatus.DOWN, verdict("a"));
+
+        send("c1", "a", ObservedStatus.UP, HealthStatus.DEGRADED);
+        assertEquals(HealthStatus.UP, verdict("a"));
+    }
+
     // ---------- checkers that must agree; certificate and freshness cross-checks ----------
 
     private void observe(String checker, String backend, ObservedStatus status, List<String> degraded, Long lag) {
-        apply(engine.report(state, new Report(ReportSource.CHECKER, checker,
-                List.of(new Observation(backend, status, null, 3L, clock.instant(), degraded, lag)))));
+        HealthStatus view = probed(checker, backend, status);
+        apply(engine.report(state, new Report(ReportSource.CHECKER, checker, List.of(new Observation(backend, status,
+                status == ObservedStatus.DOWN ? "connection refused" : null, 3L, clock.instant(), degraded, lag, null, view)))));
     }
 
     private Topology withFreshness(Topology t, long maxLag, long holdMs) {

@@ -7,7 +7,11 @@ import io.dsha.health.schedule.ProbeOutcome;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Turns a probe's outcome, with the latest certificate (problems, days to expiry) and freshness findings, into the observation to report. */
+/**
+ * Turns a probe's outcome, with the latest certificate (problems, days to expiry) and freshness
+ * findings, into the observation to report: the raw result and this checker's view after rise/fall
+ * ({@code health}), which the control plane takes as it is.
+ */
 public final class Observations {
 
     private static final int MAX_REASON = 512;
@@ -27,7 +31,7 @@ public final class Observations {
         return new Observation(outcome.backendId(), outcome.result().ok() ? ObservedStatus.UP : ObservedStatus.DOWN,
                 outcome.result().reason() == null ? null : cut(outcome.result().reason()), Math.min(outcome.result().latencyMs(), 3_600_000),
                 outcome.at(), degraded.size() > 16 ? degraded.subList(0, 16) : degraded, lag == null ? null : lag.lag(),
-                outcome.result().certificate() == null ? null : outcome.result().certificate().daysToExpiry());
+                outcome.result().certificate() == null ? null : outcome.result().certificate().daysToExpiry(), outcome.status());
     }
 
     private static String cut(String s) {

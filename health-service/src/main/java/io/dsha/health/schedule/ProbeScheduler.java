@@ -15,9 +15,11 @@ import org.jboss.logging.Logger;
 
 /**
  * Keeps one probe loop per backend: probe, pass the result through rise/fall hysteresis, schedule
- * the next probe (fast while changing, slow while down, jittered), tell the listener. A new set of
- * targets adds and removes loops; a backend whose target did not change keeps its loop and its
- * state. Probes of one backend never overlap: the next is scheduled when the previous completes.
+ * the next probe (fast while changing, slow while down, jittered), tell the listener. This is the
+ * only place rise/fall is counted: the state it keeps is this checker's vote, reported with every
+ * observation and taken as it is by the control plane. A new set of targets adds and removes
+ * loops; a backend whose target did not change keeps its loop and its state, and one whose check
+ * changed at the same address keeps its state in a new loop. Probes of one backend never overlap: the next is scheduled when the previous completes.
  * Thread-safe; the listener is called outside any lock.
  */
 public final class ProbeScheduler {
@@ -64,12 +66,20 @@ public final class ProbeScheduler {
             targets.forEach(t -> wanted.put(t.backendId(), t));
             List<String> removed = loops.keySet().stream().filter(id -> !wanted.containsKey(id) || !wanted.get(id).equals(loops.get(id).target))
                     .sorted().toList();
+            Map<String, Hysteresis> kept = new HashMap<>();
             for (String id : removed) {
-                stop(loops.remove(id));
+                Loop old = loops.remove(id);
+                stop(old);
+                ProbeTarget now = wanted.get(id);
+                // This state is the checker's vote: only a new address (a new instance) starts it over, as in the control plane.
+                if (now != null && now.host().equalsIgnoreCase(old.target.host()) && now.port() == old.target.port()) {
+                    kept.put(id, old.state);
+                }
             }
             for (ProbeTarget t : targets) {
                 if (!loops.containsKey(t.backendId())) {
                     Loop loop = new Loop(t);
+                    loop.state = kept.getOrDefault(t.backendId(), Hysteresis.INITIAL);
                     loops.put(t.backendId(), loop);
                     loop.timer = timers.schedule(Intervals.first(t.check(), random.getAsDouble()), () -> fire(loop));
                     LOG.debugf("Probing %s at %s (%s)", t.backendId(), t.address(), t.check().type());

@@ -5,11 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.dsha.api.health.Hysteresis.Transition;
+import io.dsha.api.report.Observation;
+import io.dsha.api.report.ObservedStatus;
 import io.dsha.api.state.HealthStatus;
 import io.dsha.api.topology.HealthCheck;
 import io.dsha.api.topology.HealthCheckType;
 import io.dsha.health.probe.ProbeResult;
 import io.dsha.health.probe.ProbeTarget;
+import io.dsha.health.report.Observations;
+import io.dsha.health.report.PendingObservations;
 import io.vertx.core.Future;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -138,16 +142,33 @@ class ProbeSchedulerTest {
     }
 
     @Test
-    void aBackendWhoseCheckChangedStartsAfresh() {
+    void aBackendWhoseCheckChangedAtTheSameAddressKeepsItsStateInANewLoop() {
         scheduler.apply(List.of(target("a", CHECK)));
         step(true);
+        step(false);
         HealthCheck slower = new HealthCheck(HealthCheckType.TCP, null, null, 5000, 200, 2, 3, null, null, 1000, 10000, null);
 
         scheduler.apply(List.of(target("a", slower)));
 
-        assertEquals(HealthStatus.UNKNOWN, scheduler.state("a").status());
+        // The state is this checker's vote: an edited interval must not throw away a run of failures nor the UP it saw.
+        assertEquals(new io.dsha.api.health.Hysteresis(HealthStatus.UP, 0, 1), scheduler.state("a"));
         assertEquals(1, timers.pending(), "the old loop's timer is gone, the new one is scheduled");
         assertEquals(500L, timers.nextDue().orElseThrow());
+        step(false);
+        ProbeOutcome third = step(false);
+        assertEquals(HealthStatus.DOWN, third.status(), "the third failure in a row, counted across the change, brings it down");
+        assertEquals(Transition.CHANGED, third.transition());
+    }
+
+    @Test
+    void aBackendAtANewAddressStartsAfresh() {
+        scheduler.apply(List.of(target("a", CHECK)));
+        step(true);
+
+        scheduler.apply(List.of(new ProbeTarget("a", "127.0.0.2", 9000 + 'a', CHECK, false, "127.0.0.2")));
+
+        assertEquals(HealthStatus.UNKNOWN, scheduler.state("a").status(), "a new address is a new instance");
+        assertEquals(1, timers.pending());
     }
 
     @Test
@@ -163,5 +184,36 @@ class ProbeSchedulerTest {
         assertEquals(1, open.size(), "no second probe while the first has not completed");
         open.get(0).complete(ProbeResult.up(9000, null));
         assertEquals(1, timers.pending(), "the next probe is scheduled when the previous completes");
+    }
+
+    @Test
+    void aCoalescedReportCarriesTheCheckersViewAfterRiseAndFall() throws Exception {
+        // The reporter is away for three probes: only the newest observation waits. It must carry the change the
+        // checker made, since the control plane counts no rise/fall of its own and never sees the earlier failures.
+        PendingObservations pending = new PendingObservations(16);
+        ProbeScheduler reporting = new ProbeScheduler(timers, this::probe, timers, () -> 0.5, 0.0,
+                o -> pending.offer(Observations.of(o, null)));
+        reporting.apply(List.of(target("a", CHECK)));
+        script.add(true);
+        timers.advance(timers.nextDue().orElseThrow());
+        pending.acknowledge(pending.await(0));
+
+        for (int i = 0; i < 3; i++) {
+            script.add(false);
+            timers.advance(timers.nextDue().orElseThrow());
+        }
+
+        List<Observation> batch = pending.await(0);
+        assertEquals(1, batch.size(), "coalesced: the newest per backend");
+        assertEquals(ObservedStatus.DOWN, batch.get(0).status());
+        assertEquals(HealthStatus.DOWN, batch.get(0).health(), "fall (3) was met here, and the report says so");
+
+        script.add(false);
+        timers.advance(timers.nextDue().orElseThrow());
+        script.add(true);
+        timers.advance(timers.nextDue().orElseThrow());
+        Observation pendingRise = pending.await(0).get(0);
+        assertEquals(ObservedStatus.UP, pendingRise.status());
+        assertEquals(HealthStatus.DOWN, pendingRise.health(), "one pass of rise 2: still DOWN from here");
     }
 }
