@@ -4,8 +4,11 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.dsha.api.event.Event;
+import io.dsha.api.event.EventType;
+import io.dsha.api.state.StateSnapshot;
+import io.dsha.api.topology.Failback;
+import io.dsha.api.topology.FailbackPolicy;
 import io.dsha.launcher.Stack;
 import java.time.Duration;
 import java.util.HashSet;
@@ -35,9 +38,7 @@ class FailoverIT extends StackScenarios {
             awaitActive(s, "a"); // AUTO: back after 1 s of a being UP
             awaitServedBy(load, "a");
 
-            ObjectNode manual = (ObjectNode) s.topology();
-            manual.putObject("failback").put("policy", "MANUAL");
-            s.client().putTopology(manual);
+            s.client().putTopology(s.topology().withFailback(new Failback(FailbackPolicy.MANUAL, null)));
             s.sim("a").process().kill();
             awaitServedBy(load, "b");
             s.restartSim("a");
@@ -117,7 +118,7 @@ class FailoverIT extends StackScenarios {
     void controlPlaneKilledLeavesTrafficAloneAndPassiveDetectionStillFailsOver() {
         try (Stack s = stack("5-control-plane-killed", "ACTIVE_PASSIVE"); Load load = load(s, Load.Kind.READ)) {
             awaitServedBy(load, "a");
-            JsonNode before = s.client().state();
+            StateSnapshot before = s.client().state();
 
             s.controlPlane().kill();
             awaitMoreSuccesses(load, 100);
@@ -126,13 +127,13 @@ class FailoverIT extends StackScenarios {
             awaitMoreSuccesses(load, 100);
 
             s.restartControlPlane();
-            JsonNode after = s.client().state();
-            assertEquals(before.get("topology"), after.get("topology"), "the topology survives the restart");
-            assertTrue(after.get("revision").asLong() >= before.get("revision").asLong());
+            StateSnapshot after = s.client().state();
+            assertEquals(before.topology(), after.topology(), "the topology survives the restart");
+            assertTrue(after.revision() >= before.revision());
             awaitVerdict(s, "a", "DOWN"); // the checker reconnected and reports again
             awaitActive(s, "b");
             await("the proxy follows the restarted control plane").atMost(BOUND).pollInterval(Duration.ofMillis(100))
-                    .until(() -> proxyRoutingRevision(s) == s.client().state().get("revision").asLong());
+                    .until(() -> proxyRoutingRevision(s) == s.client().state().revision());
             awaitMoreSuccesses(load, 50);
             System.out.println(load.stop().summary("5 control plane killed, then a"));
             assertNoClientErrors(s, load);
@@ -144,7 +145,7 @@ class FailoverIT extends StackScenarios {
         try (Stack s = stack("6-proxy-restart-no-cp", "ACTIVE_PASSIVE")) {
             awaitActive(s, "a");
             await("the proxy has the routing").atMost(BOUND).pollInterval(Duration.ofMillis(100))
-                    .until(() -> proxyRoutingRevision(s) == s.client().state().get("revision").asLong());
+                    .until(() -> proxyRoutingRevision(s) == s.client().state().revision());
             s.controlPlane().stop(Duration.ofSeconds(10));
             s.restartProxy();
             try (Load load = load(s, Load.Kind.READ)) {
@@ -168,8 +169,8 @@ class FailoverIT extends StackScenarios {
                 Load load = load(s, Load.Kind.READ)) {
             awaitActive(s, "a");
             await("checker-3 named isolated").atMost(BOUND).pollInterval(Duration.ofMillis(100)).until(() -> {
-                for (JsonNode e : s.client().events(100)) {
-                    if (e.path("type").asText().equals("CHECKER_ISOLATED") && e.toString().contains("checker-3")) {
+                for (Event e : s.client().events(100)) {
+                    if (e.type() == EventType.CHECKER_ISOLATED && e.toString().contains("checker-3")) {
                         return true;
                     }
                 }
@@ -177,8 +178,8 @@ class FailoverIT extends StackScenarios {
             });
             await("no failover").during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5))
                     .until(() -> active(s).equals(List.of("a")) && verdict(s, "a").equals("UP"));
-            for (JsonNode e : s.client().events(100)) {
-                assertTrue(!e.path("type").asText().equals("FAILOVER"), "no failover: " + e);
+            for (Event e : s.client().events(100)) {
+                assertTrue(e.type() != EventType.FAILOVER, "no failover: " + e);
             }
             awaitServedBy(load, "a");
             System.out.println(load.stop().summary("7 three checkers, one cut off"));

@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.dsha.api.state.Verdict;
 import io.dsha.launcher.Stack;
 import io.dsha.launcher.StackOptions;
 import io.dsha.launcher.Tokens;
@@ -48,15 +49,13 @@ abstract class StackScenarios {
     }
 
     static List<String> active(Stack s) {
-        List<String> ids = new ArrayList<>();
-        s.client().state().path("routing").path("active").forEach(n -> ids.add(n.asText()));
-        return ids;
+        return s.client().state().routing().active();
     }
 
     static String verdict(Stack s, String backend) {
-        for (JsonNode v : s.client().state().path("verdicts")) {
-            if (v.path("backendId").asText().equals(backend)) {
-                return v.path("status").asText();
+        for (Verdict v : s.client().state().verdicts()) {
+            if (backend.equals(v.backendId())) {
+                return String.valueOf(v.status());
             }
         }
         return "NONE";

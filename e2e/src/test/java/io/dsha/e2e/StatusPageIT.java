@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import io.dsha.api.event.Event;
+import io.dsha.api.event.EventType;
+import io.dsha.api.topology.Topology;
 import io.dsha.launcher.Stack;
 import io.dsha.testkit.Prerequisite;
 import java.io.File;
@@ -97,7 +99,7 @@ class StatusPageIT extends StackScenarios {
                 assertEquals("ACTIVE_PASSIVE", text(browser, By.id("mode")));
                 assertEquals("TERMINATE", text(browser, By.id("tls-mode")));
                 eventually("the page at the API's revision").until(() -> text(browser, By.id("revision")).split(" ")[0]
-                        .equals(String.valueOf(s.client().state().get("revision").asLong())));
+                        .equals(String.valueOf(s.client().state().revision())));
                 eventually("a UP on the page").until(() -> cardField(browser, "a", ".verdict").equals("UP"));
                 eventually("checker-1's vote for a").until(() -> card(browser, "a")
                         .findElement(By.cssSelector(".votes tbody tr[data-checker='checker-1']")).getText().contains("UP"));
@@ -117,8 +119,8 @@ class StatusPageIT extends StackScenarios {
                 eventually("b DRAIN on the page").until(() -> cardField(browser, "b", ".admin-state").equals("DRAIN")
                         && timeline(browser).stream().anyMatch(e -> e.contains("ADMIN STATE CHANGED") && e.contains("e2e-operator")));
                 assertTrue(List.of("draining", "drained").contains(cardField(browser, "b", ".role")), cardField(browser, "b", ".role"));
-                assertEquals("ENABLED -> DRAIN", event(s, "ADMIN_STATE_CHANGED").path("from").asText() + " -> "
-                        + event(s, "ADMIN_STATE_CHANGED").path("to").asText());
+                Event drained = event(s, EventType.ADMIN_STATE_CHANGED);
+                assertEquals("ENABLED -> DRAIN", drained.from() + " -> " + drained.to());
                 screenshot(browser, "3-b-drained");
 
                 card(browser, "b").findElement(By.cssSelector("button[data-admin-state='ENABLED']")).click();
@@ -275,22 +277,18 @@ class StatusPageIT extends StackScenarios {
     }
 
     private static String adminState(Stack s, String backend) {
-        for (JsonNode b : s.client().state().path("topology").path("backends")) {
-            if (b.path("id").asText().equals(backend)) {
-                return b.path("adminState").asText();
-            }
-        }
-        return "NONE";
+        Topology t = s.client().state().topology();
+        return t == null ? "NONE" : t.backend(backend).map(b -> b.adminState().name()).orElse("NONE");
     }
 
     /** The newest event of this type, as the API lists it. */
-    private static JsonNode event(Stack s, String type) {
-        for (JsonNode e : s.client().events(100)) {
-            if (e.path("type").asText().equals(type)) {
+    private static Event event(Stack s, EventType type) {
+        for (Event e : s.client().events(100)) {
+            if (e.type() == type) {
                 return e;
             }
         }
-        return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+        throw new AssertionError("no " + type + " event");
     }
 
     private static void screenshot(WebDriver browser, String name) {

@@ -1,53 +1,78 @@
 package io.dsha.launcher;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.dsha.api.event.Event;
+import io.dsha.api.json.DshaJson;
+import io.dsha.api.state.StateSnapshot;
+import io.dsha.api.topology.Topology;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
 
-/** The control plane's REST API as the operator (admin token) and as an agent (agent token) use it. */
+/**
+ * The control plane's REST API as the launcher uses it, blocking and typed with the {@code api} records: the operator's
+ * calls with the admin token, the reads with the agent token; every request names the launcher in
+ * {@code X-Dsha-Actor}. Answers are read tolerantly (a newer control plane may add fields). Thread-safe.
+ *
+ * <p>Not the shared {@code cp-client}: that one is non-blocking on a Vert.x instance, for services that follow the
+ * control plane without blocking a thread. The launcher is a plain CLI (and the end-to-end tests' driver) without
+ * Vert.x on its class path; it makes a few calls and waits for each, so the JDK's HTTP client is enough, and taking
+ * {@code cp-client} would start an event loop and its threads for them. What both share is the wire format: the
+ * {@code api} types through {@link DshaJson}.
+ */
 public final class ControlPlaneClient {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String ACTOR = "dsha-launcher";
 
     private final String url;
     private final Tokens tokens;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     public ControlPlaneClient(String url, Tokens tokens) {
-        this.url = url;
-        this.tokens = tokens;
+        this.url = Objects.requireNonNull(url, "url");
+        this.tokens = Objects.requireNonNull(tokens, "tokens");
     }
 
     public String url() {
         return url;
     }
 
-    public JsonNode state() {
-        return parse(call("GET", "/api/v1/state", null, tokens.agent(), 200));
+    public StateSnapshot state() {
+        return read(call("GET", "/api/v1/state", null, tokens.agent()), StateSnapshot.class);
     }
 
-    public JsonNode events(int limit) {
-        return parse(call("GET", "/api/v1/events?limit=" + limit, null, tokens.agent(), 200));
+    /** The newest {@code limit} events, newest first. */
+    public List<Event> events(int limit) {
+        return List.of(read(call("GET", "/api/v1/events?limit=" + limit, null, tokens.agent()), Event[].class));
     }
 
-    public JsonNode putTopology(JsonNode topology) {
-        return parse(call("PUT", "/api/v1/topology", topology.toString(), tokens.admin(), 200));
+    /** Replaces the whole topology; the state it led to. */
+    public StateSnapshot putTopology(Topology topology) {
+        String body;
+        try {
+            body = DshaJson.mapper().writeValueAsString(Objects.requireNonNull(topology, "topology"));
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("the topology cannot be written as JSON: " + e.getOriginalMessage(), e);
+        }
+        return read(call("PUT", "/api/v1/topology", body, tokens.admin()), StateSnapshot.class);
     }
 
-    public JsonNode failback() {
-        return parse(call("POST", "/api/v1/failback", "", tokens.admin(), 200));
+    /** Moves traffic back to the preferred backend now; the state it led to. */
+    public StateSnapshot failback() {
+        return read(call("POST", "/api/v1/failback", "", tokens.admin()), StateSnapshot.class);
     }
 
-    /** One call; fails with the answer when its status is not {@code expected}. */
-    public String call(String method, String path, String body, String token, int expected) {
+    /** One call; fails with the answer when its status is not 200. {@code body}: JSON, or nothing when null. */
+    private String call(String method, String path, String body, String token) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url + path)).timeout(Duration.ofSeconds(5))
-                .header("Authorization", "Bearer " + token).header("X-Dsha-Actor", "dsha-launcher");
+                .header("Authorization", "Bearer " + token).header("X-Dsha-Actor", ACTOR);
         if (body != null) {
             b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(body));
         } else {
@@ -55,7 +80,7 @@ public final class ControlPlaneClient {
         }
         try {
             HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-            if (r.statusCode() != expected) {
+            if (r.statusCode() != 200) {
                 throw new IllegalStateException(method + " " + path + " answered " + r.statusCode() + ": " + r.body());
             }
             return r.body();
@@ -67,11 +92,11 @@ public final class ControlPlaneClient {
         }
     }
 
-    static JsonNode parse(String json) {
+    private <T> T read(String body, Class<T> type) {
         try {
-            return JSON.readTree(json);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            return DshaJson.readTolerant(body.getBytes(StandardCharsets.UTF_8), type);
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalStateException("unreadable answer from the control plane at " + url + ": " + e.getMessage(), e);
         }
     }
 }

@@ -1,6 +1,11 @@
 package io.dsha.launcher;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.dsha.api.event.Event;
+import io.dsha.api.json.DshaJson;
+import io.dsha.api.state.RoutingDecision;
+import io.dsha.api.state.StateSnapshot;
+import io.dsha.api.state.Verdict;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -13,9 +18,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
-import java.util.Iterator;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
+import java.util.stream.Collectors;
 
 /**
  * What {@code ./dsha} runs: {@code demo} (the whole stack as local processes until Ctrl-C), {@code fail A|B} and
@@ -237,34 +243,28 @@ public final class LauncherMain {
         }
     }
 
-    /** {@code ACTIVE_PASSIVE active=a  a:UP b:UP  rev 12}. */
-    static String summary(JsonNode state) {
-        StringBuilder b = new StringBuilder(state.path("topology").path("mode").asText("?"));
-        JsonNode routing = state.path("routing");
-        b.append(" active=");
-        JsonNode active = routing.path("active");
-        if (active.isArray() && active.size() > 0) {
-            for (Iterator<JsonNode> it = active.elements(); it.hasNext();) {
-                b.append(it.next().asText());
-                if (it.hasNext()) {
-                    b.append(',');
-                }
-            }
-        } else {
-            b.append("none");
-        }
-        if (routing.path("allDown").asBoolean(false)) {
+    /** {@code ACTIVE_PASSIVE active=a  a:UP b:UP  rev 12}; a verdict's flags as a JSON list: {@code b:UP["DEGRADED"]}. */
+    static String summary(StateSnapshot state) {
+        StringBuilder b = new StringBuilder(state.topology() == null ? "?" : String.valueOf(state.topology().mode()));
+        RoutingDecision routing = state.routing();
+        List<String> active = routing == null ? List.of() : routing.active();
+        b.append(" active=").append(active.isEmpty() ? "none" : String.join(",", active));
+        if (routing != null && routing.allDown()) {
             b.append(" (all down)");
         }
         b.append(' ');
-        for (JsonNode v : state.path("verdicts")) {
-            b.append(' ').append(v.path("backendId").asText("?")).append(':').append(v.path("status").asText("?"));
-            JsonNode flags = v.path("flags");
-            if (flags.isArray() && flags.size() > 0) {
-                b.append(flags);
+        for (Verdict v : state.verdicts()) {
+            b.append(' ').append(orUnknown(v.backendId())).append(':').append(orUnknown(v.status()));
+            if (!v.flags().isEmpty()) {
+                // In the enum's order: the set's own order changes from one JVM to the next.
+                b.append(v.flags().stream().sorted().map(f -> "\"" + f + "\"").collect(Collectors.joining(",", "[", "]")));
             }
         }
-        return b.append("  rev ").append(state.path("revision").asLong()).toString();
+        return b.append("  rev ").append(state.revision()).toString();
+    }
+
+    private static String orUnknown(Object value) {
+        return value == null ? "?" : value.toString();
     }
 
     private static JsonNode stackFile(StackOptions o) {
@@ -273,7 +273,7 @@ public final class LauncherMain {
             throw new IllegalStateException("no running demo in " + o.stateDir() + " (start one with ./dsha demo)");
         }
         try {
-            return ControlPlaneClient.parse(Files.readString(f));
+            return DshaJson.mapper().readTree(Files.readString(f));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -315,12 +315,10 @@ public final class LauncherMain {
             boolean alive = ProcessHandle.of(p.get("pid").asLong()).map(ProcessHandle::isAlive).orElse(false);
             out.printf("%-16s pid %-8d %s%n", p.get("name").asText(), p.get("pid").asLong(), alive ? "running" : "NOT RUNNING");
         }
-        JsonNode state = client.state();
-        out.println(summary(state));
+        out.println(summary(client.state()));
         out.println("load balancer " + stack.get("loadBalancer").asText());
-        JsonNode events = client.events(5);
-        for (JsonNode e : events.isArray() ? events : events.path("events")) {
-            out.println("  " + e.path("at").asText() + "  " + e.path("type").asText() + "  " + e.path("message").asText(e.path("detail").asText()));
+        for (Event e : client.events(5)) {
+            out.println("  " + e.at() + "  " + e.type() + "  " + (e.message() == null ? "" : e.message()));
         }
         return 0;
     }

@@ -4,6 +4,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.dsha.api.topology.AllDownPolicy;
+import io.dsha.api.topology.Backend;
+import io.dsha.api.topology.Failback;
+import io.dsha.api.topology.FailbackPolicy;
+import io.dsha.api.topology.Freshness;
+import io.dsha.api.topology.FreshnessKind;
+import io.dsha.api.topology.HealthCheck;
+import io.dsha.api.topology.HealthCheckType;
+import io.dsha.api.topology.Listener;
+import io.dsha.api.topology.Mode;
+import io.dsha.api.topology.TlsMode;
+import io.dsha.api.topology.Topology;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -14,6 +26,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -222,32 +235,26 @@ public final class Stack implements AutoCloseable {
     }
 
     /** The demo topology for this stack's instances (what an operator would write for two DataStack hosts). */
-    public JsonNode topology() {
-        ObjectNode t = JSON.createObjectNode();
-        t.putObject("listener").put("host", "127.0.0.1").put("port", options.lbPort() == 0 ? 8443 : options.lbPort());
-        t.put("fqdn", StackOptions.FQDN).put("tlsMode", options.tlsMode()).put("mode", options.mode());
-        ObjectNode failback = t.putObject("failback");
-        if (options.failbackDelayMs() < 0) {
-            failback.put("policy", "MANUAL");
-        } else {
-            failback.put("policy", "AUTO").put("delayMs", options.failbackDelayMs());
-        }
-        t.put("allDown", "TRY_ALL");
-        ArrayNode backends = t.putArray("backends");
-        int priority = 0;
-        for (Sim sim : sims.values()) {
+    public Topology topology() {
+        return topology(options, sims.values());
+    }
+
+    /** The demo topology for {@code sims}: the first is preferred (priority 0), each checked at the options' interval. */
+    static Topology topology(StackOptions options, Collection<Sim> sims) {
+        Failback failback = options.failbackDelayMs() < 0 ? new Failback(FailbackPolicy.MANUAL, null)
+                : new Failback(FailbackPolicy.AUTO, options.failbackDelayMs());
+        int interval = Math.toIntExact(options.checkIntervalMs());
+        HealthCheck check = new HealthCheck(HealthCheckType.HTTP, "/health", 200, interval, interval / 2, options.riseFall(),
+                options.riseFall());
+        List<Backend> backends = new ArrayList<>();
+        for (Sim sim : sims) {
             URI u = URI.create(sim.url());
-            ObjectNode b = backends.addObject().put("id", sim.id()).put("host", u.getHost()).put("port", u.getPort())
-                    .put("priority", priority++);
-            b.putObject("healthCheck").put("type", "HTTP").put("path", "/health").put("expectStatus", 200)
-                    .put("intervalMs", options.checkIntervalMs()).put("timeoutMs", options.checkIntervalMs() / 2)
-                    .put("rise", options.riseFall()).put("fall", options.riseFall());
+            backends.add(new Backend(sim.id(), u.getHost(), u.getPort(), backends.size(), null, null, check));
         }
-        if (options.feedIntervalMs() > 0) {
-            t.putObject("freshness").put("path", "/status").put("pointer", "/ingest/lastRecordTime").put("kind", "TIMESTAMP")
-                    .put("maxLag", 30_000).put("intervalMs", 5000).put("timeoutMs", 1000).put("failoverHoldMs", 10_000);
-        }
-        return t;
+        Freshness freshness = options.feedIntervalMs() > 0
+                ? new Freshness("/status", "/ingest/lastRecordTime", FreshnessKind.TIMESTAMP, 30_000L, 5000, 1000, 10_000L) : null;
+        return new Topology(new Listener("127.0.0.1", options.lbPort() == 0 ? 8443 : options.lbPort()), StackOptions.FQDN,
+                TlsMode.valueOf(options.tlsMode()), Mode.valueOf(options.mode()), failback, AllDownPolicy.TRY_ALL, backends, freshness);
     }
 
     public Path jar(String module) {

@@ -4,8 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.dsha.api.state.HealthStatus;
+import io.dsha.api.state.RoutingDecision;
+import io.dsha.api.state.StateSnapshot;
+import io.dsha.api.state.Verdict;
+import io.dsha.api.state.VerdictFlag;
+import io.dsha.api.topology.Mode;
+import io.dsha.api.topology.Topology;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,11 +55,16 @@ class LauncherMainTest {
 
     @Test
     void theLiveLineNamesModeActiveBackendAndVerdicts() {
-        String state = """
-                {"revision": 7, "topology": {"mode": "ACTIVE_PASSIVE"},
-                 "verdicts": [{"backendId": "a", "status": "DOWN"}, {"backendId": "b", "status": "UP", "flags": ["DEGRADED"]}],
-                 "routing": {"active": ["b"], "allDown": false}}""";
-        assertEquals("ACTIVE_PASSIVE active=b  a:DOWN b:UP[\"DEGRADED\"]  rev 7", LauncherMain.summary(ControlPlaneClient.parse(state)));
+        Topology topology = new Topology(null, null, null, Mode.ACTIVE_PASSIVE, null, null, List.of());
+        StateSnapshot state = new StateSnapshot(7, 3, topology, List.of(verdict("a", HealthStatus.DOWN),
+                verdict("b", HealthStatus.UP, VerdictFlag.STALE, VerdictFlag.DEGRADED)),
+                new RoutingDecision(List.of("b"), List.of(), List.of(), false, null, null, "b is up"));
+        assertEquals("ACTIVE_PASSIVE active=b  a:DOWN b:UP[\"STALE\",\"DEGRADED\"]  rev 7", LauncherMain.summary(state));
+        assertEquals("? active=none (all down)   rev 0", LauncherMain.summary(new StateSnapshot(0, 0, null, List.of(), RoutingDecision.NONE)));
+    }
+
+    private static Verdict verdict(String id, HealthStatus status, VerdictFlag... flags) {
+        return new Verdict(id, status, Instant.EPOCH, 1, 1, Set.of(flags), List.of(), null);
     }
 
     @Test

@@ -51,6 +51,10 @@ public record Topology(
         return new Topology(listener, fqdn, tlsMode, newMode, failback, allDown, backends, freshness);
     }
 
+    public Topology withFailback(Failback newFailback) {
+        return new Topology(listener, fqdn, tlsMode, mode, newFailback, allDown, backends, freshness);
+    }
+
     public Topology withBackends(List<Backend> newBackends) {
         return new Topology(listener, fqdn, tlsMode, mode, failback, allDown, newBackends, freshness);
     }
