@@ -52,6 +52,24 @@ final class BackendPool {
         }
     }
 
+    /**
+     * Who holds a connection, once {@link Lease#acquired}: what the backend sends, and how the connection ends, go
+     * to it. The pool knows its leases and holders by these two interfaces only, never the exchange behind them.
+     */
+    interface Holder {
+        /** A message from the backend (a response head, part of a body, or raw bytes once upgraded). */
+        void fromBackend(Upstream connection, Object msg);
+
+        /** The backend's read burst ended: flush what was relayed to the client. */
+        void flushToClient();
+
+        /** The backend connection's writability changed (for the request body's back-pressure). */
+        void backendWritabilityChanged();
+
+        /** The connection closed; {@code cause} says why when it broke (null for a plain close). */
+        void backendClosed(Upstream connection, Throwable cause);
+    }
+
     private static final class PerTarget {
         final ArrayDeque<Upstream> idle = new ArrayDeque<>();
         final ArrayDeque<Lease> waiting = new ArrayDeque<>();
@@ -289,8 +307,8 @@ final class BackendPool {
     }
 
     /**
-     * One backend connection's end of the pipeline: what the backend sends goes to the exchange that
-     * holds the connection ({@link Forward}); a connection that breaks tells it why.
+     * One backend connection's end of the pipeline: what the backend sends goes to the {@link Holder} of the
+     * connection; a connection that breaks tells it why.
      */
     static final class Upstream extends ChannelInboundHandlerAdapter {
         private final BackendPool pool;
@@ -300,7 +318,7 @@ final class BackendPool {
         /** Whether it carries an upload, counted in its backend's share. */
         boolean upload;
         /** The exchange using this connection; null while it is idle. */
-        Forward owner;
+        Holder owner;
         private Throwable cause;
 
         Upstream(BackendPool pool) {
@@ -314,7 +332,7 @@ final class BackendPool {
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            Forward o = owner;
+            Holder o = owner;
             if (o == null) {
                 // Nothing is expected on an idle connection: it is out of step, not reusable.
                 ReferenceCountUtil.release(msg);
@@ -326,7 +344,7 @@ final class BackendPool {
 
         @Override
         public void channelReadComplete(ChannelHandlerContext ctx) {
-            Forward o = owner;
+            Holder o = owner;
             if (o != null) {
                 o.flushToClient();
             }
@@ -334,7 +352,7 @@ final class BackendPool {
 
         @Override
         public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-            Forward o = owner;
+            Holder o = owner;
             if (o != null) {
                 o.backendWritabilityChanged();
             }
@@ -362,7 +380,7 @@ final class BackendPool {
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
             pool.closed(this);
-            Forward o = owner;
+            Holder o = owner;
             owner = null;
             if (o != null) {
                 o.backendClosed(this, cause);

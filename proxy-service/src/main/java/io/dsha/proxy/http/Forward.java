@@ -41,7 +41,7 @@ import java.util.Set;
  * elsewhere only for an idempotent method whose body is held in full: {@link RetryPolicy} decides, this carries it
  * out. Runs on one event loop, the client's and its backend connections'; not thread-safe.
  */
-final class Forward implements BackendPool.Lease {
+final class Forward implements BackendPool.Lease, BackendPool.Holder {
 
     /** Methods whose request may go without a body framing when it has none. */
     private static final Set<HttpMethod> BODYLESS_BY_DEFAULT = Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS,
@@ -398,7 +398,8 @@ final class Forward implements BackendPool.Lease {
         front.exchangeBlocksReading(blocked);
     }
 
-    void backendWritabilityChanged() {
+    @Override
+    public void backendWritabilityChanged() {
         updateClientRead();
         clientWritabilityChanged();
     }
@@ -449,7 +450,8 @@ final class Forward implements BackendPool.Lease {
     }
 
     /** The backend connection closed (or broke) while this exchange held it. */
-    void backendClosed(BackendPool.Upstream up, Throwable cause) {
+    @Override
+    public void backendClosed(BackendPool.Upstream up, Throwable cause) {
         if (up != upstream) {
             return;
         }
@@ -518,7 +520,8 @@ final class Forward implements BackendPool.Lease {
     }
 
     /** What the backend sends: the response's head, its parts, or (once upgraded) raw bytes. */
-    void fromBackend(BackendPool.Upstream up, Object msg) {
+    @Override
+    public void fromBackend(BackendPool.Upstream up, Object msg) {
         if (up != upstream || phase == Phase.DONE) {
             ReferenceCountUtil.release(msg);
             return;
@@ -641,7 +644,8 @@ final class Forward implements BackendPool.Lease {
         finish(target, status);
     }
 
-    void flushToClient() {
+    @Override
+    public void flushToClient() {
         if (phase != Phase.DONE) {
             writeHead();
             client.flush();
