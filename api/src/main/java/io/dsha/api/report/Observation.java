@@ -44,19 +44,28 @@ public record Observation(
         degraded = degraded == null || degraded.isEmpty() ? null : java.util.Collections.unmodifiableList(new java.util.ArrayList<>(degraded));
     }
 
-    /** A result without the checker's view (taken as the raw result). */
-    public Observation(String backendId, ObservedStatus status, String reason, Long latencyMs, Instant at, List<String> degraded, Long lag,
-            Long daysToExpiry) {
-        this(backendId, status, reason, latencyMs, at, degraded, lag, daysToExpiry, null);
+    /** A plain result: the backend, the raw status, why, how long it took and when; nothing else to say yet. */
+    public static Observation of(String backendId, ObservedStatus status, String reason, Long latencyMs, Instant at) {
+        return new Observation(backendId, status, reason, latencyMs, at, null, null, null, null);
     }
 
-    /** A result without a certificate finding. */
-    public Observation(String backendId, ObservedStatus status, String reason, Long latencyMs, Instant at, List<String> degraded, Long lag) {
-        this(backendId, status, reason, latencyMs, at, degraded, lag, null, null);
+    /** The same observation with why the backend, although it answers, is not fit to be preferred. */
+    public Observation withDegraded(List<String> degraded) {
+        return new Observation(backendId, status, reason, latencyMs, at, degraded, lag, daysToExpiry, health);
     }
 
-    /** A plain result, without degradation or lag. */
-    public Observation(String backendId, ObservedStatus status, String reason, Long latencyMs, Instant at) {
-        this(backendId, status, reason, latencyMs, at, null, null, null, null);
+    /** The same observation with how far the backend's data is behind the freshest instance. */
+    public Observation withLag(Long lag) {
+        return new Observation(backendId, status, reason, latencyMs, at, degraded, lag, daysToExpiry, health);
+    }
+
+    /** The same observation with the days left on the certificate the backend presented. */
+    public Observation withDaysToExpiry(Long daysToExpiry) {
+        return new Observation(backendId, status, reason, latencyMs, at, degraded, lag, daysToExpiry, health);
+    }
+
+    /** The same observation with the checker's view after its rise/fall. */
+    public Observation withHealth(HealthStatus health) {
+        return new Observation(backendId, status, reason, latencyMs, at, degraded, lag, daysToExpiry, health);
     }
 }

@@ -83,8 +83,9 @@ class DecisionEngineTest {
 
     /** What a checker sends: one probe's raw result and its view, exactly as given (no rise/fall on the way). */
     private void send(String checker, String backend, ObservedStatus result, HealthStatus view) {
-        apply(engine.report(state, new Report(ReportSource.CHECKER, checker, List.of(new Observation(backend, result,
-                result == ObservedStatus.DOWN ? "connection refused" : null, 3L, clock.instant(), null, null, null, view)))));
+        Observation o = Observation.of(backend, result, result == ObservedStatus.DOWN ? "connection refused" : null, 3L, clock.instant())
+                .withHealth(view);
+        apply(engine.report(state, new Report(ReportSource.CHECKER, checker, List.of(o))));
     }
 
     private void up(String checker, String... backends) {
@@ -451,7 +452,7 @@ class DecisionEngineTest {
         startActivePassive(FailbackPolicy.AUTO);
 
         apply(engine.report(state, new Report(ReportSource.PROXY, "proxy-1",
-                List.of(new Observation("a", ObservedStatus.DOWN, "connection reset", null, clock.instant())))));
+                List.of(Observation.of("a", ObservedStatus.DOWN, "connection reset", null, clock.instant())))));
 
         assertEquals(HealthStatus.UP, verdict("a"));
         assertEquals("proxy-1", state.health().get("a").lastPassiveFailure().reporterId());
@@ -568,7 +569,7 @@ class DecisionEngineTest {
         startActivePassive(FailbackPolicy.AUTO);
 
         apply(engine.report(state, new Report(ReportSource.CHECKER, "c1",
-                List.of(new Observation("a", ObservedStatus.DOWN, "connection refused", 3L, clock.instant())))));
+                List.of(Observation.of("a", ObservedStatus.DOWN, "connection refused", 3L, clock.instant())))));
         assertEquals(HealthStatus.DOWN, verdict("a"));
 
         send("c1", "a", ObservedStatus.UP, HealthStatus.DEGRADED);
@@ -579,8 +580,9 @@ class DecisionEngineTest {
 
     private void observe(String checker, String backend, ObservedStatus status, List<String> degraded, Long lag) {
         HealthStatus view = probed(checker, backend, status);
-        apply(engine.report(state, new Report(ReportSource.CHECKER, checker, List.of(new Observation(backend, status,
-                status == ObservedStatus.DOWN ? "connection refused" : null, 3L, clock.instant(), degraded, lag, null, view)))));
+        Observation o = Observation.of(backend, status, status == ObservedStatus.DOWN ? "connection refused" : null, 3L, clock.instant())
+                .withDegraded(degraded).withLag(lag).withHealth(view);
+        apply(engine.report(state, new Report(ReportSource.CHECKER, checker, List.of(o))));
     }
 
     private Topology withFreshness(Topology t, long maxLag, long holdMs) {
@@ -805,7 +807,7 @@ class DecisionEngineTest {
         startActivePassive(FailbackPolicy.AUTO);
         String reason = "certificate is self-signed (CN=lb.example.com): clients that refuse self-signed certificates will not connect";
         java.util.function.BiConsumer<String, List<String>> listener = (checker, degraded) -> apply(engine.report(state,
-                new Report(ReportSource.CHECKER, checker, List.of(new Observation("a", ObservedStatus.UP, null, 1L, clock.instant())),
+                new Report(ReportSource.CHECKER, checker, List.of(Observation.of("a", ObservedStatus.UP, null, 1L, clock.instant())),
                         new io.dsha.api.report.ListenerObservation(ObservedStatus.UP, null, degraded, 200L, clock.instant()))));
 
         listener.accept("c1", List.of(reason));

@@ -148,7 +148,7 @@ class StateStoreTest {
     }
 
     private Published up(String... ids) {
-        List<Observation> obs = java.util.Arrays.stream(ids).map(id -> new Observation(id, ObservedStatus.UP, null, 1L, null)).toList();
+        List<Observation> obs = java.util.Arrays.stream(ids).map(id -> Observation.of(id, ObservedStatus.UP, null, 1L, null)).toList();
         return store.update(null, s -> engine.report(s, new Report(ReportSource.CHECKER, "c1", obs)));
     }
 

@@ -28,10 +28,13 @@ public final class Observations {
         if (lag != null && lag.lagging()) {
             degraded.add(cut(lag.reason()));
         }
-        return new Observation(outcome.backendId(), outcome.result().ok() ? ObservedStatus.UP : ObservedStatus.DOWN,
-                outcome.result().reason() == null ? null : cut(outcome.result().reason()), Math.min(outcome.result().latencyMs(), 3_600_000),
-                outcome.at(), degraded.size() > 16 ? degraded.subList(0, 16) : degraded, lag == null ? null : lag.lag(),
-                outcome.result().certificate() == null ? null : outcome.result().certificate().daysToExpiry(), outcome.status());
+        return Observation.of(outcome.backendId(), outcome.result().ok() ? ObservedStatus.UP : ObservedStatus.DOWN,
+                        outcome.result().reason() == null ? null : cut(outcome.result().reason()),
+                        Math.min(outcome.result().latencyMs(), 3_600_000), outcome.at())
+                .withDegraded(degraded.size() > 16 ? degraded.subList(0, 16) : degraded)
+                .withLag(lag == null ? null : lag.lag())
+                .withDaysToExpiry(outcome.result().certificate() == null ? null : outcome.result().certificate().daysToExpiry())
+                .withHealth(outcome.status());
     }
 
     private static String cut(String s) {

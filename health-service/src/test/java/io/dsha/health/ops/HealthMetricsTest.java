@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 class HealthMetricsTest {
 
     private static Observation obs(String id) {
-        return new Observation(id, ObservedStatus.UP, null, 1L, Instant.ofEpochSecond(1));
+        return Observation.of(id, ObservedStatus.UP, null, 1L, Instant.ofEpochSecond(1));
     }
 
     @Test

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class PendingObservationsTest {
 
     private static Observation obs(String id, ObservedStatus s, long second) {
-        return new Observation(id, s, null, 1L, Instant.ofEpochSecond(second));
+        return Observation.of(id, s, null, 1L, Instant.ofEpochSecond(second));
     }
 
     @Test

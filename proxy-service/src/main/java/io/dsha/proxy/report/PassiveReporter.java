@@ -58,7 +58,7 @@ public final class PassiveReporter {
         for (String id : List.copyOf(pending.keySet())) {
             Seen s = pending.remove(id);
             if (s != null) {
-                batch.add(new Observation(id, ObservedStatus.DOWN, truncate(s.reason()), null, s.at()));
+                batch.add(Observation.of(id, ObservedStatus.DOWN, truncate(s.reason()), null, s.at()));
             }
         }
         client.post("/api/v1/reports", new Report(ReportSource.PROXY, reporterId, batch), 5_000)
