@@ -16,7 +16,7 @@ import org.jboss.logging.Logger;
  * What every event loop of the data path shares: the settings (read once), the routing state,
  * metrics, the passive reporter and the in-flight count. Thread-safe.
  */
-public final class DataPath implements DataPlane {
+public final class DataPath implements DataPlane, RequestBody.Budget {
 
     private static final Logger LOG = Logger.getLogger(DataPath.class);
     private static final Logger ACCESS = Logger.getLogger("dsha.access");
@@ -91,7 +91,8 @@ public final class DataPath implements DataPlane {
      * within {@code dsha.limits.held-body-bytes}: many clients sending bodies at once (HTTP/2: a hundred streams a
      * connection) cannot make the proxy hold more than that. False (nothing counted): stream this body instead.
      */
-    boolean hold(int n) {
+    @Override
+    public boolean hold(int n) {
         if (heldBytes.addAndGet(n) <= maxHeldBytes) {
             return true;
         }
@@ -99,8 +100,19 @@ public final class DataPath implements DataPlane {
         return false;
     }
 
-    void unhold(int n) {
+    @Override
+    public void unhold(int n) {
         heldBytes.addAndGet(-n);
+    }
+
+    @Override
+    public long maxBodyBytes() {
+        return maxBodyBytes;
+    }
+
+    @Override
+    public int retryBufferBytes() {
+        return retryBufferBytes;
     }
 
     /** The process's limit of open files, or -1 when the platform does not say. */

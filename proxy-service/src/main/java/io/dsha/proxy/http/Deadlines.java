@@ -39,6 +39,13 @@ final class Deadlines {
         this.durationNanos = durationMillis * 1_000_000L;
     }
 
+    /** Cancels {@code d}, if there is one. */
+    static void cancel(Deadline d) {
+        if (d != null) {
+            d.cancel();
+        }
+    }
+
     Deadline add(long nowNanos, Runnable action) {
         return add(nowNanos, null, action);
     }

@@ -37,7 +37,7 @@ final class Front extends ChannelInboundHandlerAdapter {
     private String clientAddress;
     private Headers.Forwarding forwarding;
     /** The exchange being read or answered; null between requests. */
-    private Forward current;
+    private Exchange current;
     private ArrayDeque<Object> waiting;
     private boolean blockedByExchange;
     private boolean closing;
@@ -112,7 +112,7 @@ final class Front extends ChannelInboundHandlerAdapter {
             if (!h2) {
                 clock.exchangeBegun();
             }
-            current = new Forward(this, req);
+            current = new Exchange(this, req);
             current.start();
         }
         if (msg instanceof HttpContent c) {
@@ -149,7 +149,7 @@ final class Front extends ChannelInboundHandlerAdapter {
     }
 
     /** The exchange is over; with {@code reusable} the next request on this connection is served. */
-    void exchangeDone(Forward f, boolean reusable) {
+    void exchangeDone(Exchange f, boolean reusable) {
         if (f != current) {
             return;
         }
@@ -212,7 +212,7 @@ final class Front extends ChannelInboundHandlerAdapter {
             waiting.forEach(ReferenceCountUtil::release);
             waiting.clear();
         }
-        Forward f = current;
+        Exchange f = current;
         if (f != null) {
             f.clientGone();
         }

@@ -1,7 +1,12 @@
 package io.dsha.proxy.http;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.util.AsciiString;
 import java.util.Arrays;
@@ -132,5 +137,34 @@ final class Headers {
     /** A backend's response headers for the client: hop-by-hop ones removed. */
     static void downstream(HttpHeaders h) {
         removeHopByHop(h);
+    }
+
+    /**
+     * Frames a backend's response (its hop-by-hop headers already gone) for an HTTP/1.x client: chunked when it has a
+     * body of unknown length (an HTTP/1.0 client reads such a body to the connection's end instead), and
+     * {@code Connection} as the connection's fate says.
+     *
+     * @param keepAlive whether the client's connection may serve its next request, as far as the request goes
+     * @return whether it may, now that the response is known
+     */
+    static boolean frameForHttp1(HttpResponse resp, HttpRequest req, boolean keepAlive) {
+        HttpHeaders h = resp.headers();
+        int status = resp.status().code();
+        boolean bodyless = req.method() == HttpMethod.HEAD || status == 204 || status == 304;
+        boolean http11 = req.protocolVersion().equals(HttpVersion.HTTP_1_1);
+        if (!bodyless && !h.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+            if (http11) {
+                h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+            } else {
+                keepAlive = false;
+            }
+        }
+        if (!keepAlive) {
+            // Shutting down, or the client asked: finish this one, and the client opens its next connection elsewhere.
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else if (!http11) {
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
+        return keepAlive;
     }
 }

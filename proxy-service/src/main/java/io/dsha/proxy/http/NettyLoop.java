@@ -70,7 +70,7 @@ final class NettyLoop {
             lookedAt = table;
             if (table != null && table.anyDown()) {
                 for (Object waiting : firstByteDeadlines.subjects()) {
-                    ((Forward) waiting).rescueIfStuck(table, now);
+                    ((Exchange) waiting).rescueIfStuck(table, now);
                 }
             }
         }

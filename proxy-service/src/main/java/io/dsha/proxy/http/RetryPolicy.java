@@ -6,7 +6,7 @@ import java.util.Set;
 /**
  * Whether an attempt that failed before its response began goes to the next backend, and if not, what the client is
  * answered. A pure function of how the attempt failed, the method, whether the body is held in full, how many
- * candidates are left and the {@code dsha.balance.retry-on-timeout} setting; {@link Forward} asks it at every such
+ * candidates are left and the {@code dsha.balance.retry-on-timeout} setting; {@link Exchange} asks it at every such
  * failure and carries out the answer (its side effects, ejection and reports, stay there).
  *
  * <p>The rule: nothing sent, any request goes on; once the request may have reached a backend, only an idempotent
