@@ -2,6 +2,7 @@ package io.dsha.proxy;
 
 import io.dsha.proxy.http.ProxyVerticle;
 import io.dsha.proxy.http.DataPath;
+import io.dsha.proxy.listener.Acceptor;
 import io.dsha.proxy.listener.ListenerVerticle;
 import io.dsha.proxy.listener.ReloadableKeyManager;
 import io.dsha.proxy.listener.TlsMaterial;
@@ -22,8 +23,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.KeyCertOptions;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -32,8 +31,8 @@ import javax.net.ssl.X509KeyManager;
 import org.jboss.logging.Logger;
 
 /**
- * The data listener: one server instance per event loop at the topology's listener address
- * (unless overridden). With {@code tlsMode} TERMINATE, HTTPS with HTTP/2 and HTTP/1.1 by ALPN,
+ * The data listener: one verticle per event loop, taking the connections that one {@link Acceptor} at the
+ * topology's listener address (unless overridden) accepts and spreads over their loops. With {@code tlsMode} TERMINATE, HTTPS with HTTP/2 and HTTP/1.1 by ALPN,
  * TLS 1.2 and 1.3 only; with PASSTHROUGH, a TCP relay routing by SNI that holds no key. Rebinds
  * when the topology moves the listener or changes its TLS mode; reloads the certificate when its
  * files change, without touching open connections.
@@ -57,6 +56,8 @@ public final class FrontServer {
     private final int instances;
     private final List<ListenerVerticle> verticles = new ArrayList<>();
     private final List<String> deployments = new ArrayList<>();
+    /** The listening socket of the deployed verticles, or null. */
+    private Acceptor acceptor;
     private Future<Void> chain = Future.succeededFuture();
     private volatile String boundHost;
     private volatile int boundPort = -1;
@@ -138,8 +139,7 @@ public final class FrontServer {
         });
     }
 
-    private Future<Void> deploy(String host, int requestedPort, TlsMode mode) {
-        int port = requestedPort == 0 ? freePort(host) : requestedPort;
+    private Future<Void> deploy(String host, int port, TlsMode mode) {
         boolean clientTls = mode == TlsMode.TERMINATE && tls.isPresent();
         SslContext ssl = null;
         if (clientTls) {
@@ -152,24 +152,35 @@ public final class FrontServer {
         String description = mode == TlsMode.PASSTHROUGH ? "TLS passthrough by SNI"
                 : clientTls ? "TLS termination, " + (openSslChosen ? io.netty.handler.ssl.OpenSsl.versionString() + " (netty-tcnative)" : "JDK SSLEngine")
                 : "plain HTTP";
+        Acceptor listener = new Acceptor(vertx, host, port);
         List<Future<String>> all = new ArrayList<>();
         List<ListenerVerticle> created = new ArrayList<>();
         for (int i = 0; i < instances; i++) {
             ListenerVerticle v = mode == TlsMode.PASSTHROUGH
-                    ? new PassthroughVerticle(path, config, host, port)
-                    : new ProxyVerticle(path, ssl, clientTls, host, port);
+                    ? new PassthroughVerticle(path, config, listener)
+                    : new ProxyVerticle(path, ssl, clientTls, listener);
             created.add(v);
             all.add(vertx.deployVerticle(v, new DeploymentOptions()));
         }
-        return Future.all(all).map(cf -> {
+        // Every verticle has registered its loop once deployed; then the port is bound. What deployed is
+        // recorded first, so that a failure (a verticle, or the bind) undeploys it.
+        return Future.join(all).transform(deployed -> {
             synchronized (this) {
+                acceptor = listener;
                 verticles.addAll(created);
                 for (Future<String> f : all) {
-                    deployments.add(f.result());
+                    if (f.succeeded()) {
+                        deployments.add(f.result());
+                    }
                 }
+            }
+            Future<Integer> bound = deployed.succeeded() ? listener.bind() : Future.failedFuture(deployed.cause());
+            return bound.recover(e -> undeployAll().transform(ar -> Future.failedFuture(e)));
+        }).map(actualPort -> {
+            synchronized (this) {
                 boundHost = host;
                 boundMode = mode;
-                boundPort = created.get(0).actualPort();
+                boundPort = actualPort;
             }
             LOG.infof("Data listener on %s://%s:%d (%s, %d event loops)", scheme(), host, boundPort, description, instances);
             if (mode == TlsMode.TERMINATE) {
@@ -277,20 +288,27 @@ public final class FrontServer {
         }).onFailure(e -> LOG.warnf("Certificate files changed but could not be loaded (keeping the current certificate): %s", e.getMessage())));
     }
 
+    /** Stops accepting first, then undeploys the verticles (which close their connections). */
     private Future<Void> undeployAll() {
         List<String> ids;
+        Acceptor listening;
         synchronized (this) {
             ids = List.copyOf(deployments);
+            listening = acceptor;
+            acceptor = null;
             deployments.clear();
             verticles.clear();
             boundPort = -1;
             boundMode = null;
         }
-        List<Future<Void>> all = new ArrayList<>();
-        for (String id : ids) {
-            all.add(vertx.undeploy(id));
-        }
-        return Future.all(all).mapEmpty();
+        Future<Void> closed = listening == null ? Future.succeededFuture() : listening.close();
+        return closed.transform(ar -> {
+            List<Future<Void>> all = new ArrayList<>();
+            for (String id : ids) {
+                all.add(vertx.undeploy(id));
+            }
+            return Future.all(all).mapEmpty();
+        });
     }
 
     /** Stops the listener (and its keep-alive connections). */
@@ -301,14 +319,6 @@ public final class FrontServer {
         synchronized (this) {
             chain = chain.transform(ar -> undeployAll());
             return chain;
-        }
-    }
-
-    private static int freePort(String host) {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getByName(host))) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 }

@@ -1,13 +1,18 @@
 package io.dsha.proxy.http;
 
+import io.dsha.proxy.listener.Acceptor;
+import io.dsha.proxy.listener.BorrowedLoops;
+import io.dsha.proxy.listener.Clients;
 import io.dsha.proxy.listener.ListenerVerticle;
 import io.dsha.proxy.ops.LoopLag;
+import io.dsha.proxy.transport.Transports;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
@@ -22,23 +27,14 @@ import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Promise;
-import io.vertx.core.impl.ContextInternal;
-import io.vertx.core.impl.VertxInternal;
-import io.vertx.core.net.NetServer;
-import io.vertx.core.net.NetServerOptions;
-import io.vertx.core.net.NetSocket;
-import io.vertx.core.net.impl.NetSocketInternal;
-import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.SSLException;
 import org.jboss.logging.Logger;
 
 /**
  * One event loop of the data path on Netty's HTTP codecs, below Vert.x's HTTP server and client:
- * a Vert.x {@link NetServer} accepts (Vert.x spreads connections over the instances, one per event
- * loop), and each accepted connection's pipeline is replaced by TLS (when terminating), HTTP/1.1 or
- * HTTP/2 (by ALPN, or by the preface on cleartext) and a {@link Front}; backend connections come from
+ * the listener's {@link Acceptor} hands it the connections accepted for its loop (one instance per
+ * event loop), and each one's pipeline is set up with TLS (when terminating), HTTP/1.1 or HTTP/2 (by
+ * ALPN, or by the preface on cleartext) and a {@link Front}; backend connections come from
  * this loop's {@link BackendPool}. A request, its backend connection and every timer of it run on
  * this one thread. Vert.x's own HTTP server and client did this job before; this path costs less CPU
  * per request (no Vert.x stream, future or context dispatch per request; BENCHMARKS.md).
@@ -53,11 +49,8 @@ public final class ProxyVerticle extends AbstractVerticle implements ListenerVer
     private final DataPath path;
     private final SslContext ssl;
     private final boolean tls;
-    private final String host;
-    private final int port;
-    /** Accepted connections still open: they left Vert.x's tracking when their handlers were replaced. */
-    private final Set<Channel> clients = ConcurrentHashMap.newKeySet();
-    private NetServer server;
+    private final Acceptor acceptor;
+    private final Clients clients;
     private NettyLoop loop;
     private long tick = -1;
     private LoopLag lag;
@@ -66,60 +59,43 @@ public final class ProxyVerticle extends AbstractVerticle implements ListenerVer
      * @param ssl the listener's TLS (ALPN h2 and http/1.1), or null for cleartext
      * @param tls whether clients come over TLS (X-Forwarded-Proto)
      */
-    public ProxyVerticle(DataPath path, SslContext ssl, boolean tls, String host, int port) {
+    public ProxyVerticle(DataPath path, SslContext ssl, boolean tls, Acceptor acceptor) {
         this.path = path;
         this.ssl = ssl;
         this.tls = tls;
-        this.host = host;
-        this.port = port;
+        this.acceptor = acceptor;
+        this.clients = new Clients(path, false);
     }
 
     @Override
     public void start(Promise<Void> started) {
-        ContextInternal context = (ContextInternal) vertx.getOrCreateContext();
-        VertxInternal internal = (VertxInternal) vertx;
+        EventLoop own = BorrowedLoops.current(vertx);
         Bootstrap backends = new Bootstrap()
-                .group(context.nettyEventLoop())
-                .channelFactory(internal.transport().channelFactory(false))
-                .resolver(internal.nettyAddressResolverGroup())
+                .group(own)
+                .channelFactory(Transports.channelFactory(vertx))
+                .resolver(Transports.resolver(vertx))
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, path.connectTimeoutMs))
                 .option(ChannelOption.TCP_NODELAY, true);
         loop = new NettyLoop(path, new BackendPool(backends, path.poolSize, path.maxHeaderBytes, path.idleTimeoutMs), tls);
         // One coarse tick per event loop expires every timeout; no timer per request.
         tick = vertx.setPeriodic(TICK_MS, id -> loop.tick());
-        lag = LoopLag.start(context.nettyEventLoop(), path.metrics);
-        server = vertx.createNetServer(new NetServerOptions().setTcpNoDelay(true)).connectHandler(this::accepted);
-        server.listen(port, host).<Void>mapEmpty().onComplete(started);
+        lag = LoopLag.start(own, path.metrics);
+        acceptor.register(own, this::accepted);
+        started.complete();
     }
 
-    @Override
-    public int actualPort() {
-        return server.actualPort();
-    }
-
-    private void accepted(NetSocket socket) {
-        ChannelHandlerContext vertxHandler = ((NetSocketInternal) socket).channelHandlerContext();
-        Channel channel = vertxHandler.channel();
-        if (!path.admit()) {
-            channel.close();
+    /** A connection the listener accepted for this loop: its pipeline is empty, and it reads once set up. */
+    private void accepted(Channel channel) {
+        if (!clients.admit(channel)) {
             return;
         }
-        path.metrics.connectionOpened();
-        clients.add(channel);
-        channel.closeFuture().addListener(f -> {
-            clients.remove(channel);
-            path.released();
-            path.metrics.connectionClosed();
-        });
         ChannelPipeline p = channel.pipeline();
-        ListenerVerticle.takeOver(p);
         if (ssl != null) {
-            p.replace(vertxHandler.handler(), "tls", ssl.newHandler(channel.alloc()));
+            p.addLast("tls", ssl.newHandler(channel.alloc()));
             p.addLast("alpn", new Alpn());
         } else {
-            p.replace(vertxHandler.handler(), "sniff", new PrefaceSniffer(this::http, loop.headerDeadlines));
+            p.addLast("sniff", new PrefaceSniffer(this::http, loop.headerDeadlines));
         }
-        channel.config().setAutoRead(true);
     }
 
     /**
@@ -212,9 +188,7 @@ public final class ProxyVerticle extends AbstractVerticle implements ListenerVer
             lag.stop();
         }
         loop.pool.close();
-        for (Channel c : List.copyOf(clients)) {
-            c.close();
-        }
-        server.close().onComplete(stopped);
+        clients.closeAll();
+        stopped.complete();
     }
 }

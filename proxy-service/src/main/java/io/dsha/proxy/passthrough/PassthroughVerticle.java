@@ -7,9 +7,13 @@ import io.dsha.api.topology.Backend;
 import io.dsha.proxy.config.ProxyConfig;
 import io.dsha.proxy.balance.RoutingTable;
 import io.dsha.proxy.balance.Target;
+import io.dsha.proxy.listener.Acceptor;
+import io.dsha.proxy.listener.BorrowedLoops;
+import io.dsha.proxy.listener.Clients;
 import io.dsha.proxy.listener.DataPlane;
 import io.dsha.proxy.listener.ListenerVerticle;
 import io.dsha.proxy.ops.LoopLag;
+import io.dsha.proxy.transport.Transports;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -18,16 +22,11 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Context;
 import io.vertx.core.Promise;
-import io.vertx.core.impl.ContextInternal;
-import io.vertx.core.impl.VertxInternal;
-import io.vertx.core.net.NetServer;
-import io.vertx.core.net.NetServerOptions;
-import io.vertx.core.net.NetSocket;
-import io.vertx.core.net.impl.NetSocketInternal;
 import java.net.InetSocketAddress;
 import java.util.HashSet;
 import java.util.List;
@@ -37,7 +36,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.jboss.logging.Logger;
 
 /**
- * One event loop of the TLS passthrough listener: a Vert.x {@link NetServer} whose connections
+ * One event loop of the TLS passthrough listener: the connections its {@link Acceptor} hands it
  * are read until their ClientHello names a server ({@link HelloHandler}), routed by the routing
  * decision like an HTTP request (the active backend, or spread by weight or fewest open
  * connections in ACTIVE_ACTIVE), connected by a Netty {@link Bootstrap} on the client channel's own
@@ -46,9 +45,8 @@ import org.jboss.logging.Logger;
  * left, so the client never notices — and then relayed byte for byte by a {@link Relay} on each
  * side. The proxy never decrypts anything and holds no key.
  *
- * <p>Once connected, both channels leave Vert.x's stream handling for plain Netty handlers: the
- * relay passes pooled buffers on without copying them, and supports half-close, which
- * {@link NetSocket} cannot express.
+ * <p>Both channels are plain Netty, with no Vert.x stream in between: the relay passes pooled buffers
+ * on without copying them, and supports half-close, which Vert.x's {@code NetSocket} cannot express.
  */
 public final class PassthroughVerticle extends AbstractVerticle implements ListenerVerticle {
 
@@ -57,70 +55,45 @@ public final class PassthroughVerticle extends AbstractVerticle implements Liste
     private final DataPlane path;
     private final ProxyConfig.Passthrough settings;
     private final boolean accessLog;
-    private final String host;
-    private final int port;
+    private final Acceptor acceptor;
     private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
-    /** Every accepted channel still open: they left Vert.x's tracking when their handlers were replaced. */
-    private final Set<Channel> clients = ConcurrentHashMap.newKeySet();
-    private NetServer server;
+    private final Clients clients;
     /** Backend connections: Vert.x's transport (epoll when available) and resolver, the client's event loop. */
     private Bootstrap backends;
     private Context context;
     private LoopLag lag;
 
-    public PassthroughVerticle(DataPlane path, ProxyConfig config, String host, int port) {
+    public PassthroughVerticle(DataPlane path, ProxyConfig config, Acceptor acceptor) {
         this.path = path;
         this.settings = config.passthrough();
         this.accessLog = config.accessLog();
-        this.host = host;
-        this.port = port;
+        this.acceptor = acceptor;
+        this.clients = new Clients(path, true);
     }
 
     @Override
     public void start(Promise<Void> started) {
         context = vertx.getOrCreateContext();
-        VertxInternal internal = (VertxInternal) vertx;
+        EventLoop own = BorrowedLoops.current(vertx);
         backends = new Bootstrap()
-                .channelFactory(internal.transport().channelFactory(false))
-                .resolver(internal.nettyAddressResolverGroup())
+                .channelFactory(Transports.channelFactory(vertx))
+                .resolver(Transports.resolver(vertx))
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, path.connectTimeoutMs()))
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .handler(new Connecting());
-        lag = LoopLag.start(((ContextInternal) context).nettyEventLoop(), path.metrics());
-        server = vertx.createNetServer(new NetServerOptions().setTcpNoDelay(true)).connectHandler(this::accepted);
-        server.listen(port, host).<Void>mapEmpty().onComplete(started);
+        lag = LoopLag.start(own, path.metrics());
+        acceptor.register(own, this::accepted);
+        started.complete();
     }
 
-    @Override
-    public int actualPort() {
-        return server.actualPort();
-    }
-
-    private void accepted(NetSocket socket) {
-        ChannelHandlerContext vertxHandler = ((NetSocketInternal) socket).channelHandlerContext();
-        Channel channel = vertxHandler.channel();
-        if (path.shuttingDown()) {
-            path.metrics().rejected("shutting_down");
-            channel.close();
+    /** A connection the listener accepted for this loop: its pipeline is empty, and it reads once set up. */
+    private void accepted(Channel channel) {
+        if (!clients.admit(channel)) {
             return;
         }
-        if (!path.admit()) {
-            channel.close();
-            return;
-        }
-        path.begin();
-        path.metrics().connectionOpened();
-        clients.add(channel);
-        channel.closeFuture().addListener(f -> {
-            clients.remove(channel);
-            path.released();
-            path.end();
-            path.metrics().connectionClosed();
-        });
         channel.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
-        channel.pipeline().replace(vertxHandler.handler(), "dsha-hello",
-                new HelloHandler(this, settings.helloMaxBytes(), settings.helloTimeout().toMillis()));
+        channel.pipeline().addLast("dsha-hello", new HelloHandler(this, settings.helloMaxBytes(), settings.helloTimeout().toMillis()));
     }
 
     void rejected(Channel channel, String reason) {
@@ -188,7 +161,6 @@ public final class PassthroughVerticle extends AbstractVerticle implements Liste
         sessions.add(session);
         backend.pipeline().replace(backend.pipeline().first(), "dsha-relay", new Relay(session, channel, false));
         channel.pipeline().replace(hello, "dsha-relay", new Relay(session, backend, true));
-        ListenerVerticle.takeOver(channel.pipeline());
         long idle = settings.idleTimeout().toNanos();
         if (idle > 0) {
             session.closeWhenIdle(idle);
@@ -251,9 +223,7 @@ public final class PassthroughVerticle extends AbstractVerticle implements Liste
         for (Session s : List.copyOf(sessions)) {
             s.ending("proxy stopping");
         }
-        for (Channel c : List.copyOf(clients)) {
-            c.close(); // its relay closes the backend side
-        }
-        server.close().onComplete(stopped);
+        clients.closeAll(); // each relay closes its backend side
+        stopped.complete();
     }
 }

@@ -1,7 +1,14 @@
 package io.dsha.proxy.transport;
 
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFactory;
+import io.netty.channel.ServerChannel;
+import io.netty.resolver.AddressResolverGroup;
 import io.vertx.core.Vertx;
 import io.vertx.core.impl.VertxInternal;
+import io.vertx.core.net.NetServerOptions;
+import java.net.InetSocketAddress;
 import java.util.Locale;
 import org.eclipse.microprofile.config.ConfigProvider;
 
@@ -10,6 +17,12 @@ import org.eclipse.microprofile.config.ConfigProvider;
  * {@code auto} (io_uring where the kernel allows it, else epoll), {@code io_uring} (refused at start
  * where it is not available) or {@code epoll} (never io_uring). Vert.x falls back to Java NIO where
  * neither loads (not Linux).
+ *
+ * <p>This is also the one place of the proxy that reaches into Vert.x's internals ({@link VertxInternal}): the
+ * data listeners and their backend connections are plain Netty on Vert.x's event loops, because Vert.x's public
+ * {@code NetServer} and {@code NetClient} give no supported way to own a connection's pipeline, and plain Netty
+ * needs what Vert.x runs on: the transport's channel factories and socket options, and its address resolver
+ * (small static methods below, so that the listeners themselves use public API only).
  */
 public final class Transports {
 
@@ -32,6 +45,30 @@ public final class Transports {
 
     static boolean inNativeImage() {
         return "runtime".equals(System.getProperty("org.graalvm.nativeimage.imagecode"));
+    }
+
+    /** Makes client (backend) sockets on Vert.x's transport: epoll, io_uring or NIO, as Vert.x's own. */
+    public static ChannelFactory<? extends Channel> channelFactory(Vertx vertx) {
+        return ((VertxInternal) vertx).transport().channelFactory(false);
+    }
+
+    /** Makes listening sockets on Vert.x's transport, for channels registered on Vert.x's event loops. */
+    public static ChannelFactory<? extends ServerChannel> serverChannelFactory(Vertx vertx) {
+        return ((VertxInternal) vertx).transport().serverChannelFactory(false);
+    }
+
+    /**
+     * Sets the socket options of {@code options} on a listening socket and its accepted ones as Vert.x's
+     * {@code NetServer} does with them, including the transport's own (epoll's and io_uring's SO_REUSEPORT,
+     * TCP_QUICKACK, TCP_CORK).
+     */
+    public static void configure(Vertx vertx, NetServerOptions options, ServerBootstrap bootstrap) {
+        ((VertxInternal) vertx).transport().configure(options, false, bootstrap);
+    }
+
+    /** Vert.x's name resolver (its DNS settings and hosts file), for Netty bootstraps. */
+    public static AddressResolverGroup<InetSocketAddress> resolver(Vertx vertx) {
+        return ((VertxInternal) vertx).nettyAddressResolverGroup();
     }
 
     /** What Vert.x runs on: {@code io_uring}, {@code epoll}, {@code kqueue} or {@code nio}. */
