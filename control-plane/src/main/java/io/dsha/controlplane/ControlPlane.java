@@ -13,6 +13,7 @@ import io.dsha.controlplane.decision.DecisionEngine;
 import io.dsha.controlplane.decision.Outcome;
 import io.dsha.controlplane.store.Published;
 import io.dsha.controlplane.store.StateStore;
+import io.dsha.controlplane.store.Store;
 import io.dsha.controlplane.topology.InvalidTopology;
 import io.dsha.controlplane.topology.InvalidTopology.Origin;
 import io.dsha.controlplane.topology.TopologyFiles;
@@ -26,7 +27,7 @@ import org.jboss.logging.Logger;
 
 /**
  * The control plane's operations: every change an operator, a checker or a proxy can ask for,
- * validated and applied through the {@link StateStore}. Plain Java (no CDI), so that tests can
+ * validated and applied through the {@link Store}. Plain Java (no CDI), so that tests can
  * build one around a driven clock. A refusal is a typed exception ({@link InvalidTopology},
  * {@link NoTopology}, {@link UnknownBackend}, {@link BackendIdMismatch}, {@code FailbackRefused},
  * {@code RevisionMismatch}); only the REST layer gives it an HTTP status.
@@ -35,7 +36,7 @@ public final class ControlPlane implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(ControlPlane.class);
 
-    private final StateStore store;
+    private final Store store;
     private final DecisionEngine engine;
     private final TopologyValidator validator;
 
@@ -49,14 +50,14 @@ public final class ControlPlane implements AutoCloseable {
     public void seedIfEmpty(Path topologyFile) {
         Published p = store.current();
         if (p.revision() != 0 || p.state().topology() != null) {
-            LOG.infof("State %s is at revision %d; the topology file %s is not used", store.stateFile(), p.revision(), topologyFile);
+            LOG.infof("State %s is at revision %d; the topology file %s is not used", store.location(), p.revision(), topologyFile);
             return;
         }
         replaceTopology(TopologyFiles.load(topologyFile, validator), null, "topology-file " + topologyFile);
         LOG.infof("Seeded the state from %s", topologyFile);
     }
 
-    public StateStore store() {
+    public Store store() {
         return store;
     }
 

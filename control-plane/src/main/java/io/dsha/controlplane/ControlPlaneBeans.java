@@ -57,7 +57,7 @@ public class ControlPlaneBeans {
             cp.close();
             throw refuse(e);
         }
-        LOG.infof("State %s at revision %d", cp.store().stateFile(), cp.current().revision());
+        LOG.infof("State %s at revision %d", cp.store().location(), cp.current().revision());
         return cp;
     }
 

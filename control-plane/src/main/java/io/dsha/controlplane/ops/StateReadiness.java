@@ -2,7 +2,7 @@ package io.dsha.controlplane.ops;
 
 import io.dsha.controlplane.ControlPlane;
 import io.dsha.controlplane.store.Published;
-import io.dsha.controlplane.store.StateStore;
+import io.dsha.controlplane.store.Store;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Optional;
 import org.eclipse.microprofile.health.HealthCheck;
@@ -28,17 +28,17 @@ public class StateReadiness implements HealthCheck {
     @Override
     public HealthCheckResponse call() {
         Published p = controlPlane.current();
-        StateStore store = controlPlane.store();
+        Store store = controlPlane.store();
         boolean writable = store.writable();
-        Optional<StateStore.WriteFailure> failure = store.writeFailure();
+        Optional<Store.WriteFailure> failure = store.writeFailure();
         HealthCheckResponseBuilder response = HealthCheckResponse.named("state")
                 .status(writable && failure.isEmpty())
                 .withData("revision", p.revision())
                 .withData("topology", p.state().topology() != null)
-                .withData("stateFile", store.stateFile().toString())
+                .withData("stateFile", store.location())
                 .withData("writable", writable)
                 .withData("writeFailures", store.writeFailures());
-        failure.ifPresent(f -> response.withData("writeFailure", f.file() + ": " + f.error()));
+        failure.ifPresent(f -> response.withData("writeFailure", f.where() + ": " + f.error()));
         return response.build();
     }
 }

@@ -17,9 +17,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -43,7 +41,7 @@ import org.jboss.logging.Logger;
  * <p>A write that fails (a full disk, an I/O error) is remembered, with the file and the error, until
  * a change is written again: {@link #writeFailure()} (readiness reports it) and {@link #writeFailures()}.
  */
-public final class StateStore implements AutoCloseable {
+public final class StateStore implements Store {
 
     /** Changes the journal holds before {@code state.json} is written whole again. */
     static final int DEFAULT_JOURNAL_LIMIT = 1000;
@@ -59,17 +57,9 @@ public final class StateStore implements AutoCloseable {
     private volatile WriteFailure writeFailure;
     private final AtomicLong writeFailures = new AtomicLong();
     private final Object lock = new Object();
-    private final Set<Waiter> waiters = ConcurrentHashMap.newKeySet();
-    private final List<Consumer<Published>> listeners = new CopyOnWriteArrayList<>();
+    private final Watchers watchers = new Watchers();
     private final List<Consumer<WriteFailure>> failureListeners = new CopyOnWriteArrayList<>();
     private volatile Published current;
-
-    private record Waiter(long since, CompletableFuture<Published> future) {
-    }
-
-    /** The last write that failed: the file it was writing and the error. */
-    public record WriteFailure(Path file, String error) {
-    }
 
     private StateStore(StateFile file, Journal journal, int journalLimit, Long fileRevision, Published initial, int maxEvents) {
         this.file = file;
@@ -181,43 +171,44 @@ public final class StateStore implements AutoCloseable {
         return new Published(doc.revision(), doc.topologyRevision(), state, doc.events(), doc.lastEventSeq());
     }
 
+    @Override
     public Published current() {
         return current;
     }
 
-    public Path stateFile() {
-        return file.path();
+    @Override
+    public String location() {
+        return file.path().toString();
     }
 
+    @Override
     public boolean writable() {
         return file.writable();
     }
 
-    /** The last write's failure, until a change is written again; empty when the last write succeeded. */
+    @Override
     public Optional<WriteFailure> writeFailure() {
         return Optional.ofNullable(writeFailure);
     }
 
-    /** Writes that failed since the store was opened. */
+    @Override
     public long writeFailures() {
         return writeFailures.get();
     }
 
     /** Called with each newly published state, after the swap, on the thread that made the change. */
+    @Override
     public void addListener(Consumer<Published> listener) {
-        listeners.add(listener);
+        watchers.addListener(listener);
     }
 
     /** Called with each write that fails, on the thread that made the change and under the store's lock: keep it short. */
+    @Override
     public void addWriteFailureListener(Consumer<WriteFailure> listener) {
         failureListeners.add(listener);
     }
 
-    /**
-     * Applies one change. {@code expectedTopologyRevision}, when not null, must equal the
-     * topology's current revision (optimistic concurrency), else {@link RevisionMismatch}.
-     * Returns what is published afterwards (the same object when nothing changed).
-     */
+    @Override
     public Published update(Long expectedTopologyRevision, Function<ControlState, Outcome> change) {
         Published next;
         synchronized (lock) {
@@ -252,7 +243,7 @@ public final class StateStore implements AutoCloseable {
             persist(next, fresh);
             current = next;
         }
-        publish(next);
+        watchers.publish(next);
         return next;
     }
 
@@ -316,7 +307,7 @@ public final class StateStore implements AutoCloseable {
 
     /** Records a failed write; the exception to throw when the change was not applied. */
     private UncheckedIOException failed(Path path, String what, IOException e) {
-        WriteFailure failure = new WriteFailure(path, e.toString());
+        WriteFailure failure = new WriteFailure(path.toString(), e.toString());
         writeFailure = failure;
         writeFailures.incrementAndGet();
         for (Consumer<WriteFailure> l : failureListeners) {
@@ -325,36 +316,14 @@ public final class StateStore implements AutoCloseable {
         return new UncheckedIOException(what + "; the change was not applied: " + e, e);
     }
 
-    /** Completes when the revision passes {@code since} (at once if it already has). */
+    @Override
     public CompletableFuture<Published> awaitAfter(long since) {
-        Published now = current;
-        if (now.revision() > since) {
-            return CompletableFuture.completedFuture(now);
-        }
-        Waiter w = new Waiter(since, new CompletableFuture<>());
-        waiters.add(w);
-        w.future().whenComplete((p, e) -> waiters.remove(w));
-        // A change may have been published between the check and the add.
-        Published again = current;
-        if (again.revision() > since) {
-            w.future().complete(again);
-        }
-        return w.future();
+        return watchers.awaitAfter(since, () -> current);
     }
 
+    @Override
     public int watchers() {
-        return waiters.size();
-    }
-
-    private void publish(Published p) {
-        for (Waiter w : waiters) {
-            if (p.revision() > w.since()) {
-                w.future().complete(p);
-            }
-        }
-        for (Consumer<Published> l : listeners) {
-            l.accept(p);
-        }
+        return watchers.waiting();
     }
 
     private static StateDocument document(Published p, List<Event> events) {
@@ -390,8 +359,6 @@ public final class StateStore implements AutoCloseable {
             journal.close();
         }
         file.close();
-        for (Waiter w : waiters) {
-            w.future().cancel(false);
-        }
+        watchers.cancelAll();
     }
 }

@@ -652,8 +652,8 @@ class StateStoreTest {
             assertTrue(e.getMessage().contains(state.resolve(failing) + " could not be written; the change was not applied"), e.getMessage());
             assertTrue(e.getMessage().contains("No space left on device"), e.getMessage());
             assertSame(before, store.current(), "nothing changed in memory");
-            StateStore.WriteFailure failure = store.writeFailure().orElseThrow();
-            assertEquals(state.resolve(failing), failure.file());
+            Store.WriteFailure failure = store.writeFailure().orElseThrow();
+            assertEquals(state.resolve(failing).toString(), failure.where());
             assertTrue(failure.error().contains("No space left on device"), failure.error());
             assertEquals(1, store.writeFailures());
             try (StateStore restarted = crashImage(state)) {
