@@ -3,6 +3,7 @@ package io.dsha.controlplane.store;
 import io.dsha.api.event.Event;
 import io.dsha.api.state.StateSnapshot;
 import io.dsha.controlplane.decision.ControlState;
+import io.dsha.controlplane.decision.Outcome;
 import java.util.List;
 
 /**
@@ -13,6 +14,24 @@ public record Published(long revision, long topologyRevision, ControlState state
 
     public Published {
         events = List.copyOf(events);
+    }
+
+    /**
+     * What follows {@code before} after a change that a watcher hears about: the next revision (and the topology's,
+     * when it changed), the outcome's events numbered in order and put first (newest first), at most {@code maxEvents}.
+     */
+    static Published next(Published before, Outcome outcome, int maxEvents) {
+        long revision = before.revision() + 1;
+        ControlState state = outcome.state();
+        boolean topologyChanged = !java.util.Objects.equals(state.topology(), before.state().topology());
+        long topologyRevision = topologyChanged ? revision : before.topologyRevision();
+        long seq = before.lastEventSeq();
+        List<Event> events = new java.util.ArrayList<>(outcome.events().size() + before.events().size());
+        for (Event e : outcome.events()) {
+            events.add(0, e.withSequence(++seq, revision));
+        }
+        events.addAll(before.events());
+        return new Published(revision, topologyRevision, state, events.size() > maxEvents ? events.subList(0, maxEvents) : events, seq);
     }
 
     public StateSnapshot snapshot() {

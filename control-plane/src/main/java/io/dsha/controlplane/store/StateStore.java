@@ -1,29 +1,17 @@
 package io.dsha.controlplane.store;
 
 import io.dsha.api.event.Event;
-import io.dsha.api.problem.Violation;
-import io.dsha.api.state.RoutingDecision;
-import io.dsha.controlplane.decision.BackendHealth;
 import io.dsha.controlplane.decision.ControlState;
-import io.dsha.controlplane.decision.ListenerHealth;
 import io.dsha.controlplane.decision.Outcome;
-import io.dsha.controlplane.decision.RoutingMemory;
 import io.dsha.controlplane.topology.TopologyValidator;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
-import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
 /**
@@ -41,7 +29,7 @@ import org.jboss.logging.Logger;
  * <p>A write that fails (a full disk, an I/O error) is remembered, with the file and the error, until
  * a change is written again: {@link #writeFailure()} (readiness reports it) and {@link #writeFailures()}.
  */
-public final class StateStore implements Store {
+public final class StateStore extends StoreBase {
 
     /** Changes the journal holds before {@code state.json} is written whole again. */
     static final int DEFAULT_JOURNAL_LIMIT = 1000;
@@ -54,11 +42,7 @@ public final class StateStore implements Store {
     private final int maxEvents;
     /** The revision of {@code state.json} on disk (null while there is none): the journal applies over it. */
     private Long fileRevision;
-    private volatile WriteFailure writeFailure;
-    private final AtomicLong writeFailures = new AtomicLong();
     private final Object lock = new Object();
-    private final Watchers watchers = new Watchers();
-    private final List<Consumer<WriteFailure>> failureListeners = new CopyOnWriteArrayList<>();
     private volatile Published current;
 
     private StateStore(StateFile file, Journal journal, int journalLimit, Long fileRevision, Published initial, int maxEvents) {
@@ -98,8 +82,8 @@ public final class StateStore implements Store {
             }
             Journal journal = Journal.open(file.dir(), journaled);
             Published initial = doc.isPresent()
-                    ? restore(file, replay(doc.get(), changesAfter(file, doc.get(), journaled, journal), maxEvents, journal), validator,
-                            settle)
+                    ? StateDocuments.restore(replay(doc.get(), changesAfter(file, doc.get(), journaled, journal), maxEvents, journal), validator,
+                            settle, file::corrupt)
                     : new Published(0, 0, ControlState.EMPTY, List.of(), 0);
             return new StateStore(file, journal, journalLimit, doc.map(StateDocument::revision).orElse(null), initial, maxEvents);
         } catch (RuntimeException e) {
@@ -138,39 +122,6 @@ public final class StateStore implements Store {
                 last.routing(), last.memory(), last.lastEventSeq(), kept, last.savedAt(), null);
     }
 
-    private static Published restore(StateFile file, StateDocument doc, TopologyValidator validator, UnaryOperator<ControlState> settle) {
-        if (doc.revision() == null || doc.revision() < 0 || doc.topologyRevision() == null || doc.topologyRevision() > doc.revision()
-                || doc.lastEventSeq() == null || doc.events() == null || doc.verdicts() == null || doc.routing() == null
-                || doc.memory() == null) {
-            throw file.corrupt("is incomplete (revision, topologyRevision, verdicts, routing, memory, lastEventSeq and events are required)");
-        }
-        ControlState state = ControlState.EMPTY;
-        if (doc.topology() != null) {
-            List<Violation> violations = validator.validate(doc.topology());
-            if (!violations.isEmpty()) {
-                throw file.corrupt("holds a topology that does not validate: "
-                        + violations.stream().map(Violation::toString).collect(Collectors.joining("; ")));
-            }
-            Map<String, BackendHealth> health = new HashMap<>();
-            for (StateDocument.SavedVerdict v : doc.verdicts()) {
-                if (v == null || v.backendId() == null || v.status() == null || v.since() == null || v.enabledSince() == null
-                        || doc.topology().backend(v.backendId()).isEmpty()) {
-                    throw file.corrupt("holds a verdict that does not match the topology: " + v);
-                }
-                health.put(v.backendId(), BackendHealth.restored(v.backendId(), v.status(), v.since(), v.enabledSince()));
-            }
-            for (var b : doc.topology().backends()) {
-                if (!health.containsKey(b.id())) {
-                    throw file.corrupt("has no verdict for backend " + b.id());
-                }
-            }
-            // Re-settle so flags (STALE) reflect that no checker has reported since the restart.
-            // The checkers' findings about the proxy's certificate are not persisted: they come back with the next reports.
-            state = settle.apply(new ControlState(doc.topology(), health, doc.routing(), doc.memory(), ListenerHealth.NONE));
-        }
-        return new Published(doc.revision(), doc.topologyRevision(), state, doc.events(), doc.lastEventSeq());
-    }
-
     @Override
     public Published current() {
         return current;
@@ -187,59 +138,17 @@ public final class StateStore implements Store {
     }
 
     @Override
-    public Optional<WriteFailure> writeFailure() {
-        return Optional.ofNullable(writeFailure);
-    }
-
-    @Override
-    public long writeFailures() {
-        return writeFailures.get();
-    }
-
-    /** Called with each newly published state, after the swap, on the thread that made the change. */
-    @Override
-    public void addListener(Consumer<Published> listener) {
-        watchers.addListener(listener);
-    }
-
-    /** Called with each write that fails, on the thread that made the change and under the store's lock: keep it short. */
-    @Override
-    public void addWriteFailureListener(Consumer<WriteFailure> listener) {
-        failureListeners.add(listener);
-    }
-
-    @Override
     public Published update(Long expectedTopologyRevision, Function<ControlState, Outcome> change) {
         Published next;
         synchronized (lock) {
             Published before = current;
-            if (expectedTopologyRevision != null && expectedTopologyRevision != before.topologyRevision()) {
-                throw new RevisionMismatch(expectedTopologyRevision, before.topologyRevision());
-            }
-            Outcome outcome = change.apply(before.state());
-            ControlState state = outcome.state();
-            if (outcome.events().isEmpty() && !state.differsFrom(before.state())) {
-                if (state != before.state()) {
-                    // Timestamps of votes moved; nothing a watcher must hear about.
-                    current = new Published(before.revision(), before.topologyRevision(), state, before.events(), before.lastEventSeq());
-                }
+            Outcome outcome = apply(before, expectedTopologyRevision, change);
+            if (!heard(before, outcome)) {
+                current = quiet(before, outcome);
                 return current;
             }
-            long revision = before.revision() + 1;
-            boolean topologyChanged = !java.util.Objects.equals(state.topology(), before.state().topology());
-            long topologyRevision = topologyChanged ? revision : before.topologyRevision();
-            long seq = before.lastEventSeq();
-            List<Event> events = new ArrayList<>(outcome.events().size() + before.events().size());
-            List<Event> fresh = new ArrayList<>();
-            for (Event e : outcome.events()) {
-                fresh.add(0, e.withSequence(++seq, revision));
-            }
-            events.addAll(fresh);
-            events.addAll(before.events());
-            if (events.size() > maxEvents) {
-                events = events.subList(0, maxEvents);
-            }
-            next = new Published(revision, topologyRevision, state, events, seq);
+            next = Published.next(before, outcome, maxEvents);
+            List<Event> fresh = next.events().subList(0, Math.min(outcome.events().size(), next.events().size()));
             persist(next, fresh);
             current = next;
         }
@@ -255,15 +164,15 @@ public final class StateStore implements Store {
     private void persist(Published next, List<Event> fresh) {
         if (fileRevision != null && journal.continues(fileRevision) && journal.records() < journalLimit) {
             try {
-                journal.append(document(next, fresh));
+                journal.append(StateDocuments.document(next, fresh));
             } catch (IOException e) {
                 throw failed(journal.path(), "state journal " + journal.path() + " could not be written", e);
             }
-            writeFailure = null;
+            writeSucceeded();
             return;
         }
         if (writeWhole(next)) {
-            writeFailure = null;
+            writeSucceeded();
         }
     }
 
@@ -273,7 +182,7 @@ public final class StateStore implements Store {
      * failure is recorded; changes are then written whole until it can be).
      */
     private boolean writeWhole(Published p) {
-        StateDocument doc = document(p, p.events());
+        StateDocument doc = StateDocuments.document(p, p.events());
         if (journal.records() == 0) {
             // Nothing in the journal to keep: start it first, so a state.json of this version is never without its journal.
             try {
@@ -307,38 +216,8 @@ public final class StateStore implements Store {
 
     /** Records a failed write; the exception to throw when the change was not applied. */
     private UncheckedIOException failed(Path path, String what, IOException e) {
-        WriteFailure failure = new WriteFailure(path.toString(), e.toString());
-        writeFailure = failure;
-        writeFailures.incrementAndGet();
-        for (Consumer<WriteFailure> l : failureListeners) {
-            l.accept(failure);
-        }
+        recordFailure(path.toString(), e.toString());
         return new UncheckedIOException(what + "; the change was not applied: " + e, e);
-    }
-
-    @Override
-    public CompletableFuture<Published> awaitAfter(long since) {
-        return watchers.awaitAfter(since, () -> current);
-    }
-
-    @Override
-    public int watchers() {
-        return watchers.waiting();
-    }
-
-    private static StateDocument document(Published p, List<Event> events) {
-        ControlState s = p.state();
-        List<StateDocument.SavedVerdict> verdicts = new ArrayList<>();
-        if (s.topology() != null) {
-            for (var b : s.topology().backends()) {
-                BackendHealth h = s.health().get(b.id());
-                verdicts.add(new StateDocument.SavedVerdict(b.id(), h.status(), h.since(), h.enabledSince()));
-            }
-        }
-        RoutingDecision routing = s.routing();
-        RoutingMemory memory = s.memory();
-        return new StateDocument(StateDocument.FORMAT, p.revision(), p.topologyRevision(), s.topology(), verdicts, routing, memory,
-                p.lastEventSeq(), events, java.time.Instant.now(), null);
     }
 
     /**
