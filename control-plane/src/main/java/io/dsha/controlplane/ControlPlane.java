@@ -23,6 +23,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.UnaryOperator;
 import org.jboss.logging.Logger;
 
 /**
@@ -40,10 +41,21 @@ public final class ControlPlane implements AutoCloseable {
     private final DecisionEngine engine;
     private final TopologyValidator validator;
 
+    /** Opens a {@link Store}, given how a state read back is settled (the engine's view of a restored state). */
+    @FunctionalInterface
+    public interface StoreOpener {
+        Store open(UnaryOperator<ControlState> settle);
+    }
+
+    /** The state in files under {@code stateDir} ({@code dsha.store=file}). */
     public ControlPlane(Path stateDir, DecisionEngine engine, TopologyValidator validator, int maxEvents) {
+        this(settle -> StateStore.open(stateDir, validator, settle, maxEvents), engine, validator);
+    }
+
+    public ControlPlane(StoreOpener opener, DecisionEngine engine, TopologyValidator validator) {
         this.engine = Objects.requireNonNull(engine, "engine");
         this.validator = Objects.requireNonNull(validator, "validator");
-        this.store = StateStore.open(stateDir, validator, s -> engine.tick(s).state(), maxEvents);
+        this.store = opener.open(s -> engine.tick(s).state());
     }
 
     /** Seeds an empty state from a topology file; a file that does not validate stops here with every violation. */

@@ -12,6 +12,7 @@ import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import jakarta.validation.Validator;
+import io.vertx.core.Vertx;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -43,11 +44,11 @@ public class ControlPlaneBeans {
 
     @Produces
     @Singleton
-    ControlPlane controlPlane(ControlPlaneConfig config, Clock clock, TopologyValidator validator) {
-        Path dir = Path.of(config.stateDir());
+    ControlPlane controlPlane(ControlPlaneConfig config, Clock clock, TopologyValidator validator, Vertx vertx) {
         ControlPlane cp;
         try {
-            cp = new ControlPlane(dir, new DecisionEngine(clock, config.checkerLivenessIntervals()), validator, config.maxEvents());
+            cp = new ControlPlane(StoreChoice.opener(config, validator, vertx), new DecisionEngine(clock, config.checkerLivenessIntervals()),
+                    validator);
         } catch (RuntimeException e) {
             throw refuse(e);
         }

@@ -5,6 +5,7 @@ import io.smallrye.config.WithDefault;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /** Everything the control plane reads from configuration ({@code dsha.*}); checked at start. */
@@ -31,7 +32,46 @@ public interface ControlPlaneConfig {
     @WithDefault("false")
     boolean insecureDevMode();
 
-    /** Where the state lives ({@code state.json}, its previous copy, the lock). */
+    /**
+     * Where the state is kept: {@code file} (the default: {@link #stateDir()}, one control plane on one host) or
+     * {@code etcd} ({@link #etcd()}: an etcd cluster, which several control planes share).
+     */
+    @WithDefault("file")
+    StoreKind store();
+
+    /** The kinds of {@link #store()}. */
+    enum StoreKind {
+        FILE,
+        ETCD,
+    }
+
+    /** The etcd cluster when {@code dsha.store=etcd}. */
+    Etcd etcd();
+
+    /** How the control plane reaches etcd ({@code dsha.etcd.*}). */
+    interface Etcd {
+        /** Its client URLs, comma-separated ({@code http://host:2379}, or {@code https://} with {@link #caFile()}). */
+        Optional<List<String>> endpoints();
+
+        /** The key prefix everything of this control plane lives under; starts and ends with {@code /}. */
+        @WithDefault("/dsha/")
+        String prefix();
+
+        /** The CA (PEM) that signed etcd's certificate, for {@code https} endpoints. */
+        Optional<String> caFile();
+
+        /** A client certificate (PEM), when etcd asks for one ({@code --client-cert-auth}); with {@link #keyFile()}. */
+        Optional<String> certFile();
+
+        /** The client certificate's key (PEM, PKCS#8). */
+        Optional<String> keyFile();
+
+        /** How long one request to etcd may take before the next endpoint is tried, and a change fails. */
+        @WithDefault("5s")
+        Duration requestTimeout();
+    }
+
+    /** Where the state lives ({@code state.json}, its previous copy, the lock) when {@code dsha.store=file}. */
     @WithDefault("state")
     String stateDir();
 

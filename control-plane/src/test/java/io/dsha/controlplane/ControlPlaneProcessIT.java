@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.dsha.testkit.etcd.EtcdCluster;
 import io.restassured.path.json.JsonPath;
 import io.restassured.specification.RequestSpecification;
 import java.io.IOException;
@@ -28,6 +29,7 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.awaitility.core.ConditionTimeoutException;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -186,6 +188,97 @@ class ControlPlaneProcessIT {
         assertEquals(before.getList("routing.active"), after.getList("routing.active"), "routing.active after the kill");
         assertEquals(before.getList("verdicts.status"), after.getList("verdicts.status"), "verdicts after the kill");
         assertEquals(eventsBefore, events(second), "event history after the kill");
+    }
+
+    // ---- dsha.store=etcd: the state in a real etcd (started once for these tests), not on the host's disk
+
+    private static EtcdCluster etcd;
+    private static int etcdPrefixes;
+
+    /** {@code dsha.store=etcd} on a prefix of its own (one per test) of the shared etcd. */
+    private static List<String> onEtcd(String prefix) {
+        synchronized (ControlPlaneProcessIT.class) {
+            if (etcd == null) {
+                etcd = EtcdCluster.start(1);
+            }
+        }
+        return List.of("-Ddsha.store=etcd", "-Ddsha.etcd.endpoints=" + String.join(",", etcd.clientUrls()), "-Ddsha.etcd.prefix=" + prefix);
+    }
+
+    /** Both tokens, {@code store}'s settings and {@code props}. */
+    private static List<String> with(List<String> store, String... props) {
+        List<String> all = withTokens(props);
+        all.addAll(store);
+        return all;
+    }
+
+    private static synchronized String etcdPrefix() {
+        return "/dsha-it-" + (++etcdPrefixes) + "/";
+    }
+
+    @AfterAll
+    static void stopEtcd() {
+        if (etcd != null) {
+            etcd.close();
+        }
+    }
+
+    @Test
+    void onEtcdAKilledControlPlaneComesBackWithEveryAcknowledgedChangeOnAnotherHost() throws IOException {
+        List<String> store = onEtcd(etcdPrefix());
+        List<String> seeded = with(store, "-Ddsha.topology-file=" + write("topology.yaml", TOPOLOGY));
+        Running first = startServing(tmp.resolve("host-1"), seeded);
+        admin(first).body("{\"mode\":\"ACTIVE_ACTIVE\"}").contentType("application/json").put("/api/v1/mode").then().statusCode(200);
+        long acknowledged = admin(first).body("{\"adminState\":\"DRAIN\"}").contentType("application/json")
+                .put("/api/v1/backends/b/admin-state").then().statusCode(200).extract().jsonPath().getLong("revision");
+        JsonPath before = state(first);
+        List<Map<String, Object>> eventsBefore = events(first);
+        assertEquals(acknowledged, before.getLong("revision"));
+        assertFalse(Files.exists(tmp.resolve("host-1").resolve("state.json")), "with dsha.store=etcd nothing is kept on the host");
+
+        first.process.destroyForcibly();
+        first.awaitExit(EXIT);
+
+        // Another host: an empty state directory, the same etcd.
+        Running second = startServing(tmp.resolve("host-2"), with(store));
+        JsonPath after = state(second);
+        assertEquals(acknowledged, after.getLong("revision"), "revision after the kill");
+        assertEquals(before.getMap("topology"), after.getMap("topology"), "topology after the kill");
+        assertEquals(before.getList("verdicts.status"), after.getList("verdicts.status"), "verdicts after the kill");
+        assertEquals(eventsBefore, events(second), "event history after the kill");
+        given().baseUri(second.baseUri()).get("/q/health/ready").then().statusCode(200)
+                .body("checks.find { it.name == 'state' }.data.stateFile", org.hamcrest.Matchers.containsString("etcd"));
+    }
+
+    @Test
+    void twoControlPlanesOnOneEtcdServeOneStateAndRefuseAStaleIfMatchEither() throws IOException {
+        List<String> store = onEtcd(etcdPrefix());
+        List<String> seeded = with(store, "-Ddsha.topology-file=" + write("topology.yaml", TOPOLOGY));
+        Running a = startServing(tmp.resolve("host-a"), seeded);
+        Running b = startServing(tmp.resolve("host-b"), seeded);
+        String etag = admin(a).get("/api/v1/topology").then().statusCode(200).extract().header("ETag");
+        String yaml = TOPOLOGY.replace("mode: ACTIVE_PASSIVE", "mode: ACTIVE_ACTIVE");
+
+        long written = admin(b).header("If-Match", etag).contentType("application/yaml").body(yaml.getBytes(StandardCharsets.UTF_8)).put("/api/v1/topology")
+                .then().statusCode(200).extract().jsonPath().getLong("revision");
+        await("a sees b's change").atMost(START).until(() -> state(a).getLong("revision") >= written);
+        assertEquals("ACTIVE_ACTIVE", state(a).getString("topology.mode"));
+
+        // The same If-Match again, at either replica: that revision is gone.
+        for (Running r : List.of(a, b)) {
+            admin(r).header("If-Match", etag).contentType("application/yaml").body(TOPOLOGY.getBytes(StandardCharsets.UTF_8)).put("/api/v1/topology")
+                    .then().statusCode(412);
+        }
+        assertEquals("ACTIVE_ACTIVE", state(b).getString("topology.mode"), "a refused change changes nothing");
+    }
+
+    @Test
+    void badEtcdSettingsStopTheServiceNamingEach() {
+        Running r = start(tmp.resolve("state"), withTokens("-Ddsha.store=etcd", "-Ddsha.etcd.prefix=dsha"));
+        r.awaitExit(EXIT);
+        assertNotEquals(0, r.process.exitValue(), r.output());
+        assertTrue(r.output().contains("dsha.etcd.endpoints"), "names the missing endpoints:\n" + r.output());
+        assertTrue(r.output().contains("dsha.etcd.prefix: dsha must start and end with /"), "names the bad prefix:\n" + r.output());
     }
 
     @ParameterizedTest(name = "{0}")

@@ -69,6 +69,8 @@ public final class EtcdStore extends StoreBase {
     private final List<Event> arriving = new ArrayList<>();
     private volatile EtcdWatch watch;
     private volatile boolean closed;
+    private volatile Runnable onClose = () -> {
+    };
 
     private record Mirror(Published published, long modRevision) {
     }
@@ -320,6 +322,12 @@ public final class EtcdStore extends StoreBase {
         return writeFailure().isEmpty();
     }
 
+    /** Something to close with the store (the client it was given, when nobody else uses it). */
+    public EtcdStore alsoClosing(Runnable also) {
+        this.onClose = also;
+        return this;
+    }
+
     @Override
     public void close() {
         closed = true;
@@ -328,5 +336,6 @@ public final class EtcdStore extends StoreBase {
             w.cancel();
         }
         watchers.cancelAll();
+        onClose.run();
     }
 }
