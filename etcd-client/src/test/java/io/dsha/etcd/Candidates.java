@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.LongSupplier;
 
 /**
  * Candidates of one election in a test, each with a client of its own (as separate replicas), and the log of every
@@ -47,9 +48,13 @@ final class Candidates implements AutoCloseable {
 
     /** Adds candidate number {@code elections.size()} and starts it. */
     Election add() {
+        return add(System::nanoTime);
+    }
+
+    Election add(LongSupplier nanoClock) {
         int who = elections.size();
         EtcdClient client = new EtcdClient(vertx, options);
-        Election e = new Election(client, key, value(who), TTL, System::nanoTime);
+        Election e = new Election(client, key, value(who), TTL, nanoClock);
         e.onChange(r -> log.add(new Change(who, r, System.nanoTime())));
         clients.add(client);
         elections.add(e);

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
@@ -139,6 +140,26 @@ class ElectionTest {
         a.cutOffForTest(false);
         await().atMost(WAIT).pollInterval(POLL).until(() -> c.exclusive() && c.settled().orElse(null) == b);
         assertEquals(Optional.of(Candidates.value(1)), a.leader());
+    }
+
+    @Test
+    void aLeaderPastItsDeadlineByTheClockSaysNoAtOnceThenWinsANewTerm(TestInfo test) {
+        Candidates c = candidates(test);
+        AtomicLong skew = new AtomicLong();
+        Election a = c.add(() -> System.nanoTime() + skew.get()); // as if its loop were frozen that long: no timer ran
+        await().atMost(WAIT).pollInterval(POLL).until(a::leading);
+        Fence old = a.fence().orElseThrow();
+
+        skew.addAndGet(Candidates.TTL.toNanos() * 3 / 4);
+        assertFalse(a.leading(), "no timer needed: the accessors read the clock");
+        assertEquals(Optional.empty(), a.fence());
+        assertEquals(Role.Kind.CANDIDATE, a.role().kind());
+
+        // its deadline timer then steps it down, it revokes its old lease (the key goes at once) and wins a new term
+        await().atMost(WAIT).pollInterval(POLL).until(() -> a.fence().map(f -> f.createRevision() > old.createRevision()).orElse(false));
+        assertTrue(c.log.stream().anyMatch(ch -> ch.role().reason().startsWith("lease lost: no keep-alive for ")), c.log.toString());
+        assertEquals(-1, await(etcd.client.leaseTimeToLive(old.leaseId())), "the old term's lease was revoked");
+        assertFalse(await(etcd.client.txn(List.of(old.compare()), List.of(Op.put(b("/data/skew"), b("old"))), List.of())).succeeded());
     }
 
     @Test
