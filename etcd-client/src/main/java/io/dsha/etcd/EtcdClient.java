@@ -36,6 +36,11 @@ public final class EtcdClient {
         this.endpoints = new Endpoints(vertx, options);
     }
 
+    /** The Vert.x this client runs on (an {@link Election}'s timers run there too). */
+    Vertx vertx() {
+        return vertx;
+    }
+
     public EtcdOptions options() {
         return options;
     }
