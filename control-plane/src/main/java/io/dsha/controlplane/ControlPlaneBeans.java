@@ -7,7 +7,9 @@ import io.quarkus.arc.DefaultBean;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
+import io.quarkus.vertx.http.HttpServerStart;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.event.ObservesAsync;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
@@ -42,21 +44,42 @@ public class ControlPlaneBeans {
         return new TopologyValidator(validator);
     }
 
+    /** One control plane, or a replica of several on etcd (then elected, once the API listens). */
     @Produces
     @Singleton
-    ControlPlane controlPlane(ControlPlaneConfig config, Clock clock, TopologyValidator validator, Vertx vertx) {
-        ControlPlane cp;
+    Replication replication(ControlPlaneConfig config, Vertx vertx) {
         try {
-            cp = new ControlPlane(StoreChoice.opener(config, validator, vertx), new DecisionEngine(clock, config.checkerLivenessIntervals()),
-                    validator);
+            Replication replication = StoreChoice.replication(config, vertx);
+            int port = org.eclipse.microprofile.config.ConfigProvider.getConfig().getOptionalValue("quarkus.http.port", Integer.class).orElse(8080);
+            if (replication.replicated() && port == 0 && config.advertiseUrl().isEmpty()) {
+                replication.close();
+                throw new IllegalArgumentException("dsha.store=etcd with quarkus.http.port=0 needs dsha.advertise-url: the other control "
+                        + "planes forward changes to the leader's URL, and a port picked at start cannot be told to them");
+            }
+            return replication;
         } catch (RuntimeException e) {
             throw refuse(e);
         }
+    }
+
+    @Produces
+    @Singleton
+    ControlPlane controlPlane(ControlPlaneConfig config, Clock clock, TopologyValidator validator, Replication replication) {
+        ControlPlane cp;
         try {
-            config.topologyFile().map(Path::of).ifPresent(cp::seedIfEmpty);
+            cp = new ControlPlane(StoreChoice.opener(config, validator, replication),
+                    new DecisionEngine(clock, config.checkerLivenessIntervals()), validator);
         } catch (RuntimeException e) {
-            cp.close();
             throw refuse(e);
+        }
+        if (!replication.replicated()) {
+            // Several control planes: the first to lead seeds an empty state (every write is its leader's).
+            try {
+                config.topologyFile().map(Path::of).ifPresent(cp::seedIfEmpty);
+            } catch (RuntimeException e) {
+                cp.close();
+                throw refuse(e);
+            }
         }
         LOG.infof("State %s at revision %d", cp.store().location(), cp.current().revision());
         return cp;
@@ -75,11 +98,52 @@ public class ControlPlaneBeans {
         return e;
     }
 
-    void close(@Disposes ControlPlane cp) {
+    void close(@Disposes ControlPlane cp, Replication replication) {
         cp.close();
+        replication.close();
     }
 
-    void start(@Observes StartupEvent event, AccessPolicy access, ControlPlane cp, ControlPlaneConfig config) {
+    /** Once the API listens (its port is known): this control plane becomes a candidate to lead, when it is one of several. */
+    void listening(@ObservesAsync HttpServerStart started, Replication replication, ControlPlane cp, ControlPlaneConfig config) {
+        if (!replication.replicated()) {
+            return;
+        }
+        int port = started.options().getPort();
+        String host = started.options().getHost();
+        if (host == null || host.equals("0.0.0.0") || host.equals("::")) {
+            host = hostName();
+        }
+        String id = config.replicaId().orElseGet(() -> hostName() + "-" + ProcessHandle.current().pid());
+        String url = config.advertiseUrl().orElse("http://" + host + ":" + port);
+        replication.start(new Replication.Member(id, url), role -> {
+            if (role.kind() == io.dsha.etcd.Role.Kind.LEADER && config.topologyFile().isPresent()) {
+                seeder.execute(() -> {
+                    try {
+                        cp.seedIfEmpty(Path.of(config.topologyFile().get()));
+                    } catch (RuntimeException e) {
+                        LOG.errorf("The topology file %s could not seed the state: %s", config.topologyFile().get(), e.getMessage());
+                    }
+                });
+            }
+        });
+    }
+
+    /** Seeds off the election's event loop (a write waits for etcd). */
+    private final java.util.concurrent.ExecutorService seeder = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "dsha-seed");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private static String hostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+            return "localhost";
+        }
+    }
+
+    void start(@Observes StartupEvent event, AccessPolicy access, ControlPlane cp, ControlPlaneConfig config, Replication replication) {
         long period = Math.max(10, config.tickInterval().toMillis());
         ticker = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "dsha-decision-tick");
@@ -88,7 +152,9 @@ public class ControlPlaneBeans {
         });
         ticker.scheduleWithFixedDelay(() -> {
             try {
-                cp.tick();
+                if (replication.decides()) {
+                    cp.tick();
+                }
             } catch (RuntimeException e) {
                 LOG.warnf("Time-driven re-evaluation failed (will retry): %s", e.getMessage());
             }

@@ -69,7 +69,23 @@ public interface ControlPlaneConfig {
         /** How long one request to etcd may take before the next endpoint is tried, and a change fails. */
         @WithDefault("5s")
         Duration requestTimeout();
+
+        /**
+         * The leader's lease: a leader that could not renew it steps down a quarter of it before etcd could let another
+         * control plane lead; a leader that dies is replaced about this long after.
+         */
+        @WithDefault("2s")
+        Duration leaseTtl();
     }
+
+    /** This control plane's name among several ({@code dsha.store=etcd}); the host's name and the process id when unset. */
+    Optional<String> replicaId();
+
+    /**
+     * Where the other control planes reach this one's API (they forward changes to the leader); when unset,
+     * {@code http://} the API's host (the machine's name when it listens on every address) and port.
+     */
+    Optional<String> advertiseUrl();
 
     /** Where the state lives ({@code state.json}, its previous copy, the lock) when {@code dsha.store=file}. */
     @WithDefault("state")

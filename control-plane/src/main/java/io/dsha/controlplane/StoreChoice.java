@@ -24,22 +24,21 @@ final class StoreChoice {
     private StoreChoice() {
     }
 
-    static ControlPlane.StoreOpener opener(ControlPlaneConfig config, TopologyValidator validator, Vertx vertx) {
+    /** One control plane ({@code dsha.store=file}), or a replica of several on etcd. */
+    static Replication replication(ControlPlaneConfig config, Vertx vertx) {
         if (config.store() == ControlPlaneConfig.StoreKind.FILE) {
-            return settle -> StateStore.open(Path.of(config.stateDir()), validator, settle, config.maxEvents());
+            return Replication.single();
         }
         EtcdOptions options = etcdOptions(config.etcd());
-        String prefix = config.etcd().prefix();
-        return settle -> {
-            EtcdClient client = new EtcdClient(vertx, options);
-            try {
-                return EtcdStore.open(client, prefix, validator, settle, config.maxEvents(), options.requestTimeout(), Optional::empty)
-                        .alsoClosing(client::close);
-            } catch (RuntimeException e) {
-                client.close();
-                throw e;
-            }
-        };
+        return Replication.onEtcd(new EtcdClient(vertx, options), config.etcd().prefix(), config.etcd().leaseTtl());
+    }
+
+    static ControlPlane.StoreOpener opener(ControlPlaneConfig config, TopologyValidator validator, Replication replication) {
+        if (!replication.replicated()) {
+            return settle -> StateStore.open(Path.of(config.stateDir()), validator, settle, config.maxEvents());
+        }
+        return settle -> EtcdStore.open(replication.client(), config.etcd().prefix(), validator, settle, config.maxEvents(),
+                replication.client().options().requestTimeout(), replication::fence);
     }
 
     /** The etcd client's options from {@code dsha.etcd.*}; every problem at once, naming the setting. */
@@ -76,6 +75,9 @@ final class StoreChoice {
         }
         if (etcd.requestTimeout().isNegative() || etcd.requestTimeout().isZero()) {
             problems.add("dsha.etcd.request-timeout must be positive, not " + etcd.requestTimeout());
+        }
+        if (etcd.leaseTtl().compareTo(java.time.Duration.ofSeconds(1)) < 0 || etcd.leaseTtl().toMillis() % 1000 != 0) {
+            problems.add("dsha.etcd.lease-ttl must be whole seconds, at least 1s (etcd's leases count seconds), not " + etcd.leaseTtl());
         }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException(String.join("; ", problems));

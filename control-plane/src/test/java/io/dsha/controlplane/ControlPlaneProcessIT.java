@@ -205,10 +205,21 @@ class ControlPlaneProcessIT {
         return List.of("-Ddsha.store=etcd", "-Ddsha.etcd.endpoints=" + String.join(",", etcd.clientUrls()), "-Ddsha.etcd.prefix=" + prefix);
     }
 
-    /** Both tokens, {@code store}'s settings and {@code props}. */
+    /**
+     * Both tokens, {@code store}'s settings and {@code props}, on a port picked free now: control planes on etcd tell
+     * each other their URL ({@code dsha.advertise-url}), so the port must be known before start.
+     */
     private static List<String> with(List<String> store, String... props) {
         List<String> all = withTokens(props);
         all.addAll(store);
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        all.add("-Dquarkus.http.port=" + port);
+        all.add("-Ddsha.advertise-url=http://127.0.0.1:" + port);
         return all;
     }
 
@@ -252,15 +263,14 @@ class ControlPlaneProcessIT {
 
     @Test
     void twoControlPlanesOnOneEtcdServeOneStateAndRefuseAStaleIfMatchEither() throws IOException {
-        List<String> store = onEtcd(etcdPrefix());
-        List<String> seeded = with(store, "-Ddsha.topology-file=" + write("topology.yaml", TOPOLOGY));
-        Running a = startServing(tmp.resolve("host-a"), seeded);
-        Running b = startServing(tmp.resolve("host-b"), seeded);
+        List<Running> pair = twoOnEtcd();
+        Running a = pair.get(0);
+        Running b = pair.get(1);
         String etag = admin(a).get("/api/v1/topology").then().statusCode(200).extract().header("ETag");
         String yaml = TOPOLOGY.replace("mode: ACTIVE_PASSIVE", "mode: ACTIVE_ACTIVE");
 
         long written = admin(b).header("If-Match", etag).contentType("application/yaml").body(yaml.getBytes(StandardCharsets.UTF_8)).put("/api/v1/topology")
-                .then().statusCode(200).extract().jsonPath().getLong("revision");
+                .then().log().ifValidationFails().statusCode(200).extract().jsonPath().getLong("revision");
         await("a sees b's change").atMost(START).until(() -> state(a).getLong("revision") >= written);
         assertEquals("ACTIVE_ACTIVE", state(a).getString("topology.mode"));
 
@@ -270,6 +280,54 @@ class ControlPlaneProcessIT {
                     .then().statusCode(412);
         }
         assertEquals("ACTIVE_ACTIVE", state(b).getString("topology.mode"), "a refused change changes nothing");
+    }
+
+    /** Two control planes on a fresh prefix of the shared etcd, both given the topology file, once the first leader seeded it. */
+    private List<Running> twoOnEtcd() throws IOException {
+        List<String> store = onEtcd(etcdPrefix());
+        String seed = "-Ddsha.topology-file=" + write("topology.yaml", TOPOLOGY);
+        Running a = startServing(tmp.resolve("host-a"), with(store, seed));
+        Running b = startServing(tmp.resolve("host-b"), with(store, seed));
+        await("the first leader seeds the state").atMost(START).until(() -> state(a).getLong("revision") >= 1);
+        return List.of(a, b);
+    }
+
+    private static String role(Running r) {
+        return given().baseUri(r.baseUri()).get("/q/health/ready").then().extract().jsonPath()
+                .getString("checks.find { it.name == 'state' }.data.role");
+    }
+
+    @Test
+    void whenTheLeaderIsKilledAnotherLeadsAndDecidesAndFollowersForwardChanges() throws IOException {
+        List<Running> pair = twoOnEtcd();
+        Running a = pair.get(0);
+        Running b = pair.get(1);
+        await("one leads").atMost(START).until(() -> "LEADER".equals(role(a)) || "LEADER".equals(role(b)));
+        Running leader = "LEADER".equals(role(a)) ? a : b;
+        Running follower = leader == a ? b : a;
+        assertEquals("FOLLOWER", role(follower));
+
+        // A change sent to the follower is the leader's to apply; both then serve it.
+        long written = admin(follower).body("{\"mode\":\"ACTIVE_ACTIVE\"}").contentType("application/json").put("/api/v1/mode")
+                .then().statusCode(200).body("topology.mode", equalTo("ACTIVE_ACTIVE")).extract().jsonPath().getLong("revision");
+        await("both serve it").atMost(START).until(() -> state(leader).getLong("revision") >= written
+                && state(follower).getLong("revision") >= written);
+
+        leader.process.destroyForcibly();
+        leader.awaitExit(EXIT);
+        long killed = System.nanoTime();
+        await("the other leads").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20)).until(() -> "LEADER".equals(role(follower)));
+        System.out.printf("control plane leader killed -9: the other led after %d ms (lease 2 s)%n", (System.nanoTime() - killed) / 1_000_000);
+
+        // It decides: a checker's report now moves the verdicts.
+        agent(follower).contentType("application/json")
+                .body("""
+                        {"source":"CHECKER","reporterId":"it-checker-1","observations":[
+                          {"backendId":"a","status":"UP","reason":"200 OK","latencyMs":3},
+                          {"backendId":"b","status":"UP","reason":"connected","latencyMs":1}]}
+                        """)
+                .post("/api/v1/reports").then().statusCode(202);
+        await("verdicts from the new leader").atMost(START).until(() -> state(follower).getList("verdicts.status").equals(List.of("UP", "UP")));
     }
 
     @Test

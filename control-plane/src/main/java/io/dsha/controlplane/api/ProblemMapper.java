@@ -5,6 +5,7 @@ import io.dsha.controlplane.BackendIdMismatch;
 import io.dsha.controlplane.NoTopology;
 import io.dsha.controlplane.UnknownBackend;
 import io.dsha.controlplane.decision.FailbackRefused;
+import io.dsha.controlplane.store.NotLeader;
 import io.dsha.controlplane.store.RevisionMismatch;
 import io.dsha.controlplane.topology.InvalidTopology;
 import jakarta.ws.rs.WebApplicationException;
@@ -55,6 +56,13 @@ public class ProblemMapper {
     public Response revisionMismatch(RevisionMismatch e) {
         return Response.fromResponse(Problems.response(412, "Precondition Failed", e.getMessage() + "; nothing was changed"))
                 .tag(String.valueOf(e.actual()))
+                .build();
+    }
+
+    @ServerExceptionMapper
+    public Response notLeader(NotLeader e) {
+        return Response.fromResponse(Problems.response(503, "Not the leader", e.getMessage() + "; send it again"))
+                .header("Retry-After", "1")
                 .build();
     }
 

@@ -1,6 +1,7 @@
 package io.dsha.controlplane.ops;
 
 import io.dsha.controlplane.ControlPlane;
+import io.dsha.controlplane.Replication;
 import io.dsha.controlplane.store.Published;
 import io.dsha.controlplane.store.Store;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -20,9 +21,11 @@ import org.eclipse.microprofile.health.Readiness;
 public class StateReadiness implements HealthCheck {
 
     private final ControlPlane controlPlane;
+    private final Replication replication;
 
-    StateReadiness(ControlPlane controlPlane) {
+    StateReadiness(ControlPlane controlPlane, Replication replication) {
         this.controlPlane = controlPlane;
+        this.replication = replication;
     }
 
     @Override
@@ -39,6 +42,12 @@ public class StateReadiness implements HealthCheck {
                 .withData("writable", writable)
                 .withData("writeFailures", store.writeFailures());
         failure.ifPresent(f -> response.withData("writeFailure", f.where() + ": " + f.error()));
+        if (replication.replicated()) {
+            // A control plane that does not lead is ready (it answers reads and forwards changes); it says who decides.
+            var role = replication.role();
+            response.withData("role", role.kind().name()).withData("roleReason", role.reason());
+            replication.leader().ifPresent(l -> response.withData("leader", l.id() + " " + l.url()));
+        }
         return response.build();
     }
 }

@@ -69,8 +69,6 @@ public final class EtcdStore extends StoreBase {
     private final List<Event> arriving = new ArrayList<>();
     private volatile EtcdWatch watch;
     private volatile boolean closed;
-    private volatile Runnable onClose = () -> {
-    };
 
     private record Mirror(Published published, long modRevision) {
     }
@@ -199,7 +197,7 @@ public final class EtcdStore extends StoreBase {
                     throw failed("the state in etcd under " + prefix + " changed " + MAX_CONFLICTS + " times while this change was computed",
                             null);
                 }
-                refresh();
+                refresh((RangeResult) result.responses().get(0));
             }
         }
     }
@@ -235,16 +233,20 @@ public final class EtcdStore extends StoreBase {
         if (oldest > 0) {
             ops.add(new Op.Delete(eventsPrefix, eventKey(oldest + 1)));
         }
-        TxnResult result = await(client.txn(compares, ops, List.of()), "write revision " + next.revision());
-        if (!result.succeeded() && fenced.isPresent()) {
-            throw new NotLeader("this control plane no longer holds the lead (its lease ended); the change was not applied");
+        // Failed: the state key as it is now says which compare failed.
+        TxnResult result = await(client.txn(compares, ops, List.of(Op.get(stateKey))), "write revision " + next.revision());
+        if (!result.succeeded() && fenced.isPresent() && modRevision((RangeResult) result.responses().get(0)) == m.modRevision()) {
+            throw new NotLeader("this control plane no longer holds the lead (its term ended in etcd)");
         }
         return result;
     }
 
-    /** Reads the state key again after a transaction lost to another replica's change. */
-    private void refresh() {
-        RangeResult r = await(client.range(stateKey), "read the state");
+    private static long modRevision(RangeResult r) {
+        return r.kvs().isEmpty() ? 0 : r.kvs().get(0).modRevision();
+    }
+
+    /** Takes the state key as a transaction that lost to another replica's change read it. */
+    private void refresh(RangeResult r) {
         if (r.kvs().isEmpty()) {
             return;
         }
@@ -322,12 +324,6 @@ public final class EtcdStore extends StoreBase {
         return writeFailure().isEmpty();
     }
 
-    /** Something to close with the store (the client it was given, when nobody else uses it). */
-    public EtcdStore alsoClosing(Runnable also) {
-        this.onClose = also;
-        return this;
-    }
-
     @Override
     public void close() {
         closed = true;
@@ -336,6 +332,5 @@ public final class EtcdStore extends StoreBase {
             w.cancel();
         }
         watchers.cancelAll();
-        onClose.run();
     }
 }

@@ -1,0 +1,104 @@
+package io.dsha.controlplane;
+
+import io.dsha.api.json.DshaJson;
+import io.dsha.api.problem.Problem;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.net.URI;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.jboss.logging.Logger;
+
+/**
+ * Changes reach whichever control plane a client asks; only the leader applies them. On a control
+ * plane that does not lead, every change to the API ({@code POST}, {@code PUT}, {@code DELETE},
+ * {@code PATCH} under {@code /api/v1/}: operators' changes, checkers' and proxies' reports) goes on
+ * to the leader as it came (its headers, its token, its body), and the leader's answer comes back as
+ * it is: an {@code If-Match} that names a stale revision gets 412 whichever control plane was asked.
+ * Reads are answered here, from this control plane's mirror of the state. When no control plane
+ * leads (an election under way, etcd without quorum), a change is answered 503 with
+ * {@code Retry-After}; a change already forwarded once is never forwarded again (the lead moved
+ * while it travelled).
+ */
+@ApplicationScoped
+public class LeaderForwarding {
+
+    private static final Logger LOG = Logger.getLogger(LeaderForwarding.class);
+    static final String FORWARDED_BY = "X-Dsha-Forwarded-By";
+    private static final Set<HttpMethod> CHANGES = Set.of(HttpMethod.POST, HttpMethod.PUT, HttpMethod.DELETE, HttpMethod.PATCH);
+    /** Hop-by-hop headers (RFC 9110 §7.6.1), not passed on in either direction. */
+    private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection", "te", "trailer",
+            "transfer-encoding", "upgrade", "host", "content-length");
+
+    private HttpClient http;
+
+    void routes(@Observes Router router, Replication replication, Vertx vertx, ControlPlaneConfig config) {
+        if (!replication.replicated()) {
+            return;
+        }
+        http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout((int) config.etcd().requestTimeout().toMillis())
+                .setKeepAlive(true));
+        // Before the REST layer reads the body.
+        router.route("/api/v1/*").order(-100).handler(ctx -> forwardIfFollowing(ctx, replication, config));
+    }
+
+    private void forwardIfFollowing(RoutingContext ctx, Replication replication, ControlPlaneConfig config) {
+        HttpServerRequest in = ctx.request();
+        if (!CHANGES.contains(in.method()) || replication.decides()) {
+            ctx.next();
+            return;
+        }
+        Optional<Replication.Member> leader = replication.leader();
+        if (leader.isEmpty() || in.getHeader(FORWARDED_BY) != null) {
+            unavailable(ctx.response(), leader.isEmpty() ? "no control plane leads now (" + replication.role().reason() + ")"
+                    : "the lead moved while the change was forwarded");
+            return;
+        }
+        URI target = URI.create(leader.get().url());
+        in.pause();
+        RequestOptions options = new RequestOptions().setMethod(in.method()).setHost(target.getHost())
+                .setPort(target.getPort() < 0 ? 80 : target.getPort()).setURI(in.uri())
+                .setTimeout(config.etcd().requestTimeout().toMillis() * 2);
+        in.headers().forEach((name, value) -> {
+            if (!HOP_BY_HOP.contains(name.toLowerCase(java.util.Locale.ROOT))) {
+                options.addHeader(name, value);
+            }
+        });
+        options.putHeader(FORWARDED_BY, config.replicaId().orElse("a follower"));
+        HttpServerResponse out = ctx.response();
+        http.request(options).compose(req -> req.send(in)).onSuccess(resp -> {
+            out.setStatusCode(resp.statusCode());
+            resp.headers().forEach((name, value) -> {
+                if (!HOP_BY_HOP.contains(name.toLowerCase(java.util.Locale.ROOT))) {
+                    out.headers().add(name, value);
+                }
+            });
+            resp.body().onSuccess(out::end).onFailure(e -> out.reset());
+        }).onFailure(e -> {
+            LOG.warnf("A change could not be forwarded to the leader %s at %s: %s", leader.get().id(), leader.get().url(), e.toString());
+            if (!out.headWritten()) {
+                unavailable(out, "the leader " + leader.get().id() + " at " + leader.get().url() + " did not answer: " + e.getMessage());
+            }
+        });
+    }
+
+    private static void unavailable(HttpServerResponse out, String why) {
+        String body;
+        try {
+            body = DshaJson.mapper().writeValueAsString(new Problem("about:blank", "No leader", 503, why + "; send the change again", List.of()));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        out.setStatusCode(503).putHeader("Content-Type", Problem.MEDIA_TYPE).putHeader("Retry-After", "1").end(body);
+    }
+}
