@@ -8,13 +8,10 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.channel.unix.Socket;
-import io.netty.channel.unix.UnixChannel;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.NetServerOptions;
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
@@ -151,29 +148,13 @@ public final class Acceptor {
         Promise<Void> done = Promise.promise();
         try {
             channel.eventLoop().execute(() -> {
-                stopListening(channel);
+                Transports.stopListening(channel);
                 channel.close().addListener(f -> done.complete());
             });
         } catch (RejectedExecutionException e) {
             done.complete(); // Vert.x has closed: its loops closed their channels
         }
         return done.future();
-    }
-
-    /**
-     * Makes the listening socket refuse connections at once. On io_uring the accept in flight holds the socket
-     * open past its close (the kernel's reference of an operation in flight), still listening until one more
-     * connection comes, for nothing to take it; shutting its input down (what io_uring's authors advise) stops
-     * it listening and ends that accept. Elsewhere the close that follows does it alone.
-     */
-    private static void stopListening(Channel channel) {
-        if (channel instanceof UnixChannel unix && unix.fd() instanceof Socket socket && socket.isOpen()) {
-            try {
-                socket.shutdown(true, false);
-            } catch (IOException e) {
-                LOG.debugf("Shutting the listening socket down before closing it: %s", e);
-            }
-        }
     }
 
     /** The callbacks of one loop, taking its connections in turn; used on that loop only. */

@@ -108,4 +108,22 @@ public final class Transports {
         String rings = used.equals(IO_URING) ? RingSetup.describe() : "";
         return "Sockets run on " + used + " (dsha.transport=" + wanted + ")" + reason + (rings.isEmpty() ? "" : "; " + rings);
     }
+
+    /**
+     * Makes a listening socket refuse connections at once; call it on the channel's event loop before closing it. On
+     * io_uring the accept in flight holds the socket open past its close (the kernel's reference of an operation in
+     * flight): it keeps listening until one more connection comes, for nothing to take it, and the close does not
+     * complete until then. Shutting its input down (what io_uring's authors advise) stops it listening and ends that
+     * accept. Elsewhere the close that follows does it alone.
+     */
+    public static void stopListening(io.netty.channel.Channel channel) {
+        if (channel instanceof io.netty.channel.unix.UnixChannel unix && unix.fd() instanceof io.netty.channel.unix.Socket socket
+                && socket.isOpen()) {
+            try {
+                socket.shutdown(true, false);
+            } catch (java.io.IOException e) {
+                org.jboss.logging.Logger.getLogger(Transports.class).debugf("Shutting the listening socket down before closing it: %s", e);
+            }
+        }
+    }
 }

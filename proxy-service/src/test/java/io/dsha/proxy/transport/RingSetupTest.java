@@ -113,11 +113,13 @@ class RingSetupTest {
 
         RingSetup.install();
         IOUringEventLoopGroup group = new IOUringEventLoopGroup(1);
+        CompletableFuture<Channel> accepted = new CompletableFuture<>();
         try {
             Channel server = new ServerBootstrap().group(group).channel(IOUringServerSocketChannel.class)
                     .childHandler(new ChannelInitializer<>() {
                         @Override
                         protected void initChannel(Channel ch) {
+                            accepted.complete(ch);
                             ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
                                 @Override
                                 public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -153,10 +155,15 @@ class RingSetupTest {
             }).connect("127.0.0.1", port).sync().channel();
             client.writeAndFlush(Unpooled.copiedBuffer("ping 0\n", StandardCharsets.US_ASCII));
             assertEquals(rounds, echoed.get(30, TimeUnit.SECONDS));
-            client.close().sync();
-            server.close().sync();
+            assertTrue(client.close().await(10, TimeUnit.SECONDS), "the client's close completes");
+            // Every channel closed, and its close complete, before the loop stops: nothing left in flight on the ring.
+            assertTrue(accepted.get(10, TimeUnit.SECONDS).close().await(10, TimeUnit.SECONDS), "the accepted connection's close completes");
+            // A listening io_uring socket closes only once its accept in flight ends: stopListening ends it (as the proxy's
+            // listener does). Without it this close waited for one more connection, forever (seen in CI).
+            server.eventLoop().submit(() -> Transports.stopListening(server)).await(10, TimeUnit.SECONDS);
+            assertTrue(server.close().await(10, TimeUnit.SECONDS), "the listener's close completes");
         } finally {
-            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+            assertTrue(group.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(20, TimeUnit.SECONDS), "the loops stop");
         }
         assertTrue(RingSetup.describe().startsWith("rings with"), RingSetup.describe());
     }
