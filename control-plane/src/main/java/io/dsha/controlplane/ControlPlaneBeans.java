@@ -155,6 +155,8 @@ public class ControlPlaneBeans {
                 if (replication.decides()) {
                     cp.tick();
                 }
+            } catch (io.dsha.controlplane.store.NotLeader e) {
+                LOG.debugf("Time-driven re-evaluation not written: %s", e.getMessage()); // the lead ended: the election's log says why
             } catch (RuntimeException e) {
                 LOG.warnf("Time-driven re-evaluation failed (will retry): %s", e.getMessage());
             }

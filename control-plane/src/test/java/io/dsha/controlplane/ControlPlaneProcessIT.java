@@ -282,14 +282,104 @@ class ControlPlaneProcessIT {
         assertEquals("ACTIVE_ACTIVE", state(b).getString("topology.mode"), "a refused change changes nothing");
     }
 
+    /** The prefix of the last {@link #twoOnEtcd()}. */
+    private String pairPrefix;
+
+    /** The {@code revision} of every version of the state key etcd keeps, oldest first (from etcd's own history). */
+    private static List<Long> stateHistory(String prefix) {
+        String url = etcd.clientUrls().get(0);
+        String key = java.util.Base64.getEncoder().encodeToString((prefix + "state").getBytes(StandardCharsets.UTF_8));
+        long head = given().baseUri(url).contentType("application/json").body("{\"key\":\"" + key + "\"}").post("/v3/kv/range")
+                .then().statusCode(200).extract().jsonPath().getLong("header.revision");
+        List<Long> revisions = new ArrayList<>();
+        String lastMod = null;
+        for (long r = 1; r <= head; r++) {
+            JsonPath j = given().baseUri(url).contentType("application/json")
+                    .body("{\"key\":\"" + key + "\",\"revision\":\"" + r + "\"}").post("/v3/kv/range").then().statusCode(200).extract().jsonPath();
+            List<Map<String, Object>> kvs = j.getList("kvs");
+            if (kvs == null || kvs.isEmpty() || kvs.get(0).get("mod_revision").equals(lastMod)) {
+                continue;
+            }
+            lastMod = (String) kvs.get(0).get("mod_revision");
+            String doc = new String(java.util.Base64.getDecoder().decode((String) kvs.get(0).get("value")), StandardCharsets.UTF_8);
+            revisions.add(JsonPath.from(doc).getLong("revision"));
+        }
+        return revisions;
+    }
+
+    private static void signal(String name, Running r) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + name, String.valueOf(r.process.pid())).inheritIO().start();
+        assertEquals(0, kill.waitFor(), "kill -" + name);
+    }
+
+    @Test
+    void aLeaderFrozenPastItsLeaseWritesNothingOnWakingAndFollows() throws Exception {
+        List<Running> pair = twoOnEtcd();
+        Running a = pair.get(0);
+        Running b = pair.get(1);
+        await("one leads").atMost(START).until(() -> "LEADER".equals(role(a)) || "LEADER".equals(role(b)));
+        Running leader = "LEADER".equals(role(a)) ? a : b;
+        Running other = leader == a ? b : a;
+
+        signal("STOP", leader);
+        try {
+            await("the other leads").atMost(Duration.ofSeconds(30)).until(() -> "LEADER".equals(role(other)));
+            admin(other).body("{\"mode\":\"ACTIVE_ACTIVE\"}").contentType("application/json").put("/api/v1/mode").then().statusCode(200);
+        } finally {
+            signal("CONT", leader);
+        }
+        await("the frozen one wakes as a follower").atMost(START).until(() -> "FOLLOWER".equals(role(leader)));
+        long now = state(other).getLong("revision");
+        await("and serves the new leader's state").atMost(START).until(() -> state(leader).getLong("revision") >= now);
+        assertEquals("ACTIVE_ACTIVE", state(leader).getString("topology.mode"));
+
+        // etcd's own history of the state: every revision written once, in order, none by two leaders.
+        List<Long> history = stateHistory(pairPrefix);
+        for (int i = 1; i < history.size(); i++) {
+            assertEquals(history.get(i - 1) + 1, history.get(i), "the state's revisions in etcd: " + history);
+        }
+        assertTrue(history.size() >= 2, "the seed and the mode change: " + history);
+    }
+
     /** Two control planes on a fresh prefix of the shared etcd, both given the topology file, once the first leader seeded it. */
     private List<Running> twoOnEtcd() throws IOException {
-        List<String> store = onEtcd(etcdPrefix());
+        pairPrefix = etcdPrefix();
+        List<String> store = onEtcd(pairPrefix);
         String seed = "-Ddsha.topology-file=" + write("topology.yaml", TOPOLOGY);
         Running a = startServing(tmp.resolve("host-a"), with(store, seed));
         Running b = startServing(tmp.resolve("host-b"), with(store, seed));
         await("the first leader seeds the state").atMost(START).until(() -> state(a).getLong("revision") >= 1);
         return List.of(a, b);
+    }
+
+    @Test
+    void ofFiftyConcurrentChangesOnOneRevisionAtEitherReplicaExactlyOneWins() throws Exception {
+        List<Running> pair = twoOnEtcd();
+        String etag = admin(pair.get(0)).get("/api/v1/topology").then().statusCode(200).extract().header("ETag");
+        int n = 50;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(10);
+        List<java.util.concurrent.Future<Integer>> answers = new ArrayList<>();
+        try {
+            for (int i = 0; i < n; i++) {
+                Running r = pair.get(i % 2);
+                // Each names its own fqdn: the winner's is the one that stays.
+                byte[] body = TOPOLOGY.replace("fqdn: datastack.example.com", "fqdn: w" + i + ".example.com").getBytes(StandardCharsets.UTF_8);
+                answers.add(pool.submit(() -> admin(r).header("If-Match", etag).contentType("application/yaml").body(body)
+                        .put("/api/v1/topology").statusCode()));
+            }
+            List<Integer> codes = new ArrayList<>();
+            for (java.util.concurrent.Future<Integer> f : answers) {
+                codes.add(f.get(120, java.util.concurrent.TimeUnit.SECONDS));
+            }
+            assertEquals(1, codes.stream().filter(c -> c == 200).count(), "exactly one wins: " + codes);
+            assertEquals(n - 1, codes.stream().filter(c -> c == 412).count(), "every other one is told its revision is gone: " + codes);
+            int winner = codes.indexOf(200);
+            for (Running r : pair) {
+                await("both serve the winner's").atMost(START).until(() -> ("w" + winner + ".example.com").equals(state(r).getString("topology.fqdn")));
+            }
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     private static String role(Running r) {
