@@ -98,6 +98,30 @@ public final class EtcdStore extends StoreBase {
         return store;
     }
 
+    /**
+     * Writes {@code p} (its state and events) under an empty {@code prefix}: one transaction that succeeds only when the
+     * state key does not exist; refused, changing nothing, when anything is under the prefix.
+     */
+    static void importState(EtcdClient client, String prefix, Published p, Duration timeout) {
+        EtcdStore store = new EtcdStore(client, prefix, null, s -> s, Integer.MAX_VALUE, timeout, java.util.Optional::empty);
+        RangeResult there = store.await(client.rangePrefix(Bytes.of(prefix)), "read " + prefix);
+        if (!there.kvs().isEmpty()) {
+            throw new IllegalStateException("etcd already holds " + there.kvs().size() + " keys under " + prefix
+                    + " (e.g. " + there.kvs().get(0).key().utf8() + "): refusing to overwrite them; choose another --prefix");
+        }
+        List<Op> ops = new ArrayList<>();
+        List<Event> events = p.events();
+        for (int i = events.size() - 1; i >= 0; i--) {
+            ops.add(Op.put(store.eventKey(events.get(i).seq()), json(events.get(i))));
+        }
+        ops.add(Op.put(store.stateKey, json(StateDocuments.document(p, List.of()))));
+        TxnResult result = store.await(client.txn(List.of(Compare.createRevision(store.stateKey, Compare.Result.EQUAL, 0)), ops, List.of()),
+                "write the state");
+        if (!result.succeeded()) {
+            throw new IllegalStateException("another writer put a state under " + prefix + " meanwhile: nothing was written");
+        }
+    }
+
     /** Reads the state and its events; returns etcd's revision they were read at. */
     private long load() {
         TxnResult read = await(client.txn(List.of(), List.of(Op.get(stateKey), Op.getPrefix(eventsPrefix)), List.of()), "read the state");
