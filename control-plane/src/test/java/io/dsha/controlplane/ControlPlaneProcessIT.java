@@ -314,12 +314,9 @@ class ControlPlaneProcessIT {
 
     @Test
     void aLeaderFrozenPastItsLeaseWritesNothingOnWakingAndFollows() throws Exception {
-        List<Running> pair = twoOnEtcd();
-        Running a = pair.get(0);
-        Running b = pair.get(1);
-        await("one leads").atMost(START).until(() -> "LEADER".equals(role(a)) || "LEADER".equals(role(b)));
-        Running leader = "LEADER".equals(role(a)) ? a : b;
-        Running other = leader == a ? b : a;
+        List<Running> byRole = leaderFirst(twoOnEtcd());
+        Running leader = byRole.get(0);
+        Running other = byRole.get(1);
 
         signal("STOP", leader);
         try {
@@ -382,6 +379,14 @@ class ControlPlaneProcessIT {
         }
     }
 
+    /** The pair, once one of them leads: the leader first. */
+    private static List<Running> leaderFirst(List<Running> pair) {
+        Running a = pair.get(0);
+        Running b = pair.get(1);
+        await("one leads").atMost(START).until(() -> "LEADER".equals(role(a)) || "LEADER".equals(role(b)));
+        return "LEADER".equals(role(a)) ? List.of(a, b) : List.of(b, a);
+    }
+
     private static String role(Running r) {
         return given().baseUri(r.baseUri()).get("/q/health/ready").then().extract().jsonPath()
                 .getString("checks.find { it.name == 'state' }.data.role");
@@ -389,12 +394,9 @@ class ControlPlaneProcessIT {
 
     @Test
     void whenTheLeaderIsKilledAnotherLeadsAndDecidesAndFollowersForwardChanges() throws IOException {
-        List<Running> pair = twoOnEtcd();
-        Running a = pair.get(0);
-        Running b = pair.get(1);
-        await("one leads").atMost(START).until(() -> "LEADER".equals(role(a)) || "LEADER".equals(role(b)));
-        Running leader = "LEADER".equals(role(a)) ? a : b;
-        Running follower = leader == a ? b : a;
+        List<Running> byRole = leaderFirst(twoOnEtcd());
+        Running leader = byRole.get(0);
+        Running follower = byRole.get(1);
         assertEquals("FOLLOWER", role(follower));
 
         // A change sent to the follower is the leader's to apply; both then serve it.

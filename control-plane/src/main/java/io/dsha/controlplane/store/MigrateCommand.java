@@ -1,10 +1,10 @@
 package io.dsha.controlplane.store;
 
 import io.dsha.controlplane.topology.TopologyValidator;
+import io.dsha.controlplane.topology.ValidateCommand;
 import io.dsha.etcd.EtcdClient;
 import io.dsha.etcd.EtcdOptions;
 import io.vertx.core.Vertx;
-import jakarta.validation.Validation;
 import jakarta.validation.ValidatorFactory;
 import java.io.PrintStream;
 import java.net.URI;
@@ -12,8 +12,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
-import org.hibernate.validator.HibernateValidator;
-import org.hibernate.validator.messageinterpolation.ParameterMessageInterpolator;
 
 /**
  * {@code migrate --from-state-dir DIR --to-etcd URL[,URL...] [--prefix /dsha/]}: copies a file store (its state and
@@ -59,8 +57,7 @@ public final class MigrateCommand {
         }
         Vertx vertx = Vertx.vertx();
         EtcdClient client = new EtcdClient(vertx, options);
-        try (ValidatorFactory factory = Validation.byProvider(HibernateValidator.class).configure()
-                .messageInterpolator(new ParameterMessageInterpolator()).buildValidatorFactory();
+        try (ValidatorFactory factory = ValidateCommand.validatorFactory();
                 StateStore source = StateStore.open(Path.of(dir), new TopologyValidator(factory.getValidator()), s -> s, Integer.MAX_VALUE)) {
             Published p = source.current();
             EtcdStore.importState(client, prefix, p, options.requestTimeout());

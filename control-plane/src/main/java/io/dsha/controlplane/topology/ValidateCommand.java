@@ -19,7 +19,7 @@ public final class ValidateCommand {
     }
 
     /** Hibernate Validator without Quarkus (and without EL for its messages); the caller closes it. */
-    static ValidatorFactory validatorFactory() {
+    public static ValidatorFactory validatorFactory() {
         return Validation.byProvider(HibernateValidator.class).configure()
                 .messageInterpolator(new ParameterMessageInterpolator())
                 .buildValidatorFactory();

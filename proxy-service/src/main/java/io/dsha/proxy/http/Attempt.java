@@ -323,10 +323,11 @@ final class Attempt implements BackendPool.Lease, BackendPool.Holder {
 
     /** The exchange is over; a spliced WebSocket keeps its connection (the splice owns it now). */
     void close(boolean spliced) {
-        if (!spliced) {
+        if (spliced) {
+            end();
+        } else {
             abandon();
         }
-        end();
     }
 
     private void end() {
