@@ -9,7 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.dsha.testkit.etcd.EtcdCluster;
+import io.dsha.etcdproc.EtcdCluster;
+import io.dsha.testkit.etcd.TestEtcd;
 import io.restassured.path.json.JsonPath;
 import io.restassured.specification.RequestSpecification;
 import java.io.IOException;
@@ -199,7 +200,7 @@ class ControlPlaneProcessIT {
     private static List<String> onEtcd(String prefix) {
         synchronized (ControlPlaneProcessIT.class) {
             if (etcd == null) {
-                etcd = EtcdCluster.start(1);
+                etcd = TestEtcd.start(1);
             }
         }
         return List.of("-Ddsha.store=etcd", "-Ddsha.etcd.endpoints=" + String.join(",", etcd.clientUrls()), "-Ddsha.etcd.prefix=" + prefix);

@@ -4,7 +4,7 @@ import static io.dsha.etcd.Sync.b;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.dsha.testkit.etcd.EtcdMember;
+import io.dsha.etcdproc.EtcdMember;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;

@@ -10,8 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.dsha.etcd.Compare.Result;
-import io.dsha.testkit.etcd.EtcdCluster;
-import io.dsha.testkit.etcd.EtcdMember;
+import io.dsha.etcdproc.EtcdCluster;
+import io.dsha.etcdproc.EtcdMember;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;

@@ -2,7 +2,8 @@ package io.dsha.etcd;
 
 import static io.dsha.etcd.Sync.await;
 
-import io.dsha.testkit.etcd.EtcdCluster;
+import io.dsha.etcdproc.EtcdCluster;
+import io.dsha.testkit.etcd.TestEtcd;
 import io.vertx.core.Vertx;
 import java.net.URI;
 import java.time.Duration;
@@ -30,7 +31,7 @@ final class EtcdFixture implements BeforeAllCallback, AfterAllCallback, AutoClos
     }
 
     EtcdFixture start() {
-        cluster = EtcdCluster.start(members);
+        cluster = TestEtcd.start(members);
         vertx = Vertx.vertx();
         client = new EtcdClient(vertx, new EtcdOptions(cluster.clientUrls().stream().map(URI::create).toList(), Optional.empty(),
                 Optional.empty(), Optional.empty(), requestTimeout));

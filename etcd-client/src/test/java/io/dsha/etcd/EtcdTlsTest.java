@@ -7,7 +7,8 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.dsha.testkit.etcd.EtcdCluster;
+import io.dsha.etcdproc.EtcdCluster;
+import io.dsha.testkit.etcd.TestEtcd;
 import io.vertx.core.Vertx;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,10 +29,10 @@ class EtcdTlsTest {
 
     @BeforeAll
     static void start() throws Exception {
-        EtcdCluster.requireEtcd();
+        TestEtcd.require();
         dir = Files.createTempDirectory("dsha-etcd-tls-");
         pki = new TestPki(dir);
-        etcd = EtcdCluster.start(1, Optional.of(pki.etcdTls()));
+        etcd = TestEtcd.start(1, Optional.of(pki.etcdTls()));
         vertx = Vertx.vertx();
     }
 

@@ -1,6 +1,6 @@
 package io.dsha.etcd;
 
-import io.dsha.testkit.etcd.EtcdCluster;
+import io.dsha.etcdproc.EtcdCluster;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;

@@ -19,7 +19,8 @@ import io.dsha.etcd.Bytes;
 import io.dsha.etcd.Compare;
 import io.dsha.etcd.EtcdClient;
 import io.dsha.etcd.EtcdOptions;
-import io.dsha.testkit.etcd.EtcdCluster;
+import io.dsha.etcdproc.EtcdCluster;
+import io.dsha.testkit.etcd.TestEtcd;
 import io.vertx.core.Vertx;
 import jakarta.validation.Validation;
 import java.net.URI;
@@ -59,7 +60,7 @@ class EtcdStoreTest {
 
     @BeforeAll
     static void startEtcd() {
-        etcd = EtcdCluster.start(1);
+        etcd = TestEtcd.start(1);
         vertx = Vertx.vertx();
         client = new EtcdClient(vertx, new EtcdOptions(etcd.clientUrls().stream().map(URI::create).toList(), Optional.empty(),
                 Optional.empty(), Optional.empty(), Duration.ofSeconds(5)));

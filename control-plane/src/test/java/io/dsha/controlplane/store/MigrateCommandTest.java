@@ -11,7 +11,8 @@ import io.dsha.controlplane.decision.DecisionEngine;
 import io.dsha.controlplane.topology.TopologyValidator;
 import io.dsha.etcd.EtcdClient;
 import io.dsha.etcd.EtcdOptions;
-import io.dsha.testkit.etcd.EtcdCluster;
+import io.dsha.etcdproc.EtcdCluster;
+import io.dsha.testkit.etcd.TestEtcd;
 import io.vertx.core.Vertx;
 import jakarta.validation.Validation;
 import java.io.ByteArrayOutputStream;
@@ -64,7 +65,7 @@ class MigrateCommandTest {
             files.update(null, s -> engine.applyTopology(s, topology(Mode.ACTIVE_ACTIVE)));
             before = files.current();
         }
-        try (EtcdCluster etcd = EtcdCluster.start(1)) {
+        try (EtcdCluster etcd = TestEtcd.start(1)) {
             String urls = String.join(",", etcd.clientUrls());
             Run copied = migrate("--from-state-dir", dir.toString(), "--to-etcd", urls, "--prefix", "/site-a/");
             assertEquals(0, copied.status(), copied.err());

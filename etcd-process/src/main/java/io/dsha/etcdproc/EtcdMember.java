@@ -1,6 +1,4 @@
-package io.dsha.testkit.etcd;
-
-import static org.awaitility.Awaitility.await;
+package io.dsha.etcdproc;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -107,12 +105,21 @@ public final class EtcdMember {
 
     /** Waits until {@link #healthy()}; fails at once, with its output, where the process exited. */
     public void awaitHealthy(Duration atMost) {
-        await("etcd member " + name + " healthy at " + clientUrl()).atMost(atMost).pollInterval(Duration.ofMillis(100)).until(() -> {
+        long deadline = System.nanoTime() + atMost.toNanos();
+        while (!healthy()) {
             if (!process.isAlive()) {
                 throw new IllegalStateException("etcd member " + name + " exited with " + process.exitValue() + ":\n" + tail());
             }
-            return healthy();
-        });
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("etcd member " + name + " was not healthy at " + clientUrl() + " within " + atMost + ":\n" + tail());
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for etcd member " + name, e);
+            }
+        }
     }
 
     /** The last lines of the output, for a failure message. */

@@ -1,6 +1,5 @@
-package io.dsha.testkit.etcd;
+package io.dsha.etcdproc;
 
-import io.dsha.testkit.Prerequisite;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -21,11 +20,11 @@ import java.util.stream.Stream;
 import javax.net.ssl.SSLContext;
 
 /**
- * A real etcd cluster of 1 or 3 (or more) members for a test, each an {@code etcd} process on free loopback ports
- * (client and peer), with its data under one temporary directory. {@link #start} returns once every member answers
- * {@code /health}; {@link #close()} kills every member and deletes the directory, and so does the JVM's exit for a
- * cluster a failed test left open. Where etcd is missing the test is skipped, or fails under {@code
- * DSHA_REQUIRE_ALL_TESTS=1} as in CI ({@link Prerequisite}), saying how to install it.
+ * A real etcd cluster of 1 or 3 (or more) members, each an {@code etcd} process on free loopback ports (client and
+ * peer), with its data under one directory: {@code ./dsha demo --ha}'s, in the state directory, or a test's, a
+ * temporary one. {@link #start} returns once every member answers {@code /health}; {@link #close()} kills every member
+ * (and deletes a temporary directory), and so does the JVM's exit for a cluster left open. Where etcd is not installed
+ * it fails at once, saying how to install it.
  */
 public final class EtcdCluster implements AutoCloseable {
 
@@ -47,10 +46,12 @@ public final class EtcdCluster implements AutoCloseable {
     }
 
     private final Path dir;
+    private final boolean temporary;
     private final List<EtcdMember> members = new ArrayList<>();
 
-    private EtcdCluster(Path dir) {
+    private EtcdCluster(Path dir, boolean temporary) {
         this.dir = dir;
+        this.temporary = temporary;
     }
 
     /** The etcd executable, or empty where it is not installed. */
@@ -59,27 +60,50 @@ public final class EtcdCluster implements AutoCloseable {
                 .filter(d -> !d.isEmpty()).map(d -> Path.of(d, "etcd")).filter(Files::isExecutable).findFirst();
     }
 
-    /** Skips the test (fails it under {@code DSHA_REQUIRE_ALL_TESTS=1}) where etcd is not installed. */
-    public static void requireEtcd() {
-        Prerequisite.require(etcd().isPresent(), "etcd (3.4 or newer) on the PATH", "apt-get install etcd-server (Debian), or put etcd on the PATH");
-    }
+    /** What etcd is, for a message where it is missing. */
+    public static final String WHAT = "etcd (3.4 or newer) on the PATH";
+    /** How to get it. */
+    public static final String HOW_TO_GET = "apt-get install etcd-server (Debian), or put etcd on the PATH";
 
-    /** {@code size} members over plain HTTP. */
+    /** {@code size} members over plain HTTP, in a temporary directory deleted on {@link #close()}. */
     public static EtcdCluster start(int size) {
         return start(size, Optional.empty());
     }
 
+    /** {@code size} members, in a temporary directory deleted on {@link #close()}. */
     public static EtcdCluster start(int size, Optional<Tls> tls) {
-        requireEtcd();
-        if (size < 1) {
-            throw new IllegalArgumentException("an etcd cluster has 1 member or more, not " + size);
-        }
-        EtcdCluster cluster;
         try {
-            cluster = new EtcdCluster(Files.createTempDirectory("dsha-etcd-"));
+            return start(size, tls, Files.createTempDirectory("dsha-etcd-"), true);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * {@code size} members with their data and logs in {@code dir}, kept on {@link #close()} for a look afterwards. The
+     * cluster is a new one: its ports are new, so members' data left in {@code dir} by an earlier run (which names the
+     * old peer URLs) is deleted first.
+     */
+    public static EtcdCluster startIn(int size, Optional<Tls> tls, Path dir) {
+        try {
+            Files.createDirectories(dir);
+            try (Stream<Path> old = Files.list(dir)) {
+                old.filter(p -> p.getFileName().toString().endsWith(".etcd")).forEach(EtcdCluster::delete);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare " + dir + " for etcd", e);
+        }
+        return start(size, tls, dir, false);
+    }
+
+    private static EtcdCluster start(int size, Optional<Tls> tls, Path dir, boolean temporary) {
+        if (etcd().isEmpty()) {
+            throw new IllegalStateException("needs " + WHAT + ": " + HOW_TO_GET);
+        }
+        if (size < 1) {
+            throw new IllegalArgumentException("an etcd cluster has 1 member or more, not " + size);
+        }
+        EtcdCluster cluster = new EtcdCluster(dir, temporary);
         OPEN.add(cluster);
         try {
             cluster.launch(size, tls);
@@ -126,7 +150,7 @@ public final class EtcdCluster implements AutoCloseable {
     }
 
     /** {@code n} distinct ports free on the loopback interface, all held open until each is found. */
-    static int[] freePorts(int n) {
+    public static int[] freePorts(int n) {
         List<ServerSocket> held = new ArrayList<>();
         try {
             int[] ports = new int[n];
@@ -183,18 +207,24 @@ public final class EtcdCluster implements AutoCloseable {
         return b.toString();
     }
 
-    /** Kills every member and deletes the data. Idempotent. */
+    /** Kills every member, and deletes the data where it was in a temporary directory. Idempotent. */
     @Override
     public void close() {
         for (EtcdMember m : members) {
             m.destroy();
         }
         OPEN.remove(this);
+        if (temporary) {
+            delete(dir);
+        }
+    }
+
+    private static void delete(Path dir) {
         if (Files.exists(dir)) {
             try (Stream<Path> all = Files.walk(dir)) {
                 all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             } catch (IOException e) {
-                // a leftover temporary directory is no test failure
+                // a leftover directory is no failure: the next start deletes it
             }
         }
     }
