@@ -1,6 +1,7 @@
 package io.dsha.launcher;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import io.dsha.api.cluster.ClusterView;
 import io.dsha.api.event.Event;
 import io.dsha.api.json.DshaJson;
 import io.dsha.api.state.StateSnapshot;
@@ -15,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The control plane's REST API as the launcher uses it, blocking and typed with the {@code api} records: the operator's
@@ -31,17 +33,41 @@ public final class ControlPlaneClient {
 
     private static final String ACTOR = "dsha-launcher";
 
-    private final String url;
+    private final List<String> urls;
     private final Tokens tokens;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final AtomicInteger preferred = new AtomicInteger();
 
     public ControlPlaneClient(String url, Tokens tokens) {
-        this.url = Objects.requireNonNull(url, "url");
+        this(List.of(url), tokens);
+    }
+
+    /**
+     * With several control planes: a call that finds no answer (refused, reset, timed out) or a 5xx (a replica without
+     * a leader to forward to answers 503) goes to the next URL at once, and the one that answered is tried first next
+     * time, as the services' own client does.
+     */
+    public ControlPlaneClient(List<String> urls, Tokens tokens) {
+        if (urls.isEmpty()) {
+            throw new IllegalArgumentException("no control plane URL");
+        }
+        this.urls = urls.stream().map(u -> Objects.requireNonNull(u, "url").replaceAll("/+$", "")).toList();
         this.tokens = Objects.requireNonNull(tokens, "tokens");
     }
 
+    /** The URL tried first: the one that answered last. */
     public String url() {
-        return url;
+        return urls.get(preferred.get());
+    }
+
+    /** Every URL, as given. */
+    public List<String> urls() {
+        return urls;
+    }
+
+    /** {@code GET /api/v1/cluster}: the control planes, their leader and etcd's health, as one replica sees them. */
+    public ClusterView cluster() {
+        return read(call("GET", "/api/v1/cluster", null, tokens.agent()), ClusterView.class);
     }
 
     public StateSnapshot state() {
@@ -69,8 +95,33 @@ public final class ControlPlaneClient {
         return read(call("POST", "/api/v1/failback", "", tokens.admin()), StateSnapshot.class);
     }
 
-    /** One call; fails with the answer when its status is not 200. {@code body}: JSON, or nothing when null. */
+    /**
+     * One call, to each URL in turn from the preferred one until one answers below 500; fails with the last answer
+     * when none did, or at once with a 4xx. {@code body}: JSON, or nothing when null.
+     */
     private String call(String method, String path, String body, String token) {
+        int first = preferred.get();
+        RuntimeException last = null;
+        for (int i = 0; i < urls.size(); i++) {
+            int index = (first + i) % urls.size();
+            try {
+                HttpResponse<String> r = exchange(urls.get(index), method, path, body, token);
+                if (r.statusCode() < 500 || i == urls.size() - 1) {
+                    preferred.set(index);
+                    if (r.statusCode() != 200) {
+                        throw new IllegalStateException(method + " " + path + " answered " + r.statusCode() + ": " + r.body());
+                    }
+                    return r.body();
+                }
+                last = new IllegalStateException(method + " " + path + " at " + urls.get(index) + " answered " + r.statusCode() + ": " + r.body());
+            } catch (UncheckedIOException e) {
+                last = e;
+            }
+        }
+        throw last;
+    }
+
+    private HttpResponse<String> exchange(String url, String method, String path, String body, String token) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url + path)).timeout(Duration.ofSeconds(5))
                 .header("Authorization", "Bearer " + token).header("X-Dsha-Actor", ACTOR);
         if (body != null) {
@@ -79,11 +130,7 @@ public final class ControlPlaneClient {
             b.method(method, HttpRequest.BodyPublishers.noBody());
         }
         try {
-            HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-            if (r.statusCode() != 200) {
-                throw new IllegalStateException(method + " " + path + " answered " + r.statusCode() + ": " + r.body());
-            }
-            return r.body();
+            return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             throw new UncheckedIOException("the control plane at " + url + " does not answer: " + e, e);
         } catch (InterruptedException e) {
@@ -96,7 +143,7 @@ public final class ControlPlaneClient {
         try {
             return DshaJson.readTolerant(body.getBytes(StandardCharsets.UTF_8), type);
         } catch (IOException | RuntimeException e) {
-            throw new IllegalStateException("unreadable answer from the control plane at " + url + ": " + e.getMessage(), e);
+            throw new IllegalStateException("unreadable answer from the control plane at " + url() + ": " + e.getMessage(), e);
         }
     }
 }

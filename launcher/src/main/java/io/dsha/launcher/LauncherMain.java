@@ -1,6 +1,7 @@
 package io.dsha.launcher;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.dsha.api.cluster.ClusterView;
 import io.dsha.api.event.Event;
 import io.dsha.api.json.DshaJson;
 import io.dsha.api.state.RoutingDecision;
@@ -18,8 +19,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.stream.Collectors;
 
@@ -31,11 +35,13 @@ import java.util.stream.Collectors;
 public final class LauncherMain {
 
     static final String USAGE = """
-            usage: ./dsha demo [--mode ACTIVE_PASSIVE|ACTIVE_ACTIVE] [--tls-mode TERMINATE|PASSTHROUGH] [--state-dir DIR]
+            usage: ./dsha demo [--ha] [--mode ACTIVE_PASSIVE|ACTIVE_ACTIVE] [--tls-mode TERMINATE|PASSTHROUGH] [--state-dir DIR]
                                [--lb-port PORT] [--cp-port PORT]
                    ./dsha fail A|B [--hang] [--state-dir DIR]    make an instance fail its health check (or hang)
                    ./dsha heal A|B [--state-dir DIR]             make it healthy again
                    ./dsha status [--state-dir DIR]               the running demo as the control plane sees it
+                   ./dsha kill-leader [--state-dir DIR]          --ha: kill -9 the leading control plane
+                   ./dsha stop cp-N [--state-dir DIR]            --ha: stop one control plane (SIGTERM)
                    ./dsha validate FILE...                       check topology files (exit 0 valid, 1 not)""";
     private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss");
 
@@ -75,6 +81,8 @@ public final class LauncherMain {
             case "fail" -> flip(a, true, out);
             case "heal" -> flip(a, false, out);
             case "status" -> status(a, out);
+            case "kill-leader" -> killLeader(a, out);
+            case "stop" -> stop(a, out);
             default -> throw new UsageException("unknown command " + args[0]);
         };
     }
@@ -90,6 +98,7 @@ public final class LauncherMain {
             Path state = o.stateDir();
             String instance = null;
             boolean hang = false;
+            int controlPlanes = 1;
             for (int i = 0; i < args.length; i++) {
                 String w = args[i];
                 switch (w) {
@@ -99,6 +108,7 @@ public final class LauncherMain {
                     case "--lb-port" -> lb = port(value(args, ++i, w), w);
                     case "--cp-port", "--port" -> cp = port(value(args, ++i, w), w);
                     case "--hang" -> hang = true;
+                    case "--ha" -> controlPlanes = 3;
                     default -> {
                         if (w.startsWith("-") || instance != null) {
                             throw new UsageException("unexpected " + w);
@@ -108,7 +118,7 @@ public final class LauncherMain {
                 }
             }
             try {
-                return new Args(o.with(mode, tls, lb, cp, state), instance, hang);
+                return new Args(o.with(mode, tls, lb, cp, state).withControlPlanes(controlPlanes), instance, hang);
             } catch (IllegalArgumentException e) {
                 throw new UsageException(e.getMessage());
             }
@@ -140,7 +150,8 @@ public final class LauncherMain {
         }
         StackOptions o = args.options();
         Path stackFile = o.stateDir().resolve("stack.json");
-        out.println("datastack-ha demo: starting two simulated DataStack instances, the control plane, a health service and the proxy ...");
+        out.println("datastack-ha demo: starting two simulated DataStack instances, "
+                + (o.replicated() ? "three etcd members, three control planes" : "the control plane") + ", a health service and the proxy ...");
         Stack stack = Stack.start(o, Tokens.inFile(o.stateDir().resolve("tokens.env")));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -157,11 +168,55 @@ public final class LauncherMain {
         stack.writeStackFile();
         printTable(stack, out);
         Monitor monitor = new Monitor(stack);
+        Supervisor supervisor = new Supervisor(stack, out);
         while (stopped.getCount() > 0) {
             out.println(monitor.line());
+            supervisor.check();
             ServiceProcess.pause(Duration.ofSeconds(1));
         }
         return 0;
+    }
+
+    /**
+     * With replicas, restarts a control plane {@value #RESTART_AFTER_S} s after it ended (killed by {@code ./dsha
+     * kill-leader}, stopped by {@code ./dsha stop cp-N}), as systemd's {@code Restart=always} would: it comes back as a
+     * follower. One control plane alone is not restarted, so that a person can see what its loss does.
+     */
+    static final class Supervisor {
+        private static final int RESTART_AFTER_S = 5;
+        private final Stack stack;
+        private final PrintStream out;
+        private final Map<Integer, Long> endedAt = new HashMap<>();
+
+        Supervisor(Stack stack, PrintStream out) {
+            this.stack = stack;
+            this.out = out;
+        }
+
+        void check() {
+            if (!stack.options().replicated()) {
+                return;
+            }
+            for (int i = 0; i < stack.controlPlanes().size(); i++) {
+                ServiceProcess cp = stack.controlPlane(i);
+                if (cp.alive()) {
+                    endedAt.remove(i);
+                    continue;
+                }
+                long now = System.nanoTime();
+                long ended = endedAt.computeIfAbsent(i, k -> now);
+                if (now - ended >= Duration.ofSeconds(RESTART_AFTER_S).toNanos()) {
+                    out.println("dsha: " + cp.name() + " ended " + RESTART_AFTER_S + " s ago: starting it again (it rejoins as a follower)");
+                    try {
+                        stack.restartControlPlane(i);
+                        stack.writeStackFile();
+                    } catch (RuntimeException e) {
+                        out.println("dsha: " + cp.name() + " did not start again: " + e.getMessage());
+                    }
+                    endedAt.remove(i);
+                }
+            }
+        }
     }
 
     private static void printTable(Stack s, PrintStream out) {
@@ -176,7 +231,12 @@ public final class LauncherMain {
         out.println();
         out.println("load balancer   " + s.loadBalancerUrl() + "   (" + s.options().mode() + ", " + s.options().tlsMode()
                 + ", FQDN " + StackOptions.FQDN + ")");
-        out.println("control plane   " + s.client().url() + "/api/v1/state   (OpenAPI " + s.client().url() + "/q/openapi)");
+        if (s.options().replicated()) {
+            out.println("control planes  " + String.join(", ", s.client().urls()) + "   (any of them: reads at each, changes forwarded to the leader)");
+            out.println("etcd            " + String.join(", ", s.etcd().orElseThrow().clientUrls()));
+        } else {
+            out.println("control plane   " + s.client().url() + "/api/v1/state   (OpenAPI " + s.client().url() + "/q/openapi)");
+        }
         out.println("status page     " + s.client().url() + "/   (paste the admin token)");
         out.println("admin token     " + s.tokens().admin());
         out.println("agent token     " + s.tokens().agent());
@@ -187,6 +247,9 @@ public final class LauncherMain {
         out.println();
         out.println("Try:  curl --cacert " + s.certificate().pem() + " " + s.loadBalancerUrl().replace("127.0.0.1", "localhost") + "/api/info");
         out.println("      ./dsha fail a      ./dsha heal a      ./dsha status" + stateDirArg(s.options()));
+        if (s.options().replicated()) {
+            out.println("      ./dsha kill-leader      ./dsha stop cp-2      (a control plane that ends is started again after 5 s)");
+        }
         out.println("Ctrl-C stops everything.");
         out.println();
     }
@@ -212,6 +275,14 @@ public final class LauncherMain {
                 b.append(summary(stack.client().state()));
             } catch (RuntimeException e) {
                 b.append("control plane: not answering");
+            }
+            if (stack.options().replicated()) {
+                try {
+                    ClusterView view = stack.client().cluster();
+                    b.append("  leader ").append(view.leader() == null ? "none" : view.leader().id());
+                } catch (RuntimeException e) {
+                    b.append("  leader ?");
+                }
             }
             b.append("  ").append(requestsPerSecond());
             for (ServiceProcess p : stack.processes()) {
@@ -306,14 +377,26 @@ public final class LauncherMain {
         throw new UsageException("no instance " + args.instance() + " in the running demo (expected: a or b)");
     }
 
+    /** The running demo's control planes: every URL in {@code stack.json}, with its tokens. */
+    private static ControlPlaneClient client(JsonNode stack) {
+        JsonNode tokens = stack.get("tokens");
+        List<String> urls = new ArrayList<>();
+        stack.path("controlPlanes").forEach(u -> urls.add(u.asText()));
+        if (urls.isEmpty()) {
+            urls.add(stack.get("controlPlane").asText());
+        }
+        return new ControlPlaneClient(urls, new Tokens(tokens.get("admin").asText(), tokens.get("agent").asText()));
+    }
+
     private static int status(Args args, PrintStream out) {
         JsonNode stack = stackFile(args.options());
-        JsonNode tokens = stack.get("tokens");
-        ControlPlaneClient client = new ControlPlaneClient(stack.get("controlPlane").asText(),
-                new Tokens(tokens.get("admin").asText(), tokens.get("agent").asText()));
+        ControlPlaneClient client = client(stack);
         for (JsonNode p : stack.get("processes")) {
             boolean alive = ProcessHandle.of(p.get("pid").asLong()).map(ProcessHandle::isAlive).orElse(false);
             out.printf("%-16s pid %-8d %s%n", p.get("name").asText(), p.get("pid").asLong(), alive ? "running" : "NOT RUNNING");
+        }
+        if (stack.path("controlPlanes").size() > 1) {
+            printCluster(client.cluster(), out);
         }
         out.println(summary(client.state()));
         out.println("load balancer " + stack.get("loadBalancer").asText());
@@ -321,6 +404,59 @@ public final class LauncherMain {
             out.println("  " + e.at() + "  " + e.type() + "  " + (e.message() == null ? "" : e.message()));
         }
         return 0;
+    }
+
+    /** The replicas (the leader marked), and each etcd endpoint's health. */
+    static void printCluster(ClusterView view, PrintStream out) {
+        out.println("control planes (" + view.store() + "), as " + view.self() + " sees them; leader: "
+                + (view.leader() == null ? "none (an election is under way, or etcd has no quorum)" : view.leader().id()));
+        for (ClusterView.Replica r : view.replicas()) {
+            out.printf("  %-8s %-9s %-28s since %s%n", r.id(), r.role(), r.url(), r.since());
+        }
+        long healthy = view.etcd().stream().filter(ClusterView.EtcdEndpoint::healthy).count();
+        out.println("etcd: " + healthy + " of " + view.etcd().size() + " members healthy");
+        for (ClusterView.EtcdEndpoint e : view.etcd()) {
+            out.printf("  %-28s %s%n", e.url(), e.healthy() ? "healthy" + (e.leader() ? ", etcd leader" : "") + ", revision " + e.revision()
+                    : "NOT HEALTHY: " + e.error());
+        }
+    }
+
+    /** {@code kill-leader}: SIGKILL to the leading control plane, as a crash would. */
+    private static int killLeader(Args args, PrintStream out) {
+        JsonNode stack = stackFile(args.options());
+        ClusterView view = client(stack).cluster();
+        if (view.leader() == null) {
+            throw new IllegalStateException("no control plane leads now (an election is under way, or etcd has no quorum); try again");
+        }
+        ProcessHandle p = controlPlaneProcess(stack, view.leader().id());
+        p.destroyForcibly();
+        out.println("killed " + view.leader().id() + " (pid " + p.pid() + ", kill -9). Another replica leads within about 2 lease TTLs;"
+                + " ./dsha status shows which. The demo starts " + view.leader().id() + " again after 5 s, as a follower.");
+        return 0;
+    }
+
+    /** {@code stop cp-N}: SIGTERM to that control plane: it resigns (when it leads) and exits. */
+    private static int stop(Args args, PrintStream out) {
+        if (args.instance() == null) {
+            throw new UsageException("stop needs a control plane: cp-1, cp-2 or cp-3");
+        }
+        ProcessHandle p = controlPlaneProcess(stackFile(args.options()), args.instance());
+        p.destroy();
+        out.println("stopped " + args.instance() + " (pid " + p.pid() + ", SIGTERM). The demo starts it again after 5 s.");
+        return 0;
+    }
+
+    private static ProcessHandle controlPlaneProcess(JsonNode stack, String name) {
+        if (stack.path("controlPlanes").size() < 2) {
+            throw new UsageException("the running demo has one control plane: start it with ./dsha demo --ha");
+        }
+        for (JsonNode p : stack.get("processes")) {
+            if (p.path("role").asText().equals("control-plane") && p.path("name").asText().equals(name)) {
+                return ProcessHandle.of(p.get("pid").asLong()).filter(ProcessHandle::isAlive)
+                        .orElseThrow(() -> new IllegalStateException(name + " is not running"));
+            }
+        }
+        throw new UsageException("no control plane " + name + " in the running demo");
     }
 
     /** The simulators' control paths on loopback; in PASSTHROUGH they speak HTTPS with the demo's own certificate. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.dsha.api.cluster.ClusterView;
 import io.dsha.api.topology.AllDownPolicy;
 import io.dsha.api.topology.Backend;
 import io.dsha.api.topology.Failback;
@@ -16,6 +17,8 @@ import io.dsha.api.topology.Listener;
 import io.dsha.api.topology.Mode;
 import io.dsha.api.topology.TlsMode;
 import io.dsha.api.topology.Topology;
+import io.dsha.etcdproc.EtcdCluster;
+import io.dsha.etcdproc.EtcdMember;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -32,18 +35,23 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
 /**
  * The whole stack as local processes: two simulated DataStack instances ({@code a}, {@code b}), the control
  * plane, one or more checkers and the proxy, started from the built jars, in parallel where they do not
- * depend on each other. The demo runs one; each end-to-end test runs its own.
+ * depend on each other. The demo runs one; each end-to-end test runs its own. With several control planes
+ * ({@link StackOptions#replicated()}), a 3-member etcd cluster comes first and the control planes {@code cp-1}...
+ * are replicas on it; every client (checkers, proxy, this launcher) is given all their URLs.
  */
 public final class Stack implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration GRACE = Duration.ofSeconds(15);
+    /** Three members: one may be lost without losing the quorum. */
+    private static final int ETCD_MEMBERS = 3;
 
     /** A simulated instance: its process and its base URL. */
     public record Sim(String id, ServiceProcess process, String url) {
@@ -57,7 +65,9 @@ public final class Stack implements AutoCloseable {
     private final Map<String, Sim> sims = new LinkedHashMap<>();
     private final List<ServiceProcess> checkers = new ArrayList<>();
     private final List<ServiceProcess> all = Collections.synchronizedList(new ArrayList<>());
-    private ServiceProcess controlPlane;
+    private final List<ServiceProcess> controlPlanes = new ArrayList<>();
+    private final List<Integer> controlPlanePorts = new ArrayList<>();
+    private EtcdCluster etcd;
     private ControlPlaneClient client;
     private ServiceProcess proxy;
     private int proxyManagementPort;
@@ -89,11 +99,27 @@ public final class Stack implements AutoCloseable {
     private void startAll() {
         CompletableFuture<Sim> a = async(() -> startSim("a"));
         CompletableFuture<Sim> b = async(() -> startSim("b"));
-        CompletableFuture<ServiceProcess> cp = async(() -> startControlPlane(options.controlPlanePort()));
+        if (options.replicated()) {
+            etcd = EtcdCluster.startIn(ETCD_MEMBERS, Optional.empty(), options.stateDir().resolve("etcd"));
+        }
+        int n = options.controlPlanes();
+        int[] free = options.controlPlanePort() == 0 && options.replicated() ? EtcdCluster.freePorts(n) : null;
+        for (int i = 0; i < n; i++) {
+            controlPlanePorts.add(free != null ? free[i] : options.controlPlanePort() == 0 ? 0 : options.controlPlanePort() + i);
+            controlPlanes.add(null);
+        }
+        List<CompletableFuture<ServiceProcess>> cps = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            int index = i;
+            cps.add(async(() -> startControlPlane(index, controlPlaneName(index))));
+        }
         sims.put("a", a.join());
         sims.put("b", b.join());
-        controlPlane = cp.join();
-        client.putTopology(topology());
+        for (int i = 0; i < n; i++) {
+            controlPlanes.set(i, cps.get(i).join());
+        }
+        client = new ControlPlaneClient(controlPlaneUrls(), tokens);
+        seedTopology();
         List<CompletableFuture<ServiceProcess>> cs = new ArrayList<>();
         for (int i = 1; i <= options.checkers(); i++) {
             String id = "checker-" + i;
@@ -135,24 +161,55 @@ public final class Stack implements AutoCloseable {
         return new Sim(id, p, (options.passthrough() ? "https" : "http") + "://127.0.0.1:" + bound);
     }
 
-    private ServiceProcess startControlPlane(int port) {
-        return startControlPlane(port, "control-plane");
+    /** {@code control-plane} alone; {@code cp-1}, {@code cp-2}... as replicas (also their {@code dsha.replica-id}). */
+    private String controlPlaneName(int index) {
+        return options.replicated() ? "cp-" + (index + 1) : "control-plane";
     }
 
-    private ServiceProcess startControlPlane(int port, String logName) {
-        ServiceProcess p = track(ServiceProcess.start("control-plane", jar("control-plane"), Map.of(
+    private ServiceProcess startControlPlane(int index, String logName) {
+        String name = controlPlaneName(index);
+        int port = controlPlanePorts.get(index);
+        Map<String, String> props = new HashMap<>(Map.of(
                 "dsha.admin-token-file", tokenFiles.admin().toString(),
                 "dsha.agent-token-file", tokenFiles.agent().toString(),
-                "dsha.state-dir", options.stateDir().resolve("control-plane").toString(),
-                "quarkus.http.port", Integer.toString(port)), log(logName)));
-        int actual = p.awaitPort(ServiceProcess.QUARKUS_LISTENING);
-        client = new ControlPlaneClient("http://127.0.0.1:" + actual, tokens);
+                "dsha.state-dir", options.stateDir().resolve(options.replicated() ? name : "control-plane").toString(),
+                "quarkus.http.port", Integer.toString(port)));
+        if (options.replicated()) {
+            props.putAll(Map.of("dsha.store", "etcd",
+                    "dsha.etcd.endpoints", String.join(",", etcd.clientUrls()),
+                    "dsha.replica-id", name,
+                    "dsha.advertise-url", "http://127.0.0.1:" + port));
+        }
+        ServiceProcess p = track(ServiceProcess.start(name, jar("control-plane"), props, log(logName)));
+        controlPlanePorts.set(index, p.awaitPort(ServiceProcess.QUARKUS_LISTENING));
         return p;
     }
 
+    private List<String> controlPlaneUrls() {
+        return controlPlanePorts.stream().map(port -> "http://127.0.0.1:" + port).toList();
+    }
+
+    /**
+     * Declares the demo topology. Replicas elect a leader first (a second or two): until then they answer a change with
+     * 503, and it is tried again.
+     */
+    private void seedTopology() {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (true) {
+            try {
+                client.putTopology(topology());
+                return;
+            } catch (IllegalStateException | UncheckedIOException e) {
+                if (!options.replicated() || System.nanoTime() > deadline || e.getMessage() == null || !e.getMessage().contains(" 503")) {
+                    throw e;
+                }
+                ServiceProcess.pause(Duration.ofMillis(200));
+            }
+        }
+    }
     private ServiceProcess startChecker(String id) {
         Map<String, String> props = new HashMap<>(Map.of(
-                "dsha.control-plane.url", client.url(),
+                "dsha.control-plane.url", String.join(",", client.urls()),
                 "dsha.agent-token-file", tokenFiles.agent().toString(),
                 "dsha.checker-id", id,
                 "dsha.trust-store-file", certificate.keyStore().toString(),
@@ -167,7 +224,7 @@ public final class Stack implements AutoCloseable {
 
     private ServiceProcess startProxy() {
         Map<String, String> props = new HashMap<>(Map.of(
-                "dsha.control-plane.url", client.url(),
+                "dsha.control-plane.url", String.join(",", client.urls()),
                 "dsha.agent-token-file", tokenFiles.agent().toString(),
                 "dsha.state-dir", options.stateDir().resolve("proxy").toString(),
                 "dsha.listener.host", "127.0.0.1",
@@ -263,11 +320,31 @@ public final class Stack implements AutoCloseable {
 
     /** Restarts the control plane on the same port and state directory (after it was stopped or killed). */
     public void restartControlPlane() {
-        if (controlPlane.alive()) {
-            controlPlane.stop(GRACE);
+        restartControlPlane(0);
+    }
+
+    /** Restarts control plane {@code index} (0 is {@code cp-1}) on the same port and state directory, after it ended. */
+    public void restartControlPlane(int index) {
+        ServiceProcess old = controlPlanes.get(index);
+        if (old.alive()) {
+            old.stop(GRACE);
         }
-        all.remove(controlPlane);
-        controlPlane = startControlPlane(URI.create(client.url()).getPort(), "control-plane-again");
+        all.remove(old);
+        controlPlanes.set(index, startControlPlane(index, controlPlaneName(index) + "-again"));
+    }
+
+    /** The index of the control plane that leads now, as the first one answering says; empty while none leads. */
+    public Optional<Integer> leader() {
+        ClusterView view = client.cluster();
+        if (view.leader() == null) {
+            return Optional.empty();
+        }
+        for (int i = 0; i < controlPlanes.size(); i++) {
+            if (controlPlaneName(i).equals(view.leader().id())) {
+                return Optional.of(i);
+            }
+        }
+        return Optional.empty();
     }
 
     /** Starts instance {@code id} again on its port (after it was killed); its journal brings its records back. */
@@ -297,15 +374,27 @@ public final class Stack implements AutoCloseable {
     public ObjectNode describe() {
         ObjectNode root = JSON.createObjectNode();
         root.put("stateDir", options.stateDir().toAbsolutePath().toString()).put("mode", options.mode()).put("tlsMode", options.tlsMode())
-                .put("fqdn", StackOptions.FQDN).put("loadBalancer", lbUrl).put("controlPlane", client.url())
+                .put("fqdn", StackOptions.FQDN).put("loadBalancer", lbUrl).put("controlPlane", client.urls().get(0))
                 .put("certificate", certificate.pem().toAbsolutePath().toString());
+        ArrayNode urls = root.putArray("controlPlanes");
+        client.urls().forEach(urls::add);
         root.putObject("tokens").put("admin", tokens.admin()).put("agent", tokens.agent())
                 .put("adminFile", tokenFiles.admin().toAbsolutePath().toString()).put("agentFile", tokenFiles.agent().toAbsolutePath().toString());
         ArrayNode ps = root.putArray("processes");
-        ps.addObject().put("role", "control-plane").put("name", "control-plane").put("pid", controlPlane.pid())
-                .put("log", controlPlane.log().toString()).putObject("urls").put("api", client.url() + "/api/v1")
-                .put("health", client.url() + "/q/health").put("openapi", client.url() + "/q/openapi")
-                .put("status", client.url() + "/");
+        if (etcd != null) {
+            for (EtcdMember m : etcd.members()) {
+                ps.addObject().put("role", "etcd").put("name", "etcd-" + m.name()).put("pid", m.pid())
+                        .put("log", m.dataDir().resolveSibling(m.name() + ".log").toString()).putObject("urls").put("client", m.clientUrl());
+            }
+        }
+        for (int i = 0; i < controlPlanes.size(); i++) {
+            ServiceProcess cp = controlPlanes.get(i);
+            String url = client.urls().get(i);
+            ps.addObject().put("role", "control-plane").put("name", cp.name()).put("pid", cp.pid())
+                    .put("log", cp.log().toString()).putObject("urls").put("api", url + "/api/v1")
+                    .put("health", url + "/q/health").put("openapi", url + "/q/openapi")
+                    .put("status", url + "/");
+        }
         ps.addObject().put("role", "proxy").put("name", "proxy").put("pid", proxy.pid()).put("log", proxy.log().toString())
                 .putObject("urls").put("listener", lbUrl).put("management", proxyManagementUrl() + "/q/health");
         for (ServiceProcess c : checkers) {
@@ -348,8 +437,23 @@ public final class Stack implements AutoCloseable {
         return s;
     }
 
+    /** The control plane, or {@code cp-1} of several. */
     public ServiceProcess controlPlane() {
-        return controlPlane;
+        return controlPlanes.get(0);
+    }
+
+    /** Control plane {@code index} (0 is {@code cp-1}). */
+    public ServiceProcess controlPlane(int index) {
+        return controlPlanes.get(index);
+    }
+
+    public List<ServiceProcess> controlPlanes() {
+        return List.copyOf(controlPlanes);
+    }
+
+    /** The etcd cluster under replicated control planes; empty with one control plane. */
+    public Optional<EtcdCluster> etcd() {
+        return Optional.ofNullable(etcd);
     }
 
     public ControlPlaneClient client() {
@@ -379,12 +483,18 @@ public final class Stack implements AutoCloseable {
         }
     }
 
-    /** Stops everything: the proxy first (clients see it go), then checkers, instances and the control plane, in parallel. */
+    /**
+     * Stops everything: the proxy first (clients see it go), then checkers, instances and control planes in parallel,
+     * and etcd last (a leader resigns through it).
+     */
     @Override
     public void close() {
         List<ServiceProcess> ps = processes();
         ps.stream().filter(p -> p.name().equals("proxy")).forEach(p -> p.stop(GRACE));
         ps.stream().filter(p -> !p.name().equals("proxy"))
                 .map(p -> CompletableFuture.runAsync(() -> p.stop(GRACE))).toList().forEach(CompletableFuture::join);
+        if (etcd != null) {
+            etcd.close();
+        }
     }
 }

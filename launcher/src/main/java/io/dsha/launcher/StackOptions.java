@@ -14,9 +14,20 @@ import java.util.Map;
  * @param failbackDelayMs AUTO failback's delay; a negative value means MANUAL
  * @param feedIntervalMs how often the simulated data sources feed both instances (0: never)
  * @param checkerSettings extra settings per checker id ({@code checker-1}, ...), e.g. an address override
+ * @param controlPlanes 1: one control plane on its file store; 3 (or 2, 5): replicas {@code cp-1}... on a 3-member etcd
+ *     cluster, on ports {@code controlPlanePort}, +1, +2 (free ones where it is 0)
  */
 public record StackOptions(Path root, Path stateDir, String mode, String tlsMode, int lbPort, int controlPlanePort, int checkers,
-        long checkIntervalMs, int riseFall, long failbackDelayMs, long feedIntervalMs, Map<String, String> proxySettings, Map<String, Map<String, String>> checkerSettings) {
+        long checkIntervalMs, int riseFall, long failbackDelayMs, long feedIntervalMs, Map<String, String> proxySettings,
+        Map<String, Map<String, String>> checkerSettings, int controlPlanes) {
+
+    /** One control plane on its file store. */
+    public StackOptions(Path root, Path stateDir, String mode, String tlsMode, int lbPort, int controlPlanePort, int checkers,
+            long checkIntervalMs, int riseFall, long failbackDelayMs, long feedIntervalMs, Map<String, String> proxySettings,
+            Map<String, Map<String, String>> checkerSettings) {
+        this(root, stateDir, mode, tlsMode, lbPort, controlPlanePort, checkers, checkIntervalMs, riseFall, failbackDelayMs, feedIntervalMs,
+                proxySettings, checkerSettings, 1);
+    }
 
     public static final String FQDN = "datastack.localhost";
 
@@ -27,6 +38,12 @@ public record StackOptions(Path root, Path stateDir, String mode, String tlsMode
         tlsMode = normalise(tlsMode, "tls-mode", "TERMINATE", "PASSTHROUGH");
         if (checkers < 1 || checkers > 9) {
             throw new IllegalArgumentException("checkers: " + checkers + " (expected: 1..9)");
+        }
+        if (controlPlanes < 1 || controlPlanes > 5) {
+            throw new IllegalArgumentException("control planes: " + controlPlanes + " (expected: 1..5)");
+        }
+        if (controlPlanePort > 0 && controlPlanePort + controlPlanes - 1 > 65535) {
+            throw new IllegalArgumentException("cp-port: " + controlPlanePort + " leaves no room for " + controlPlanes + " control planes");
         }
         proxySettings = Map.copyOf(proxySettings);
         checkerSettings = Map.copyOf(checkerSettings);
@@ -39,7 +56,18 @@ public record StackOptions(Path root, Path stateDir, String mode, String tlsMode
 
     public StackOptions with(String newMode, String newTlsMode, int newLbPort, int newCpPort, Path newStateDir) {
         return new StackOptions(root, newStateDir, newMode, newTlsMode, newLbPort, newCpPort, checkers, checkIntervalMs, riseFall,
-                failbackDelayMs, feedIntervalMs, proxySettings, checkerSettings);
+                failbackDelayMs, feedIntervalMs, proxySettings, checkerSettings, controlPlanes);
+    }
+
+    /** The same with {@code n} control planes (more than one: replicas on etcd). */
+    public StackOptions withControlPlanes(int n) {
+        return new StackOptions(root, stateDir, mode, tlsMode, lbPort, controlPlanePort, checkers, checkIntervalMs, riseFall,
+                failbackDelayMs, feedIntervalMs, proxySettings, checkerSettings, n);
+    }
+
+    /** Whether the control planes are replicas on etcd. */
+    public boolean replicated() {
+        return controlPlanes > 1;
     }
 
     public boolean passthrough() {

@@ -101,4 +101,27 @@ class ControlPlaneClientTest {
         assertTrue(e.getMessage().contains("POST /api/v1/failback answered 409: {\"title\": \"Nothing to fail back\"}"), e.getMessage());
         assertEquals("Bearer admin-secret", seen.get("/api/v1/failback token"));
     }
+
+    @Test
+    void withSeveralUrlsGoesPastOneThatIsDownOrAnswers503AndPrefersTheOneThatAnswered() throws IOException {
+        HttpServer noLeader = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        noLeader.createContext("/", e -> answer(e, 503, "{\"title\": \"No leader\"}"));
+        noLeader.start();
+        java.net.ServerSocket closed = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+        String down = "http://127.0.0.1:" + closed.getLocalPort();
+        closed.close();
+        try {
+            String good = "http://127.0.0.1:" + server.getAddress().getPort();
+            ControlPlaneClient several = new ControlPlaneClient(List.of(down, "http://127.0.0.1:" + noLeader.getAddress().getPort() + "/", good), tokens);
+            assertEquals(down, several.url());
+            assertEquals(9, several.state().revision());
+            assertEquals(good, several.url(), "the one that answered is tried first next time");
+
+            ControlPlaneClient noneAnswers = new ControlPlaneClient(List.of(down, "http://127.0.0.1:" + noLeader.getAddress().getPort()), tokens);
+            IllegalStateException e = assertThrows(IllegalStateException.class, noneAnswers::state);
+            assertTrue(e.getMessage().contains("503"), e.getMessage());
+        } finally {
+            noLeader.stop(0);
+        }
+    }
 }
