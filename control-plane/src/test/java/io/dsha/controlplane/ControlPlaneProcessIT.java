@@ -424,6 +424,29 @@ class ControlPlaneProcessIT {
     }
 
     @Test
+    void aFollowerServesTheVerdictsAsTheLeaderPublishedThemVotesAndFlagsIncluded() throws IOException {
+        List<Running> byRole = leaderFirst(twoOnEtcd());
+        Running leader = byRole.get(0);
+        Running follower = byRole.get(1);
+        // Sent to the follower, forwarded to the leader, whose verdicts then rest on this checker's votes.
+        agent(follower).contentType("application/json")
+                .body("""
+                        {"source":"CHECKER","reporterId":"it-checker-1","observations":[
+                          {"backendId":"a","status":"UP","reason":"200 OK","latencyMs":3},
+                          {"backendId":"b","status":"UP","reason":"connected","latencyMs":1}]}
+                        """)
+                .post("/api/v1/reports").then().statusCode(202);
+        await("the leader decides on the votes").atMost(START).until(() -> state(leader).getList("verdicts.votes.reporterId")
+                .equals(List.of(List.of("it-checker-1"), List.of("it-checker-1"))));
+        long revision = state(leader).getLong("revision");
+        await("the follower at that revision").atMost(START).until(() -> state(follower).getLong("revision") >= revision);
+        assertEquals(revision, state(follower).getLong("revision"), "nothing else changed meanwhile");
+        // The same verdicts, votes and flags (no STALE from restoring the document without the votes).
+        assertEquals(state(leader).getList("verdicts"), state(follower).getList("verdicts"));
+        assertEquals(List.of(List.of(), List.of()), state(follower).getList("verdicts.flags"));
+    }
+
+    @Test
     void badEtcdSettingsStopTheServiceNamingEach() {
         Running r = start(tmp.resolve("state"), withTokens("-Ddsha.store=etcd", "-Ddsha.etcd.prefix=dsha"));
         r.awaitExit(EXIT);

@@ -4,9 +4,9 @@ import io.dsha.api.event.Event;
 import io.dsha.api.event.EventType;
 import io.dsha.api.report.Report;
 import io.dsha.api.state.HealthStatus;
+import io.dsha.api.state.Verdict;
 import io.dsha.api.state.VerdictFlag;
 import io.dsha.controlplane.ControlPlane;
-import io.dsha.controlplane.decision.BackendHealth;
 import io.dsha.controlplane.store.Published;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -107,8 +107,10 @@ public class ControlPlaneMetrics {
     }
 
     private void updateVerdicts(Published p) {
+        // The snapshot's verdicts: on a replica that follows another's writes, those the writer published.
+        List<Verdict> verdictsNow = p.snapshot().verdicts();
         Map<String, GaugedVerdict> now = new java.util.HashMap<>();
-        for (BackendHealth h : p.state().health().values()) {
+        for (Verdict h : verdictsNow) {
             now.put(h.backendId(), new GaugedVerdict(h.status(), h.flags().contains(VerdictFlag.DEGRADED), h.lag()));
         }
         if (now.equals(gauged)) {
@@ -117,7 +119,7 @@ public class ControlPlaneMetrics {
         }
         gauged = now;
         List<MultiGauge.Row<?>> rows = new ArrayList<>();
-        for (BackendHealth h : p.state().health().values()) {
+        for (Verdict h : verdictsNow) {
             for (HealthStatus s : HealthStatus.values()) {
                 rows.add(MultiGauge.Row.of(Tags.of("backend", h.backendId(), "status", s.name()), h.status() == s ? 1 : 0));
             }
@@ -125,7 +127,7 @@ public class ControlPlaneMetrics {
         verdicts.register(rows, true);
         List<MultiGauge.Row<?>> flagged = new ArrayList<>();
         List<MultiGauge.Row<?>> lagRows = new ArrayList<>();
-        for (BackendHealth h : p.state().health().values()) {
+        for (Verdict h : verdictsNow) {
             flagged.add(MultiGauge.Row.of(Tags.of("backend", h.backendId()), h.flags().contains(VerdictFlag.DEGRADED) ? 1 : 0));
             if (h.lag() != null) {
                 lagRows.add(MultiGauge.Row.of(Tags.of("backend", h.backendId()), h.lag()));

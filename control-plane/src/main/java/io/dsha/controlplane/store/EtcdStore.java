@@ -114,7 +114,7 @@ public final class EtcdStore extends StoreBase {
         for (int i = events.size() - 1; i >= 0; i--) {
             ops.add(Op.put(store.eventKey(events.get(i).seq()), json(events.get(i))));
         }
-        ops.add(Op.put(store.stateKey, json(StateDocuments.document(p, List.of()))));
+        ops.add(Op.put(store.stateKey, json(StateDocuments.withPublished(StateDocuments.document(p, List.of()), p))));
         TxnResult result = store.await(client.txn(List.of(Compare.createRevision(store.stateKey, Compare.Result.EQUAL, 0)), ops, List.of()),
                 "write the state");
         if (!result.succeeded()) {
@@ -252,7 +252,7 @@ public final class EtcdStore extends StoreBase {
             Event e = fresh.get(i);
             ops.add(Op.put(eventKey(e.seq()), json(e)));
         }
-        ops.add(Op.put(stateKey, json(StateDocuments.document(next, List.of()))));
+        ops.add(Op.put(stateKey, json(StateDocuments.withPublished(StateDocuments.document(next, List.of()), next))));
         long oldest = next.lastEventSeq() - maxEvents;
         if (oldest > 0) {
             ops.add(new Op.Delete(eventsPrefix, eventKey(oldest + 1)));
@@ -299,8 +299,8 @@ public final class EtcdStore extends StoreBase {
         }
         StateDocument doc = binding.value();
         StateDocument withEvents = new StateDocument(doc.format(), doc.revision(), doc.topologyRevision(), doc.topology(), doc.verdicts(),
-                doc.routing(), doc.memory(), doc.lastEventSeq(), history, doc.savedAt(), null);
-        return StateDocuments.restore(withEvents, validator, settle, this::corrupt);
+                doc.routing(), doc.memory(), doc.lastEventSeq(), history, doc.published(), doc.listener(), doc.savedAt(), null);
+        return StateDocuments.restore(withEvents, validator, settle, this::corrupt).asWritten(StateDocuments.asPublished(withEvents));
     }
 
     private Event decodeEvent(KeyValue kv) {

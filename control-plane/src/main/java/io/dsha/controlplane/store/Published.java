@@ -9,11 +9,26 @@ import java.util.List;
 /**
  * What the store has published: the state at a revision, the revision at which the topology last
  * changed, and the bounded event history (newest first). Immutable; swapped in one step.
+ *
+ * <p>{@code written}: on a replica that mirrors another's writes (etcd), the snapshot as the writer published it at
+ * this revision; {@link #snapshot()} serves it, so every replica answers the same at the same revision. {@code state}
+ * is then the state restored to decide with, should this replica lead: its verdicts re-settled without the writer's
+ * votes (flagged STALE until checkers report to it). Null where this replica computed the state itself.
  */
-public record Published(long revision, long topologyRevision, ControlState state, List<Event> events, long lastEventSeq) {
+public record Published(long revision, long topologyRevision, ControlState state, List<Event> events, long lastEventSeq,
+        StateSnapshot written) {
 
     public Published {
         events = List.copyOf(events);
+    }
+
+    public Published(long revision, long topologyRevision, ControlState state, List<Event> events, long lastEventSeq) {
+        this(revision, topologyRevision, state, events, lastEventSeq, null);
+    }
+
+    /** The same, serving {@code snapshot} as written by the replica that computed it (null: this one's own view). */
+    Published asWritten(StateSnapshot snapshot) {
+        return new Published(revision, topologyRevision, state, events, lastEventSeq, snapshot);
     }
 
     /**
@@ -35,6 +50,6 @@ public record Published(long revision, long topologyRevision, ControlState state
     }
 
     public StateSnapshot snapshot() {
-        return state.snapshot(revision, topologyRevision);
+        return written != null ? written : state.snapshot(revision, topologyRevision);
     }
 }

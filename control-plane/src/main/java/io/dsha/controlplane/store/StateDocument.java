@@ -2,7 +2,9 @@ package io.dsha.controlplane.store;
 
 import io.dsha.api.event.Event;
 import io.dsha.api.state.HealthStatus;
+import io.dsha.api.state.ListenerVerdict;
 import io.dsha.api.state.RoutingDecision;
+import io.dsha.api.state.Verdict;
 import io.dsha.api.topology.Topology;
 import io.dsha.controlplane.decision.RoutingMemory;
 import io.quarkus.runtime.annotations.RegisterForReflection;
@@ -18,6 +20,10 @@ import java.util.List;
  * document without it, in compact JSON with its fields in file order (see {@link StateFile}). Journal
  * records carry their own per line.
  *
+ * <p>{@code published} and {@code listener}: in etcd only, the verdicts and the listener's verdict as the leader
+ * published them at this revision (votes, flags, lag and all), so that every replica serves the same snapshot at the
+ * same revision. Restoring the state to decide with (a restart, a new leader) ignores them and re-settles as above.
+ *
  * <p>Registered for reflection because Jackson binds it outside Quarkus's REST layer (the api types
  * it holds are registered by {@code src-native/config}).
  */
@@ -32,6 +38,8 @@ record StateDocument(
         RoutingMemory memory,
         Long lastEventSeq,
         List<Event> events,
+        List<Verdict> published,
+        ListenerVerdict listener,
         Instant savedAt,
         String checksum) {
 

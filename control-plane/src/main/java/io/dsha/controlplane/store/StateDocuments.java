@@ -3,6 +3,7 @@ package io.dsha.controlplane.store;
 import io.dsha.api.event.Event;
 import io.dsha.api.problem.Violation;
 import io.dsha.api.state.RoutingDecision;
+import io.dsha.api.state.StateSnapshot;
 import io.dsha.controlplane.decision.BackendHealth;
 import io.dsha.controlplane.decision.ControlState;
 import io.dsha.controlplane.decision.ListenerHealth;
@@ -73,7 +74,23 @@ final class StateDocuments {
         RoutingDecision routing = s.routing();
         RoutingMemory memory = s.memory();
         return new StateDocument(StateDocument.FORMAT, p.revision(), p.topologyRevision(), s.topology(), verdicts, routing, memory,
-                p.lastEventSeq(), events, java.time.Instant.now(), null);
+                p.lastEventSeq(), events, null, null, java.time.Instant.now(), null);
+    }
+
+    /** {@code doc} with the verdicts and the listener's verdict as {@code p} publishes them (what etcd keeps for followers). */
+    static StateDocument withPublished(StateDocument doc, Published p) {
+        StateSnapshot s = p.snapshot();
+        return new StateDocument(doc.format(), doc.revision(), doc.topologyRevision(), doc.topology(), doc.verdicts(), doc.routing(),
+                doc.memory(), doc.lastEventSeq(), doc.events(), s.verdicts(), s.listener(), doc.savedAt(), doc.checksum());
+    }
+
+    /**
+     * The snapshot the writer published at {@code doc}'s revision, where the document holds it (written to etcd by this
+     * version); null for an older document.
+     */
+    static StateSnapshot asPublished(StateDocument doc) {
+        return doc.published() == null ? null
+                : new StateSnapshot(doc.revision(), doc.topologyRevision(), doc.topology(), doc.published(), doc.routing(), doc.listener());
     }
 
 }

@@ -119,7 +119,7 @@ public final class StateStore extends StoreBase {
         }
         List<Event> kept = events.size() > maxEvents ? events.subList(0, maxEvents) : events;
         return new StateDocument(StateDocument.FORMAT, last.revision(), last.topologyRevision(), last.topology(), last.verdicts(),
-                last.routing(), last.memory(), last.lastEventSeq(), kept, last.savedAt(), null);
+                last.routing(), last.memory(), last.lastEventSeq(), kept, null, null, last.savedAt(), null);
     }
 
     @Override

@@ -26,9 +26,13 @@ abstract class StoreBase implements Store {
         return change.apply(before.state());
     }
 
-    /** Whether a watcher hears about {@code outcome}: events, or anything it is shown changed. Else no new revision. */
+    /**
+     * Whether a watcher hears about {@code outcome}: events, or anything it is shown changed. Else no new revision. Where
+     * {@code before} was written by another replica (this one has just come to lead), always: the first outcome this
+     * replica applies publishes its own view at a revision of its own, so that one revision never shows two views.
+     */
     protected static boolean heard(Published before, Outcome outcome) {
-        return !outcome.events().isEmpty() || outcome.state().differsFrom(before.state());
+        return before.written() != null || !outcome.events().isEmpty() || outcome.state().differsFrom(before.state());
     }
 
     /** What is current after an outcome nobody hears about: the same revision, with the votes' timestamps moved (if they did). */
