@@ -388,6 +388,17 @@ class ControlPlaneProcessIT {
         return "LEADER".equals(role(a)) ? List.of(a, b) : List.of(b, a);
     }
 
+    /** A checker's report (it-checker-1) that a and b are UP, sent to {@code r}. */
+    private static void reportBothUp(Running r) {
+        agent(r).contentType("application/json")
+                .body("""
+                        {"source":"CHECKER","reporterId":"it-checker-1","observations":[
+                          {"backendId":"a","status":"UP","reason":"200 OK","latencyMs":3},
+                          {"backendId":"b","status":"UP","reason":"connected","latencyMs":1}]}
+                        """)
+                .post("/api/v1/reports").then().statusCode(202);
+    }
+
     private static String role(Running r) {
         return given().baseUri(r.baseUri()).get("/q/health/ready").then().extract().jsonPath()
                 .getString("checks.find { it.name == 'state' }.data.role");
@@ -413,13 +424,7 @@ class ControlPlaneProcessIT {
         System.out.printf("control plane leader killed -9: the other led after %d ms (lease 2 s)%n", (System.nanoTime() - killed) / 1_000_000);
 
         // It decides: a checker's report now moves the verdicts.
-        agent(follower).contentType("application/json")
-                .body("""
-                        {"source":"CHECKER","reporterId":"it-checker-1","observations":[
-                          {"backendId":"a","status":"UP","reason":"200 OK","latencyMs":3},
-                          {"backendId":"b","status":"UP","reason":"connected","latencyMs":1}]}
-                        """)
-                .post("/api/v1/reports").then().statusCode(202);
+        reportBothUp(follower);
         await("verdicts from the new leader").atMost(START).until(() -> state(follower).getList("verdicts.status").equals(List.of("UP", "UP")));
     }
 
@@ -429,13 +434,7 @@ class ControlPlaneProcessIT {
         Running leader = byRole.get(0);
         Running follower = byRole.get(1);
         // Sent to the follower, forwarded to the leader, whose verdicts then rest on this checker's votes.
-        agent(follower).contentType("application/json")
-                .body("""
-                        {"source":"CHECKER","reporterId":"it-checker-1","observations":[
-                          {"backendId":"a","status":"UP","reason":"200 OK","latencyMs":3},
-                          {"backendId":"b","status":"UP","reason":"connected","latencyMs":1}]}
-                        """)
-                .post("/api/v1/reports").then().statusCode(202);
+        reportBothUp(follower);
         await("the leader decides on the votes").atMost(START).until(() -> state(leader).getList("verdicts.votes.reporterId")
                 .equals(List.of(List.of("it-checker-1"), List.of("it-checker-1"))));
         long revision = state(leader).getLong("revision");
