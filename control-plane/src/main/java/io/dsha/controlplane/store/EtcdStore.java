@@ -48,6 +48,10 @@ public final class EtcdStore extends StoreBase {
     /** Transactions that lost to another replica's change before this one gives up (each recomputes first). */
     static final int MAX_CONFLICTS = 16;
     private static final long RESUME_DELAY_MS = 200;
+    /** The longest pause between two tries to resume the watch while etcd does not answer. */
+    private static final long MAX_RESUME_DELAY_MS = 2000;
+    /** A watch that ends this long after the previous end is a new outage: said at WARN again. */
+    private static final long NEW_OUTAGE_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private final EtcdClient client;
     private final String prefix;
@@ -65,6 +69,9 @@ public final class EtcdStore extends StoreBase {
     private final Object mirrorLock = new Object();
     /** What is published, and the state key's modification revision it was read or written at. */
     private volatile Mirror mirror;
+    // The watch's ends, for the back-off and the log: only touched by the watch's end handler, one at a time.
+    private volatile int watchEnds;
+    private volatile long lastWatchEnd = System.nanoTime() - NEW_OUTAGE_NANOS - 1;
     /** Events of the revision the watch is reading, before its state key arrives. */
     private final List<Event> arriving = new ArrayList<>();
     private volatile EtcdWatch watch;
@@ -144,7 +151,19 @@ public final class EtcdStore extends StoreBase {
             if (closed) {
                 return;
             }
-            LOG.warnf("etcd watch on %s ended (%s); resuming from revision %d", prefix, cause == null ? "closed" : cause.getMessage(), next);
+            long now = System.nanoTime();
+            int failures = now - lastWatchEnd > NEW_OUTAGE_NANOS ? 0 : watchEnds;
+            watchEnds = failures + 1;
+            lastWatchEnd = now;
+            long delay = Math.min(MAX_RESUME_DELAY_MS, RESUME_DELAY_MS << Math.min(failures, 4));
+            // Once per outage at WARN; the tries that follow (200 ms doubling to 2 s) at DEBUG, not a line each 200 ms.
+            if (failures == 0) {
+                LOG.warnf("etcd watch on %s ended (%s); resuming from revision %d, trying again every %d ms up to every %d ms",
+                        prefix, cause == null ? "closed" : cause.getMessage(), next, RESUME_DELAY_MS, MAX_RESUME_DELAY_MS);
+            } else {
+                LOG.debugf("etcd watch on %s ended again (%s); resuming from revision %d in %d ms", prefix,
+                        cause == null ? "closed" : cause.getMessage(), next, delay);
+            }
             synchronized (mirrorLock) {
                 arriving.clear();
             }
@@ -157,7 +176,7 @@ public final class EtcdStore extends StoreBase {
                     LOG.warnf("etcd: the state under %s could not be read again (%s); retrying", prefix, e.getMessage());
                     follow(next);
                 }
-            }, CompletableFuture.delayedExecutor(RESUME_DELAY_MS, TimeUnit.MILLISECONDS));
+            }, CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS));
         });
     }
 
