@@ -14,9 +14,12 @@ import org.jboss.logging.Logger;
  * long-poll from the last revision seen, handing every new snapshot to the consumer. When the control
  * plane does not answer it waits a {@link Backoff} (the client has tried every URL by then), reads the
  * whole state again and, when that state is the revision it already has, resumes watching from it
- * without handing it over twice. A state with a lower revision is handed over: that control plane
- * started over. Everything runs on one Vert.x context: the consumer and the listener are called there,
- * one at a time, and must not block.
+ * without handing it over twice. A state with a lower revision is not handed over at once: it comes from
+ * a replica a little behind the one that failed (its etcd watch lags by milliseconds), so the follower reads
+ * it again after a pause, and never goes back for it. Only a control plane that stays behind for
+ * {@value #LOWER_READS_BEFORE_ACCEPTING} reads in a row (about 3 s with the standard back-off) has started
+ * over (a state directory lost, a new etcd prefix): its state is then handed over, with a warning. Everything
+ * runs on one Vert.x context: the consumer and the listener are called there, one at a time, and must not block.
  */
 public final class ControlPlaneFollower {
 
@@ -26,6 +29,8 @@ public final class ControlPlaneFollower {
     private static final long STATE_TIMEOUT_MS = 5_000;
     /** Beyond the watch's own wait, so the control plane's 204 comes before the client gives up. */
     private static final long WATCH_MARGIN_MS = 10_000;
+    /** How many state reads in a row below the revision held make it a control plane that started over. */
+    static final int LOWER_READS_BEFORE_ACCEPTING = 5;
 
     /** Hears whether the control plane answered; called on the follower's context. */
     public interface Listener {
@@ -54,6 +59,7 @@ public final class ControlPlaneFollower {
     private volatile boolean stopped;
     private volatile long revision = -1;
     private boolean readState = true;
+    private int lowerReads;
     private Context context;
 
     public ControlPlaneFollower(Vertx vertx, ControlPlaneClient client, Duration watchTimeout, Backoff backoff, Timer timer,
@@ -109,10 +115,14 @@ public final class ControlPlaneFollower {
                 failed(ar.cause());
                 return;
             }
+            StateSnapshot s = ar.result();
+            listener.reachable(client.url());
+            if (state && s != null && s.revision() < revision && behind(s)) {
+                return;
+            }
+            lowerReads = 0;
             backoff.reset();
             readState = false;
-            listener.reachable(client.url());
-            StateSnapshot s = ar.result();
             if (s != null && (state ? s.revision() != revision : s.revision() > revision)) {
                 revision = s.revision();
                 try {
@@ -126,6 +136,23 @@ public final class ControlPlaneFollower {
             }
             poll();
         });
+    }
+
+    /**
+     * Whether to wait for {@code s}, a state behind the revision held, to catch up: reads it again after a pause, and
+     * says so. False once it stayed behind {@value #LOWER_READS_BEFORE_ACCEPTING} reads in a row: it is handed over.
+     */
+    private boolean behind(StateSnapshot s) {
+        if (++lowerReads < LOWER_READS_BEFORE_ACCEPTING) {
+            long pause = backoff.nextMs();
+            LOG.debugf("The control plane at %s is at revision %d, behind the %d held here: reading it again in %d ms", client.url(),
+                    s.revision(), revision, pause);
+            timer.after(pause, () -> context.runOnContext(v -> poll()));
+            return true;
+        }
+        LOG.warnf("The control plane at %s stayed at revision %d, behind the %d held here, for %d reads: it started over "
+                + "(its state lost, or another etcd prefix); following it from there", client.url(), s.revision(), revision, lowerReads);
+        return false;
     }
 
     /** The snapshot in a 200; null for a watch's 204 (nothing new); a failure otherwise. */

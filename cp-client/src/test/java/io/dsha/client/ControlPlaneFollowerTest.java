@@ -37,6 +37,18 @@ class ControlPlaneFollowerTest {
         vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 
+    /** A control plane at revision 7, followed, then answering 500: the follower pauses once (not run yet). */
+    private FakeControlPlane followedAt7ThenFailing() throws Exception {
+        FakeControlPlane cp = controlPlane();
+        cp.publish(7);
+        follow(cp.url(), Optional.empty());
+        await().atMost(10, TimeUnit.SECONDS).until(() -> handedOver.equals(List.of(7L)));
+
+        cp.failWith(500);
+        await().atMost(10, TimeUnit.SECONDS).until(() -> timer.pauses().size() == 1);
+        return cp;
+    }
+
     private FakeControlPlane controlPlane() throws Exception {
         FakeControlPlane cp = new FakeControlPlane(vertx);
         closing.add(cp);
@@ -84,13 +96,7 @@ class ControlPlaneFollowerTest {
 
     @Test
     void afterAnErrorItReadsTheStateAgainAndResumesWithoutHandingTheSameRevisionOverTwice() throws Exception {
-        FakeControlPlane cp = controlPlane();
-        cp.publish(7);
-        follow(cp.url(), Optional.empty());
-        await().atMost(10, TimeUnit.SECONDS).until(() -> handedOver.equals(List.of(7L)));
-
-        cp.failWith(500);
-        await().atMost(10, TimeUnit.SECONDS).until(() -> timer.pauses().size() == 1);
+        FakeControlPlane cp = followedAt7ThenFailing();
         int before = cp.seen().size();
         cp.failWith(0);
         timer.runNext();
@@ -103,6 +109,55 @@ class ControlPlaneFollowerTest {
 
         cp.publish(8);
         await().atMost(10, TimeUnit.SECONDS).until(() -> handedOver.equals(List.of(7L, 8L)));
+    }
+
+    @Test
+    void aWatchMovedToAReplicaBehindWaitsThereForTheNextRevisionAndNeverGoesBack() throws Exception {
+        FakeControlPlane failing = controlPlane();
+        FakeControlPlane behind = controlPlane();
+        failing.publish(7);
+        behind.publish(6);
+        follow(failing.url() + "," + behind.url(), Optional.empty());
+        await().atMost(10, TimeUnit.SECONDS).until(() -> handedOver.equals(List.of(7L)));
+
+        failing.close(); // the replica followed dies: the watch in flight breaks, and goes to the next one
+        await().atMost(10, TimeUnit.SECONDS).until(() -> behind.seen().stream().anyMatch(r -> r.path().equals("/api/v1/watch")));
+        assertEquals(new FakeControlPlane.Seen("/api/v1/watch", "7", null),
+                behind.seen().stream().filter(r -> r.path().equals("/api/v1/watch")).findFirst().orElseThrow(),
+                "resumed from the revision held");
+        behind.publish(8);
+        await().atMost(10, TimeUnit.SECONDS).until(() -> handedOver.equals(List.of(7L, 8L)));
+        assertTrue(timer.pauses().isEmpty(), "no pause: another replica answered " + timer.pauses());
+    }
+
+    @Test
+    void aStateReadBehindTheRevisionHeldIsReadAgainUntilItCatchesUp() throws Exception {
+        FakeControlPlane cp = followedAt7ThenFailing();
+        cp.failWith(0);
+        cp.publish(6); // e.g. another replica's mirror, a moment behind
+        timer.runNext();
+        await().atMost(10, TimeUnit.SECONDS).until(() -> timer.pauses().size() == 2);
+        assertEquals(List.of(7L), handedOver, "6 is not handed over after 7");
+        cp.publish(8);
+        timer.runNext();
+        await().atMost(10, TimeUnit.SECONDS).until(() -> handedOver.equals(List.of(7L, 8L)));
+    }
+
+    @Test
+    void aControlPlaneThatStaysBehindStartedOverAndIsFollowedFromThere() throws Exception {
+        FakeControlPlane cp = followedAt7ThenFailing();
+        cp.failWith(0);
+        cp.publish(2); // its state lost: it starts over
+        for (int read = 1; read < ControlPlaneFollower.LOWER_READS_BEFORE_ACCEPTING; read++) {
+            timer.runNext();
+            int pauses = read + 1;
+            await().atMost(10, TimeUnit.SECONDS).until(() -> timer.pauses().size() == pauses);
+            assertEquals(List.of(7L), handedOver, "read " + read + " of revision 2 is not handed over yet");
+        }
+        timer.runNext();
+        await().atMost(10, TimeUnit.SECONDS).until(() -> handedOver.equals(List.of(7L, 2L)));
+        cp.publish(3);
+        await().atMost(10, TimeUnit.SECONDS).until(() -> handedOver.equals(List.of(7L, 2L, 3L)));
     }
 
     @Test
