@@ -506,9 +506,10 @@ class ControlPlaneApiTest {
                 .header("Content-Security-Policy", containsString("default-src 'self'"))
                 .header("X-Content-Type-Options", "nosniff")
                 .body(containsString("<script src=\"status.js\""))
+                .body(containsString("<h2>Control planes</h2>"))
                 .body(org.hamcrest.Matchers.not(containsString("http://")))
                 .body(org.hamcrest.Matchers.not(containsString("https://")));
-        given().get("/status.js").then().statusCode(200).body(containsString("/api/v1/watch"));
+        given().get("/status.js").then().statusCode(200).body(containsString("/api/v1/watch")).body(containsString("/api/v1/cluster"));
         given().get("/status.css").then().statusCode(200);
         given().get("/api/v1/state").then().statusCode(401);
     }
