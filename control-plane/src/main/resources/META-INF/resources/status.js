@@ -4,7 +4,8 @@
  * Reads the control plane's API with the operator's bearer token (kept in sessionStorage: this tab only):
  * GET /api/v1/state once, then the long-poll GET /api/v1/watch?since=REV in a loop (each answer is the new
  * state), GET /api/v1/events after each new revision, and GET /api/v1/traffic every 2 s (the proxies'
- * request rates change every second and are kept out of the revisioned state).
+ * request rates change every second and are kept out of the revisioned state), and GET /api/v1/cluster every 2 s
+ * too (the control planes, which one leads, and etcd's endpoints: one line with the file store).
  * Acts with the admin token after a confirmation: PUT /api/v1/mode, PUT /api/v1/backends/{id}/admin-state
  * (both with If-Match: the topology revision on screen, so a change made meanwhile by someone else is
  * refused with 412 rather than overwritten), POST /api/v1/failback. A refusal shows its problem+json.
@@ -19,6 +20,7 @@
   const ACTOR_KEY = 'dsha.actor';
   const WATCH_TIMEOUT_MS = 25000;
   const TRAFFIC_EVERY_MS = 2000;
+  const CLUSTER_EVERY_MS = 2000;
   const EVENTS_SHOWN = 40;
   const ACTIONS_NEED = 'Actions need the admin token: enter it with the “token” button at the top.';
 
@@ -132,6 +134,18 @@
     }
   }
 
+  async function refreshCluster() {
+    if (page.signedOut) {
+      return;
+    }
+    try {
+      const r = await api('GET', '/api/v1/cluster');
+      renderCluster(r.body);
+    } catch (e) {
+      // An older control plane without /api/v1/cluster, or none answering: the panel keeps what it showed.
+    }
+  }
+
   function delay(ms) {
     return new Promise((resolve) => setTimeout(resolve, ms));
   }
@@ -144,6 +158,7 @@
     connection('connecting');
     follow(page.generation);
     refreshTraffic();
+    refreshCluster();
   }
 
   function signedOut(detail) {
@@ -351,6 +366,56 @@
     return n >= 100 ? String(Math.round(n)) : String(Math.round(n * 10) / 10);
   }
 
+  /** The control planes and etcd's endpoints; with the file store, one line. */
+  function renderCluster(c) {
+    const panel = $('cluster');
+    panel.hidden = false;
+    panel.dataset.store = c.store;
+    const summary = $('cluster-summary');
+    if (c.store === 'file') {
+      summary.textContent = 'One control plane, file store' + (c.self ? ' (' + c.self + ')' : '');
+      return;
+    }
+    const healthy = c.etcd.filter((e) => e.healthy).length;
+    summary.textContent = c.replicas.length + ' control plane' + (c.replicas.length === 1 ? '' : 's')
+        + ' · ' + (c.leader ? c.leader.id + ' leads' : 'none leads now')
+        + ' · etcd ' + healthy + ' of ' + c.etcd.length + ' healthy · this page is served by ' + c.self;
+    summary.className = 'summary' + (c.leader && healthy * 2 > c.etcd.length ? '' : ' s-DOWN');
+    $('replicas').querySelector('tbody').replaceChildren(...c.replicas.map((r) => {
+      const tr = document.createElement('tr');
+      tr.dataset.replica = r.id;
+      tr.className = r.id === c.self ? 'self' : '';
+      cells(tr, [r.id + (r.id === c.self ? ' (this one)' : ''), r.url || '—', '', r.since ? time(r.since) : '—', r.version || '—']);
+      tr.children[2].appendChild(pill(r.role, { role: r.role }));
+      if (r.since) {
+        tr.children[3].title = new Date(r.since).toString();
+      }
+      return tr;
+    }));
+    $('etcd').querySelector('tbody').replaceChildren(...c.etcd.map((e) => {
+      const tr = document.createElement('tr');
+      tr.dataset.endpoint = e.url;
+      cells(tr, [e.url, '', e.leader ? 'leader' : '', e.version || '—', e.revision ? String(e.revision) : '—',
+        e.dbSizeBytes ? bytes(e.dbSizeBytes) : '—', e.error || '']);
+      const health = e.healthy ? 'healthy' : 'unhealthy';
+      tr.children[1].appendChild(pill(health, { health: health }));
+      tr.children[6].className = 'error';
+      return tr;
+    }));
+  }
+
+  function pill(text, data) {
+    const span = document.createElement('span');
+    span.className = 'pill';
+    span.textContent = text;
+    Object.assign(span.dataset, data);
+    return span;
+  }
+
+  function bytes(n) {
+    return n >= 1048576 ? format(n / 1048576) + ' MiB' : n >= 1024 ? format(n / 1024) + ' KiB' : n + ' B';
+  }
+
   function renderTimeline(events) {
     const list = $('timeline');
     list.replaceChildren(...events.map((e) => {
@@ -500,6 +565,7 @@
   });
 
   setInterval(refreshTraffic, TRAFFIC_EVERY_MS);
+  setInterval(refreshCluster, CLUSTER_EVERY_MS);
   actions(false);
   start();
 }());

@@ -7,6 +7,7 @@ import io.quarkus.arc.DefaultBean;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
+import io.quarkus.vertx.http.HttpServer;
 import io.quarkus.vertx.http.HttpServerStart;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.event.ObservesAsync;
@@ -18,9 +19,13 @@ import io.vertx.core.Vertx;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.jboss.logging.Logger;
 
 /** Wires the plain-Java control plane into Quarkus, opens the state at start, and ticks the clock-driven decisions. */
@@ -49,8 +54,8 @@ public class ControlPlaneBeans {
     @Singleton
     Replication replication(ControlPlaneConfig config, Vertx vertx) {
         try {
-            Replication replication = StoreChoice.replication(config, vertx);
-            int port = org.eclipse.microprofile.config.ConfigProvider.getConfig().getOptionalValue("quarkus.http.port", Integer.class).orElse(8080);
+            Replication replication = StoreChoice.replication(config, vertx, self(config));
+            int port = ConfigProvider.getConfig().getOptionalValue("quarkus.http.port", Integer.class).orElse(8080);
             if (replication.replicated() && port == 0 && config.advertiseUrl().isEmpty()) {
                 replication.close();
                 throw new IllegalArgumentException("dsha.store=etcd with quarkus.http.port=0 needs dsha.advertise-url: the other control "
@@ -92,6 +97,21 @@ public class ControlPlaneBeans {
         return new TrafficBoard(clock, Duration.ofSeconds(10));
     }
 
+    /**
+     * This control plane before it listens: its id ({@code dsha.replica-id}, or the host's name and the process id), when
+     * the process started, and the build's version ({@code quarkus.application.version}, the Maven project's by default).
+     */
+    private static Replication.Member self(ControlPlaneConfig config) {
+        String id = config.replicaId().map(String::trim).orElseGet(() -> hostName() + "-" + ProcessHandle.current().pid());
+        if (id.isEmpty() || id.contains("/")) {
+            throw new IllegalArgumentException("dsha.replica-id: '" + id + "' (expected: a name without '/', e.g. cp-1)");
+        }
+        Instant started = ProcessHandle.current().info().startInstant().orElseGet(Instant::now).truncatedTo(ChronoUnit.MILLIS);
+        String version = ConfigProvider.getConfig().getOptionalValue("quarkus.application.version", String.class)
+                .or(() -> Optional.ofNullable(ControlPlaneBeans.class.getPackage().getImplementationVersion())).orElse("unknown");
+        return new Replication.Member(id, null, started.toString(), version);
+    }
+
     /** Says why the service will not start in one plain line, ahead of Quarkus's own report and stack trace. */
     static RuntimeException refuse(RuntimeException e) {
         LOG.error("Not starting: " + e.getMessage());
@@ -103,19 +123,18 @@ public class ControlPlaneBeans {
         replication.close();
     }
 
-    /** Once the API listens (its port is known): this control plane becomes a candidate to lead, when it is one of several. */
-    void listening(@ObservesAsync HttpServerStart started, Replication replication, ControlPlane cp, ControlPlaneConfig config) {
-        if (!replication.replicated()) {
-            return;
-        }
-        int port = started.options().getPort();
+    /**
+     * Once the API listens (its port is known): this control plane knows its URL and, when it is one of several, registers
+     * among the members and becomes a candidate to lead.
+     */
+    void listening(@ObservesAsync HttpServerStart started, HttpServer server, Replication replication, ControlPlane cp, ControlPlaneConfig config) {
+        int port = server.getPort() > 0 ? server.getPort() : started.options().getPort(); // the first knows a port picked at start
         String host = started.options().getHost();
         if (host == null || host.equals("0.0.0.0") || host.equals("::")) {
             host = hostName();
         }
-        String id = config.replicaId().orElseGet(() -> hostName() + "-" + ProcessHandle.current().pid());
         String url = config.advertiseUrl().orElse("http://" + host + ":" + port);
-        replication.start(new Replication.Member(id, url), role -> {
+        replication.start(url, role -> {
             if (role.kind() == io.dsha.etcd.Role.Kind.LEADER && config.topologyFile().isPresent()) {
                 seeder.execute(() -> {
                     try {

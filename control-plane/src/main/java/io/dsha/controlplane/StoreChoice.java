@@ -24,13 +24,13 @@ final class StoreChoice {
     private StoreChoice() {
     }
 
-    /** One control plane ({@code dsha.store=file}), or a replica of several on etcd. */
-    static Replication replication(ControlPlaneConfig config, Vertx vertx) {
+    /** {@code self}, the one control plane ({@code dsha.store=file}), or a replica of several on etcd. */
+    static Replication replication(ControlPlaneConfig config, Vertx vertx, Replication.Member self) {
         if (config.store() == ControlPlaneConfig.StoreKind.FILE) {
-            return Replication.single();
+            return Replication.single(self);
         }
         EtcdOptions options = etcdOptions(config.etcd());
-        return Replication.onEtcd(new EtcdClient(vertx, options), config.etcd().prefix(), config.etcd().leaseTtl());
+        return Replication.onEtcd(new EtcdClient(vertx, options), config.etcd().prefix(), config.etcd().leaseTtl(), self);
     }
 
     static ControlPlane.StoreOpener opener(ControlPlaneConfig config, TopologyValidator validator, Replication replication) {

@@ -203,7 +203,12 @@ class ControlPlaneProcessIT {
                 etcd = TestEtcd.start(1);
             }
         }
-        return List.of("-Ddsha.store=etcd", "-Ddsha.etcd.endpoints=" + String.join(",", etcd.clientUrls()), "-Ddsha.etcd.prefix=" + prefix);
+        return onEtcd(etcd, prefix);
+    }
+
+    /** {@code dsha.store=etcd} on every member of {@code cluster}, under {@code prefix}. */
+    private static List<String> onEtcd(EtcdCluster cluster, String prefix) {
+        return List.of("-Ddsha.store=etcd", "-Ddsha.etcd.endpoints=" + String.join(",", cluster.clientUrls()), "-Ddsha.etcd.prefix=" + prefix);
     }
 
     /**
@@ -426,6 +431,110 @@ class ControlPlaneProcessIT {
         // It decides: a checker's report now moves the verdicts.
         reportBothUp(follower);
         await("verdicts from the new leader").atMost(START).until(() -> state(follower).getList("verdicts.status").equals(List.of("UP", "UP")));
+    }
+
+    // ---- GET /api/v1/cluster: the control planes and their store
+
+    private static JsonPath cluster(Running r) {
+        return agent(r).get("/api/v1/cluster").then().statusCode(200).extract().jsonPath();
+    }
+
+    @Test
+    void everyReplicaListsTheOthersTheSameLeaderAndEtcdsHealthAndAKilledOneLeavesTheList() {
+        Duration ttl = Duration.ofSeconds(2);
+        try (EtcdCluster three = EtcdCluster.start(3)) {
+            List<String> store = onEtcd(three, "/dsha-cluster/");
+            Running a = startServing(tmp.resolve("host-a"), with(store, "-Ddsha.replica-id=cp-a", "-Ddsha.etcd.lease-ttl=" + ttl.toSeconds() + "s"));
+            Running b = startServing(tmp.resolve("host-b"), with(store, "-Ddsha.replica-id=cp-b", "-Ddsha.etcd.lease-ttl=" + ttl.toSeconds() + "s"));
+            for (Running r : List.of(a, b)) {
+                await("both listed at " + r.baseUri()).atMost(START).until(() -> cluster(r).getList("replicas.id").equals(List.of("cp-a", "cp-b"))
+                        && cluster(r).getString("leader.id") != null);
+            }
+            JsonPath atA = cluster(a);
+            JsonPath atB = cluster(b);
+            assertEquals("etcd", atA.getString("store"));
+            assertEquals("cp-a", atA.getString("self"));
+            assertEquals("cp-b", atB.getString("self"));
+            assertEquals(atA.getMap("leader"), atB.getMap("leader"), "both name the same leader");
+            String leaderId = atA.getString("leader.id");
+            Running leader = leaderId.equals("cp-a") ? a : b;
+            Running follower = leader == a ? b : a;
+            for (JsonPath view : List.of(atA, atB)) {
+                assertEquals(List.of(a.baseUri(), b.baseUri()), view.getList("replicas.url"));
+                assertEquals(leaderId.equals("cp-a") ? List.of("LEADER", "FOLLOWER") : List.of("FOLLOWER", "LEADER"), view.getList("replicas.role"));
+                view.getList("replicas.since", String.class).forEach(java.time.Instant::parse);
+                assertTrue(view.getList("replicas.version", String.class).stream().noneMatch(v -> v == null || v.isBlank()), view.prettify());
+                assertEquals(three.clientUrls(), view.getList("etcd.url"));
+                assertEquals(List.of(true, true, true), view.getList("etcd.healthy"), view.prettify());
+                assertEquals(1, view.getList("etcd.leader").stream().filter(Boolean.TRUE::equals).count(), view.prettify());
+                assertTrue(view.getList("etcd.error").stream().allMatch(java.util.Objects::isNull), view.prettify());
+                assertTrue(view.getList("etcd.revision", Long.class).stream().allMatch(rev -> rev > 0), view.prettify());
+                assertTrue(view.getList("etcd.dbSizeBytes", Long.class).stream().allMatch(size -> size > 0), view.prettify());
+            }
+
+            // kill -9 the follower: its membership lease is no longer renewed, so it leaves the list about a ttl later.
+            follower.process.destroyForcibly();
+            long killed = System.nanoTime();
+            await("the killed follower leaves the list").atMost(START).pollInterval(Duration.ofMillis(50))
+                    .until(() -> cluster(leader).getList("replicas.id").equals(List.of(leaderId)));
+            long took = (System.nanoTime() - killed) / 1_000_000;
+            System.out.printf("control plane follower killed -9: it left the replicas after %d ms (lease %d ms)%n", took, ttl.toMillis());
+            assertTrue(took <= 2 * ttl.toMillis(), "left after " + took + " ms, more than twice the lease ttl");
+
+            // One etcd member killed: still 200, that endpoint unhealthy with an error, the others healthy.
+            three.member(2).kill();
+            await("the killed etcd member shows unhealthy").atMost(START).until(() -> !cluster(leader).getBoolean("etcd[2].healthy"));
+            JsonPath oneDown = cluster(leader);
+            assertEquals(List.of(true, true, false), oneDown.getList("etcd.healthy"), oneDown.prettify());
+            assertTrue(oneDown.getString("etcd[2].error").contains(three.member(2).clientUrl()), oneDown.prettify());
+            assertEquals(List.of(leaderId), oneDown.getList("replicas.id"));
+
+            // No quorum: a diagnostic view still, within its bound.
+            three.member(1).kill();
+            await("no quorum shows").atMost(START).until(() -> !cluster(leader).getBoolean("etcd[0].healthy"));
+            long t0 = System.nanoTime();
+            JsonPath noQuorum = cluster(leader);
+            long answeredIn = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(answeredIn < 3000, "answered in " + answeredIn + " ms");
+            assertEquals(List.of(false, false, false), noQuorum.getList("etcd.healthy"), noQuorum.prettify());
+            assertTrue(noQuorum.getList("etcd.error").stream().allMatch(java.util.Objects::nonNull), noQuorum.prettify());
+            assertEquals(List.of(leaderId), noQuorum.getList("replicas.id"), "itself at least: " + noQuorum.prettify());
+        }
+    }
+
+    @Test
+    void aSecondReplicaWithTheSameIdDoesNotTakeTheFirstsPlaceAndIsNotReadyUntilItGoes() {
+        List<String> store = onEtcd(etcdPrefix());
+        Running first = startServing(tmp.resolve("host-1"), with(store, "-Ddsha.replica-id=twin"));
+        await("registered").atMost(START).until(() -> cluster(first).getList("replicas.url").equals(List.of(first.baseUri())));
+
+        Running second = start(tmp.resolve("host-2"), with(store, "-Ddsha.replica-id=twin"));
+        await("the second says the id is taken").atMost(START).pollInterval(Duration.ofMillis(50))
+                .until(() -> second.output().contains("Another control plane is registered as twin"));
+        assertTrue(second.output().contains("ERROR"), second.output());
+        String ready = given().baseUri(second.baseUri()).get("/q/health/ready").then().statusCode(503).extract().asString();
+        assertTrue(ready.contains("dsha.replica-id twin is taken") && ready.contains(first.baseUri()), ready);
+        // The first one's key stays the first one's.
+        assertEquals(List.of(first.baseUri()), cluster(second).getList("replicas.url").stream()
+                .filter(u -> !u.equals(second.baseUri())).toList());
+        assertEquals(List.of(first.baseUri()), cluster(first).getList("replicas.url"));
+
+        first.stop(); // revokes its lease: the key goes at once, and the second takes its place
+        await("the second takes over").atMost(START).until(() -> given().baseUri(second.baseUri()).get("/q/health/ready").statusCode() == 200);
+        assertEquals(List.of(second.baseUri()), cluster(second).getList("replicas.url"));
+    }
+
+    @Test
+    void withTheFileStoreTheClusterIsThisControlPlaneAloneLeading() {
+        Running r = startServing(tmp.resolve("state"), "-Ddsha.replica-id=solo");
+        JsonPath view = cluster(r);
+        assertEquals("file", view.getString("store"));
+        assertEquals("solo", view.getString("self"));
+        assertEquals("solo", view.getString("leader.id"));
+        assertEquals(r.baseUri(), view.getString("leader.url"));
+        assertEquals(List.of("solo"), view.getList("replicas.id"));
+        assertEquals(List.of("LEADER"), view.getList("replicas.role"));
+        assertEquals(List.of(), view.getList("etcd"));
     }
 
     @Test

@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -45,8 +44,6 @@ import org.jboss.logging.Logger;
 public final class Election {
 
     public static final Duration DEFAULT_TTL = Duration.ofSeconds(2);
-    private static final long MIN_BACKOFF_MS = 100;
-    private static final long MAX_BACKOFF_MS = 1000;
     private static final Logger LOG = Logger.getLogger(Election.class);
 
     private final EtcdClient client;
@@ -58,7 +55,7 @@ public final class Election {
     private final long ttlNanos;
     private final long marginNanos;
     private final LongSupplier clock;
-    private final List<Consumer<Role>> listeners = new CopyOnWriteArrayList<>();
+    private final Listeners<Role> listeners;
 
     // Only on the context: the current term or campaign (stale callbacks and timers compare it), its timers and watch.
     private long epoch;
@@ -68,9 +65,9 @@ public final class Election {
     private long deadlineTimer = -1;
     private long retryTimer = -1;
     private EtcdWatch watch;
-    private long backoffMs = MIN_BACKOFF_MS;
+    private final Backoff backoff = new Backoff();
     private long renewedSent;
-    private final List<Long> staleLeases = new ArrayList<>();
+    private final StaleLeases staleLeases;
     private Promise<Void> closing;
 
     private volatile Role role = Role.candidate("not started");
@@ -97,6 +94,8 @@ public final class Election {
         this.marginNanos = ttlNanos / 4;
         this.vertx = client.vertx();
         this.context = vertx.getOrCreateContext();
+        this.listeners = new Listeners<>("election " + key);
+        this.staleLeases = new StaleLeases(id -> call(() -> client.leaseRevoke(id)));
     }
 
     public Election(EtcdClient client, Bytes key, Bytes candidateValue) {
@@ -137,7 +136,7 @@ public final class Election {
 
     /** Hears every change of role or of the leader's value, on the election's context, in order. */
     public void onChange(Consumer<Role> listener) {
-        listeners.add(Objects.requireNonNull(listener, "listener"));
+        listeners.add(listener);
     }
 
     /**
@@ -163,8 +162,7 @@ public final class Election {
                 work.add(call(() -> client.txn(List.of(f.compare()), List.of(Op.delete(key)), List.of()))
                         .eventually(() -> call(() -> client.leaseRevoke(f.leaseId()))));
             }
-            staleLeases.forEach(id -> work.add(call(() -> client.leaseRevoke(id))));
-            staleLeases.clear();
+            work.add(staleLeases.revokeAndForget());
             Future.all(work).<Void>mapEmpty().onComplete(done);
         });
         return done.future();
@@ -222,10 +220,10 @@ public final class Election {
                 }
                 retryLater("etcd unreachable: " + ar.cause().getMessage());
             } else if (ar.result().succeeded()) {
-                backoffMs = MIN_BACKOFF_MS;
+                backoff.reset();
                 lead(new Fence(key, ar.result().revision(), lease[0]), sent[0], ar.result().revision() + 1);
             } else {
-                backoffMs = MIN_BACKOFF_MS;
+                backoff.reset();
                 revokeLater(lease[0]);
                 Optional<KeyValue> holder = ar.result().range(0).first();
                 if (holder.isEmpty()) {
@@ -240,12 +238,7 @@ public final class Election {
 
     /** Revokes the leases of terms and campaigns that ended here, so that their keys go now rather than at expiry. */
     private Future<Void> revokeStale() {
-        if (staleLeases.isEmpty()) {
-            return Future.succeededFuture();
-        }
-        List<Long> ids = List.copyOf(staleLeases);
-        List<Future<Boolean>> all = ids.stream().map(id -> call(() -> client.leaseRevoke(id))).toList();
-        return Future.all(all).onSuccess(f -> staleLeases.removeAll(ids)).mapEmpty();
+        return staleLeases.revoke();
     }
 
     private void revokeLater(long leaseId) {
@@ -255,8 +248,7 @@ public final class Election {
     private void retryLater(String reason) {
         setRole(Role.candidate(reason));
         long e = epoch;
-        long delay = backoffMs;
-        backoffMs = Math.min(2 * backoffMs, MAX_BACKOFF_MS);
+        long delay = backoff.next();
         LOG.debugf("election %s: campaigning again in %d ms: %s", key, delay, reason);
         retryTimer = vertx.setTimer(delay, t -> {
             if (e == epoch && !closed) {
@@ -338,7 +330,7 @@ public final class Election {
                 retryLater("watch ended: " + cause.getMessage()); // a campaign reads the key anew
             } else {
                 long again = cause instanceof EtcdCompactedException ? 0 : next;
-                retryTimer = vertx.setTimer(backoffMs, t -> {
+                retryTimer = vertx.setTimer(backoff.peek(), t -> {
                     retryTimer = -1;
                     if (e == epoch) {
                         watchKey(e, again);
@@ -376,13 +368,7 @@ public final class Election {
             LOG.debugf("election %s: %s", key, next);
         }
         if (prev.kind() != next.kind() || !prev.leader().equals(next.leader())) {
-            for (Consumer<Role> l : listeners) {
-                try {
-                    l.accept(next);
-                } catch (RuntimeException ex) {
-                    LOG.warnf(ex, "election %s: a role listener failed", key);
-                }
-            }
+            listeners.tell(next);
         }
     }
 }

@@ -138,11 +138,20 @@ final class Endpoints {
      */
     private <T> Future<T> onContext(Supplier<Future<T>> exchange) {
         if (Vertx.currentContext() != null) {
-            return exchange.get();
+            return started(exchange);
         }
         Promise<T> result = Promise.promise();
-        own.runOnContext(v -> exchange.get().onComplete(result));
+        own.runOnContext(v -> started(exchange).onComplete(result));
         return result.future();
+    }
+
+    /** The exchange, or its failure where it could not even start (a closed client throws): never thrown at the caller. */
+    private static <T> Future<T> started(Supplier<Future<T>> exchange) {
+        try {
+            return exchange.get();
+        } catch (RuntimeException e) {
+            return Future.failedFuture(e);
+        }
     }
 
     private Future<JsonNode> post(Endpoint e, String path, Buffer body) {
@@ -160,7 +169,8 @@ final class Endpoints {
 
     /** {@code GET /health}: the member's own verdict. */
     Future<EndpointHealth> health(Endpoint e) {
-        return onContext(() -> healthExchange(e));
+        return onContext(() -> healthExchange(e))
+                .otherwise(t -> new EndpointHealth(e.uri(), false, Optional.of(noAnswer(e, "GET /health", t).getMessage())));
     }
 
     private Future<EndpointHealth> healthExchange(Endpoint e) {
@@ -172,8 +182,7 @@ final class Endpoints {
                     boolean healthy = resp.statusCode() == 200 && text.replace(" ", "").contains("\"health\":\"true\"");
                     return new EndpointHealth(e.uri(), healthy, healthy ? Optional.empty()
                             : Optional.of("HTTP " + resp.statusCode() + ": " + text));
-                }))
-                .otherwise(t -> new EndpointHealth(e.uri(), false, Optional.of(noAnswer(e, "GET /health", t).getMessage())));
+                }));
     }
 
     static EtcdException noAnswer(Endpoint e, String what, Throwable cause) {

@@ -2,13 +2,16 @@ package io.dsha.etcd;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.net.URI;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * etcd v3 through its JSON gRPC gateway ({@code POST /v3/...} over HTTP/1.1, see the module's README): key ranges,
@@ -129,21 +132,55 @@ public final class EtcdClient {
 
     /** Every endpoint's status, in the order of the endpoints; one that does not answer says why. */
     public Future<List<MemberStatus>> status() {
+        return status(options.requestTimeout());
+    }
+
+    /**
+     * Every endpoint's status, in the order of the endpoints, each within {@code within}: one that does not answer in
+     * time (or at all) says why, and the others' answers are not held up by it. For a status page that must not hang.
+     */
+    public Future<List<MemberStatus>> status(Duration within) {
         List<Future<MemberStatus>> all = new ArrayList<>();
         for (Endpoints.Endpoint e : endpoints.all()) {
-            all.add(endpoints.callOne(e, "/v3/maintenance/status", EtcdJson.object())
+            Future<MemberStatus> one = endpoints.callOne(e, "/v3/maintenance/status", EtcdJson.object())
                     .map(a -> new MemberStatus(e.uri(), Optional.empty(), EtcdJson.uint64(a.path("header"), "member_id"), EtcdJson.uint64(a, "leader"),
                             EtcdJson.uint64(a, "raftTerm"), EtcdJson.uint64(a, "raftIndex"), EtcdJson.int64(a, "dbSize"),
                             EtcdJson.int64(a, "dbSizeInUse"), a.path("version").asText(""), EtcdJson.headerRevision(a)))
-                    .otherwise(t -> MemberStatus.unreachable(e.uri(), t.getMessage())));
+                    .otherwise(t -> MemberStatus.unreachable(e.uri(), t.getMessage()));
+            all.add(within(one, within, () -> MemberStatus.unreachable(e.uri(), silent(e, "POST /v3/maintenance/status", within))));
         }
         return Future.join(all).map(f -> all.stream().map(Future::result).toList());
     }
 
     /** Every endpoint's {@code /health}, in the order of the endpoints. */
     public Future<List<EndpointHealth>> health() {
-        List<Future<EndpointHealth>> all = endpoints.all().stream().map(endpoints::health).toList();
+        return health(options.requestTimeout());
+    }
+
+    /** Every endpoint's {@code /health}, in the order of the endpoints, each within {@code within} (as {@link #status(Duration)}). */
+    public Future<List<EndpointHealth>> health(Duration within) {
+        List<Future<EndpointHealth>> all = endpoints.all().stream().map(e -> within(endpoints.health(e), within,
+                () -> new EndpointHealth(e.uri(), false, Optional.of(silent(e, "GET /health", within))))).toList();
         return Future.join(all).map(f -> all.stream().map(Future::result).toList());
+    }
+
+    private static String silent(Endpoints.Endpoint e, String what, Duration within) {
+        return "etcd at " + e.name() + " did not answer " + what + " within " + within.toMillis() + " ms";
+    }
+
+    /** {@code answer}, or {@code late} where it has not come within {@code within}. */
+    private <T> Future<T> within(Future<T> answer, Duration within, Supplier<T> late) {
+        Promise<T> result = Promise.promise();
+        long timer = vertx.setTimer(Math.max(1, within.toMillis()), t -> result.tryComplete(late.get()));
+        answer.onComplete(ar -> {
+            vertx.cancelTimer(timer);
+            if (ar.succeeded()) {
+                result.tryComplete(ar.result());
+            } else {
+                result.tryFail(ar.cause());
+            }
+        });
+        return result.future();
     }
 
     /** Closes the connections; open watches end. */

@@ -4,6 +4,7 @@ import io.dsha.controlplane.ControlPlane;
 import io.dsha.controlplane.Replication;
 import io.dsha.controlplane.store.Published;
 import io.dsha.controlplane.store.Store;
+import io.dsha.etcd.LeasedKey;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Optional;
 import org.eclipse.microprofile.health.HealthCheck;
@@ -14,7 +15,8 @@ import org.eclipse.microprofile.health.Readiness;
 /**
  * Ready when the state is loaded, its directory is writable and the last write to it did not fail (a
  * change could be stored). A failed write (a full disk, an I/O error) makes it DOWN with the file and the
- * error in {@code writeFailure}, until a change is written again.
+ * error in {@code writeFailure}, until a change is written again. On etcd, a control plane whose id another
+ * one holds among the members is DOWN too ({@code registration} names the other), until that key goes.
  */
 @Readiness
 @ApplicationScoped
@@ -47,6 +49,13 @@ public class StateReadiness implements HealthCheck {
             var role = replication.role();
             response.withData("role", role.kind().name()).withData("roleReason", role.reason());
             replication.leader().ifPresent(l -> response.withData("leader", l.id() + " " + l.url()));
+            replication.registration().ifPresent(r -> {
+                response.withData("registration", r.state() == LeasedKey.State.TAKEN
+                        ? "dsha.replica-id " + replication.self().id() + " is taken: " + r.reason() : r.toString());
+                if (r.state() == LeasedKey.State.TAKEN) {
+                    response.down();
+                }
+            });
         }
         return response.build();
     }

@@ -506,9 +506,10 @@ class ControlPlaneApiTest {
                 .header("Content-Security-Policy", containsString("default-src 'self'"))
                 .header("X-Content-Type-Options", "nosniff")
                 .body(containsString("<script src=\"status.js\""))
+                .body(containsString("<h2>Control planes</h2>"))
                 .body(org.hamcrest.Matchers.not(containsString("http://")))
                 .body(org.hamcrest.Matchers.not(containsString("https://")));
-        given().get("/status.js").then().statusCode(200).body(containsString("/api/v1/watch"));
+        given().get("/status.js").then().statusCode(200).body(containsString("/api/v1/watch")).body(containsString("/api/v1/cluster"));
         given().get("/status.css").then().statusCode(200);
         given().get("/api/v1/state").then().statusCode(401);
     }
@@ -605,6 +606,25 @@ class ControlPlaneApiTest {
         agent().get("/api/v1/events?limit=1").then().body("[0].actor", equalTo("admin@127.0.0.1"));
     }
 
+    // ---------- cluster ----------
+
+    @Test
+    void withTheFileStoreTheClusterIsThisControlPlaneAloneLeading() {
+        Response r = agent().get("/api/v1/cluster").then().statusCode(200).contentType(ContentType.JSON)
+                .body("store", equalTo("file"))
+                .body("replicas", hasSize(1))
+                .body("etcd", hasSize(0))
+                .body("replicas[0].role", equalTo("LEADER"))
+                .body("replicas[0].url", org.hamcrest.Matchers.endsWith(":" + io.restassured.RestAssured.port))
+                .extract().response();
+        String self = r.jsonPath().getString("self");
+        assertEquals(self, r.jsonPath().getString("replicas[0].id"));
+        assertEquals(r.jsonPath().getMap("replicas[0]"), r.jsonPath().getMap("leader"), "it leads");
+        java.time.Instant.parse(r.jsonPath().getString("leader.since"));
+        assertTrue(!r.jsonPath().getString("leader.version").isBlank());
+        admin().get("/api/v1/cluster").then().statusCode(200).body("self", equalTo(self));
+    }
+
     // ---------- security ----------
 
     @Test
@@ -615,6 +635,7 @@ class ControlPlaneApiTest {
                 .body("status", equalTo(401));
         given().auth().oauth2("not-a-token-at-all-xxxxxx").get("/api/v1/state").then().statusCode(401);
         given().header("Authorization", "Basic YWRtaW46YWRtaW4=").get("/api/v1/state").then().statusCode(401);
+        given().get("/api/v1/cluster").then().statusCode(401).contentType(PROBLEM);
     }
 
     @Test
