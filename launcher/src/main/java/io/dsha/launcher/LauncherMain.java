@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 
 /**
@@ -154,7 +155,9 @@ public final class LauncherMain {
                 + (o.replicated() ? "three etcd members, three control planes" : "the control plane") + ", a health service and the proxy ...");
         Stack stack = Stack.start(o, Tokens.inFile(o.stateDir().resolve("tokens.env")));
         CountDownLatch stopped = new CountDownLatch(1);
+        AtomicBoolean stopping = new AtomicBoolean();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stopping.set(true);
             out.println("\ndsha: stopping everything ...");
             stack.close();
             try {
@@ -170,8 +173,10 @@ public final class LauncherMain {
         Monitor monitor = new Monitor(stack);
         Supervisor supervisor = new Supervisor(stack, out);
         while (stopped.getCount() > 0) {
-            out.println(monitor.line());
-            supervisor.check();
+            if (!stopping.get()) {
+                out.println(monitor.line());
+                supervisor.check(stopping::get);
+            }
             ServiceProcess.pause(Duration.ofSeconds(1));
         }
         return 0;
@@ -193,7 +198,8 @@ public final class LauncherMain {
             this.out = out;
         }
 
-        void check() {
+        /** {@code stopping}: true once Ctrl-C came; nothing is started then. */
+        void check(java.util.function.BooleanSupplier stopping) {
             if (!stack.options().replicated()) {
                 return;
             }
@@ -205,7 +211,7 @@ public final class LauncherMain {
                 }
                 long now = System.nanoTime();
                 long ended = endedAt.computeIfAbsent(i, k -> now);
-                if (now - ended >= Duration.ofSeconds(RESTART_AFTER_S).toNanos()) {
+                if (now - ended >= Duration.ofSeconds(RESTART_AFTER_S).toNanos() && !stopping.getAsBoolean()) {
                     out.println("dsha: " + cp.name() + " ended " + RESTART_AFTER_S + " s ago: starting it again (it rejoins as a follower)");
                     try {
                         stack.restartControlPlane(i);
