@@ -349,14 +349,14 @@ adoptions() {
     | awk '{ printf "%d %.0f\n", $1, (($2 * 60 + $3) * 60 + $4) * 1000000 + $5 }'
 }
 revision_of() { printf '%s' "$1" | grep -o '"revision" *: *[0-9]*' | grep -o '[0-9]*$' || true; }
-# wait_proxy_revision MGMT_PORT REV NAME: the proxy's readiness reports revision REV within 10 s
+# wait_proxy_revision MGMT_PORT REV NAME: the proxy's readiness reports revision REV within 30 s
 wait_proxy_revision() {
   local _
-  for _ in $(seq 1 100); do
+  for _ in $(seq 1 300); do
     [ "$(revision_of "$(curl -fsS "http://127.0.0.1:$1/q/health/ready")")" = "$2" ] && return 0
     sleep 0.1
   done
-  die "$3 did not reach revision $2 within 10 s: $(curl -sS "http://127.0.0.1:$1/q/health/ready")"
+  die "$3 did not reach revision $2 within 30 s: $(curl -sS "http://127.0.0.1:$1/q/health/ready")"
 }
 
 # ---- memory of a process -------------------------------------------------------------------------------------

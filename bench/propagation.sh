@@ -78,12 +78,9 @@ need_jars
 new_run_dir
 log "run directory $RUN"
 make_tokens
-free_port P1; free_port P2
 
 # ---- backends, control plane, topology -------------------------------------------------------------
-log "starting NGINX stand-ins on 127.0.0.1:$P1 (alpha) and 127.0.0.1:$P2 (bravo)"
-start_nginx alpha "$P1" alpha
-start_nginx bravo "$P2" bravo
+start_stand_ins
 if [ -n "$CP_STATE_PARENT" ]; then
   # e.g. /dev/shm: the same fsyncs on a file system where they cost nothing, to see the disk's share of the delay
   CP_STATE="$(mktemp -d "$CP_STATE_PARENT/dsha-propagation-cp.XXXXXX")" || die "cannot make a directory in $CP_STATE_PARENT"
@@ -126,9 +123,15 @@ for i in $(seq 1 "$PROXIES"); do
   PROXY_CMDS+=("proxy-$i: $(cmdline "${cmd[@]}")")
   "${cmd[@]}" > "$RUN/proxy-$i.log" 2>&1 &
   PIDS+=("$!"); PX_PIDS+=("$!"); PX_PORTS+=("$port"); PX_MGMT+=("$mgmt")
+  # Ten at a time: fifty JVMs starting at once on 2 CPUs take minutes to answer at all.
+  if [ $(( i % 10 )) = 0 ] && [ "$i" -lt "$PROXIES" ]; then
+    for k in $(seq $(( i - 10 )) $(( i - 1 ))); do
+      wait_http "http://127.0.0.1:${PX_MGMT[$k]}/q/health/ready" 180 "${PX_PIDS[$k]}" "proxy-$(( k + 1 ))" "$RUN/proxy-$(( k + 1 )).log"
+    done
+  fi
 done
 log "started $PROXIES proxies on ports ${PX_PORTS[*]}"
-# wait_revision I REV: proxy I's readiness reports revision REV within 10 s
+# wait_revision I REV: proxy I's readiness reports revision REV within 30 s
 wait_revision() { wait_proxy_revision "${PX_MGMT[$(( $1 - 1 ))]}" "$2" "proxy-$1"; }
 for i in $(seq 1 "$PROXIES"); do
   k=$(( i - 1 ))
@@ -137,7 +140,7 @@ for i in $(seq 1 "$PROXIES"); do
   case "$ready" in *"127.0.0.1:${PX_PORTS[$k]}"*) ;; *) die "proxy-$i listens elsewhere than 127.0.0.1:${PX_PORTS[$k]}: $ready" ;; esac
   # Both backends answer through it.
   seen=""
-  for _ in 1 2 3 4; do seen+="$(curl -fsS --max-time 2 "http://127.0.0.1:${PX_PORTS[$k]}/")"; done
+  for _ in 1 2 3 4; do seen+="$(curl -fsS --max-time 10 "http://127.0.0.1:${PX_PORTS[$k]}/")"; done   # a cold proxy on a loaded machine
   case "$seen" in *alpha*bravo*|*bravo*alpha*) ;; *) die "proxy-$i does not route to both backends: $seen" ;; esac
   # The timestamp format took effect (6 digits after the second).
   grep -Eq '^[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6} .*Adopted revision' "$RUN/proxy-$i.log" \
@@ -311,8 +314,7 @@ OTHERS="$(awk -v ours=" ${PIDS[*]} " '/^top - / { f++ } f == 2 && $1 ~ /^[0-9]+$
   echo "### NGINX stand-ins"
   for n in alpha bravo; do echo '```nginx'; cat "$RUN/$n.conf"; echo '```'; done
   echo
-  echo "### Topology (PUT /api/v1/topology, then two CHECKER reports marking a and b UP)"
-  echo '```json'; cat "$RUN/topology.json"; echo '```'
+  report_topology
   echo "Each change: \`PUT /api/v1/backends/$BACKEND/admin-state\` with \`{\"adminState\":\"DRAIN\"}\` or \`{\"adminState\":\"ENABLED\"}\` (admin token, no If-Match), one HTTP/1.1 keep-alive connection to $DRIVER_URL$([ "$STORE" = etcd ] && echo " (cp-$DRIVER_REPLICA, the $SEND_TO)")."
   echo
   echo "### Command lines (tokens are random per run)"
