@@ -13,7 +13,8 @@
 # measures the delay from the moment the change was sent to the control plane to the moment the
 # proxy adopted that revision (its "Adopted revision N" log line, microsecond timestamps). Prints
 # p50/p99/max and writes them, with every configuration used, to bench/results/propagation.md.
-# Needs: nginx curl (Debian packages), a JDK 17, the jars built.
+# Needs: nginx curl (Debian packages; --store etcd: etcd-server too), a JDK 17, the jars built.
+# --note TEXT adds a sentence to the report's Machine section (what else ran on the machine).
 set -euo pipefail
 export PATH="$PATH:/usr/sbin:/sbin"
 export LC_ALL=C
