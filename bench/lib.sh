@@ -1,4 +1,4 @@
-# Helpers shared by bench/run.sh, bench/propagation.sh and bench/soak.sh (sourced, not run). The same conventions
+# Helpers shared by the bench scripts (run.sh, propagation.sh, cp-failover.sh, soak.sh, ...; sourced, not run). The same conventions
 # as bench/run.sh: everything on 127.0.0.1, free ports picked at run time, every process started is
 # recorded in PIDS and stopped by the cleanup trap, nothing is ever installed.
 # The sourcing script sets ROOT, KEEP and NAME (used in messages) before sourcing.
@@ -159,22 +159,124 @@ CONF
   wait_http "http://127.0.0.1:$port/health" 10 "$!" "nginx $name" "$RUN/$name.err"
 }
 
+# start_stand_ins: the two NGINX stand-ins, alpha on P1 and bravo on P2 (free ports picked here).
+start_stand_ins() {
+  free_port P1; free_port P2
+  log "starting NGINX stand-ins on 127.0.0.1:$P1 (alpha) and 127.0.0.1:$P2 (bravo)"
+  start_nginx alpha "$P1" alpha
+  start_nginx bravo "$P2" bravo
+}
+
 # ---- control plane, topology, checker reports -------------------------------------------------------------
+# cp_cmd ARRAY PORT [-D... of the store]: a control plane's command line.
+# CP_JAVA_OPTS: extra JVM options of the control plane (e.g. a profiler's -agentpath)
+cp_cmd() {
+  local -n _cp="$1"
+  local port="$2"
+  shift 2
+  # shellcheck disable=SC2206
+  _cp=(java -Xmx256m ${CP_JAVA_OPTS:-} -Ddsha.admin-token="$ADMIN_TOKEN" -Ddsha.agent-token="$AGENT_TOKEN"
+       "$@" -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$port" -jar "$CP_JAR")
+}
+# start_control_plane: the single control plane on its file store (dsha.store=file, state in CP_STATE).
 start_control_plane() {
   free_port CP_PORT
   CP_STATE="${CP_STATE:-$RUN/control-plane}"
   mkdir -p "$CP_STATE"
-  # CP_JAVA_OPTS: extra JVM options of the control plane (e.g. a profiler's -agentpath)
-  # shellcheck disable=SC2206
-  CP_CMD=(java -Xmx256m ${CP_JAVA_OPTS:-} -Ddsha.admin-token="$ADMIN_TOKEN" -Ddsha.agent-token="$AGENT_TOKEN"
-          -Ddsha.state-dir="$CP_STATE" -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$CP_PORT"
-          -jar "$CP_JAR")
+  cp_cmd CP_CMD "$CP_PORT" -Ddsha.state-dir="$CP_STATE"
   log "starting the control plane on 127.0.0.1:$CP_PORT"
   "${CP_CMD[@]}" > "$RUN/control-plane.log" 2>&1 &
   CP_PID=$!
   PIDS+=("$CP_PID")
   CP_URL="http://127.0.0.1:$CP_PORT"
   wait_http "$CP_URL/q/health/ready" 90 "$CP_PID" "the control plane" "$RUN/control-plane.log"
+}
+
+# ---- etcd and replicated control planes (dsha.store=etcd) ---------------------------------------------------
+# start_etcd_cluster N [PARENT]: N etcd members on loopback (member I's data in PARENT/etcd-mI, default the run
+# directory; log in RUN/etcd-mI.log), waited for until each answers /health with "true". Sets ETCD_ENDPOINTS
+# (client URLs, comma-separated), ETCD_PIDS and ETCD_CMDS (command lines, for reports).
+start_etcd_cluster() {
+  local n="$1" parent="${2:-$RUN}" i client_port peer_port initial="" token   # (not p: free_port's own local)
+  token="bench-$(basename "$RUN")"
+  local -a clients=() peers=()
+  ETCD_PIDS=(); ETCD_CMDS=()
+  for i in $(seq 0 $(( n - 1 ))); do
+    free_port client_port; free_port peer_port
+    clients+=("http://127.0.0.1:$client_port"); peers+=("http://127.0.0.1:$peer_port")
+    initial+="${initial:+,}m$i=http://127.0.0.1:$peer_port"
+  done
+  ETCD_ENDPOINTS="$(IFS=,; echo "${clients[*]}")"
+  log "starting $n etcd members (clients $ETCD_ENDPOINTS)"
+  for i in $(seq 0 $(( n - 1 ))); do
+    local -a cmd=(etcd --name "m$i" --data-dir "$parent/etcd-m$i"
+      --listen-client-urls "${clients[$i]}" --advertise-client-urls "${clients[$i]}"
+      --listen-peer-urls "${peers[$i]}" --initial-advertise-peer-urls "${peers[$i]}"
+      --initial-cluster "$initial" --initial-cluster-token "$token" --initial-cluster-state new
+      --logger zap --log-outputs stderr)
+    ETCD_CMDS+=("etcd m$i: $(cmdline "${cmd[@]}")")
+    "${cmd[@]}" > "$RUN/etcd-m$i.log" 2>&1 &
+    PIDS+=("$!"); ETCD_PIDS+=("$!")
+  done
+  # A member answers /health "true" once the cluster has a leader (all members started: a quorum).
+  for i in $(seq 0 $(( n - 1 ))); do
+    local k ok=0
+    for k in $(seq 1 300); do
+      kill -0 "${ETCD_PIDS[$i]}" 2>/dev/null || { tail -20 "$RUN/etcd-m$i.log" >&2; die "etcd m$i exited during start-up"; }
+      case "$(curl -sS --max-time 1 "${clients[$i]}/health" 2>/dev/null)" in *'"health":"true"'*) ok=1; break ;; esac
+      sleep 0.1
+    done
+    [ "$ok" = 1 ] || { tail -20 "$RUN/etcd-m$i.log" >&2; die "etcd m$i was not healthy within 30 s"; }
+  done
+}
+
+# start_cp_replica I: (re)starts control plane replica cp-I (I from 1) on the etcd cluster, on its port CP_PORTS[I]
+# (picked free the first time; a restart reuses it), replica id cp-I, advertised at its URL. CP_ETCD_OPTS: extra
+# -D options of every replica (e.g. -Ddsha.etcd.lease-ttl=2s). Sets CP_PIDS[I], CP_URLS_OF[I], CP_CMDLINES[I];
+# appends to RUN/cp-I.log. Does not wait.
+CP_PORTS=(); CP_PIDS=(); CP_URLS_OF=(); CP_CMDLINES=()
+start_cp_replica() {
+  local i="$1" cp_port
+  [ -n "${CP_PORTS[$i]:-}" ] || { free_port cp_port; CP_PORTS[$i]="$cp_port"; }
+  local port="${CP_PORTS[$i]}"
+  local -a cmd
+  # shellcheck disable=SC2206
+  cp_cmd cmd "$port" -Ddsha.store=etcd -Ddsha.etcd.endpoints="$ETCD_ENDPOINTS" -Ddsha.etcd.prefix=/dsha/ \
+    -Ddsha.replica-id="cp-$i" -Ddsha.advertise-url="http://127.0.0.1:$port" ${CP_ETCD_OPTS:-}
+  CP_CMDLINES[$i]="cp-$i: $(cmdline "${cmd[@]}")"
+  CP_URLS_OF[$i]="http://127.0.0.1:$port"
+  "${cmd[@]}" >> "$RUN/cp-$i.log" 2>&1 &
+  CP_PIDS[$i]=$!
+  PIDS+=("$!")
+}
+# cp_role URL: LEADER, FOLLOWER or CANDIDATE from the replica's readiness (empty when it does not answer).
+cp_role() {
+  curl -sS --max-time 1 "$1/q/health/ready" 2>/dev/null | grep -o '"role" *: *"[A-Z]*"' | grep -o '[A-Z]*"$' | tr -d '"' || true
+}
+# start_cp_replicas N: N replicas on the etcd cluster (start_etcd_cluster first), waited for until each answers
+# readiness and one of them leads (within 90 s). Sets CP_URLS (all URLs, comma-separated) and CP_LEADER (its index).
+start_cp_replicas() {
+  local n="$1" i
+  log "starting $n control plane replicas on etcd"
+  for i in $(seq 1 "$n"); do start_cp_replica "$i"; done
+  for i in $(seq 1 "$n"); do wait_http "${CP_URLS_OF[$i]}/q/health/ready" 90 "${CP_PIDS[$i]}" "cp-$i" "$RUN/cp-$i.log"; done
+  CP_URLS="$(IFS=,; echo "${CP_URLS_OF[*]}")"
+  wait_cp_leader 30 || die "no control plane replica leads after 30 s"
+  log "cp-$CP_LEADER leads (${CP_URLS_OF[$CP_LEADER]})"
+}
+# wait_cp_leader SECONDS: until exactly one replica reports LEADER and every other one FOLLOWER; sets CP_LEADER.
+wait_cp_leader() {
+  local k i role leaders followers
+  for k in $(seq 1 $(( $1 * 10 ))); do
+    leaders=0; followers=0
+    for i in "${!CP_URLS_OF[@]}"; do
+      role="$(cp_role "${CP_URLS_OF[$i]}")"
+      case "$role" in LEADER) leaders=$(( leaders + 1 )); CP_LEADER="$i" ;; FOLLOWER) followers=$(( followers + 1 )) ;; esac
+    done
+    [ "$leaders" = 1 ] && [ $(( leaders + followers )) = "${#CP_URLS_OF[@]}" ] && return 0
+    sleep 0.1
+  done
+  return 1
 }
 
 # write_topology FILE NOMINAL_PORT P1 P2: the ACTIVE_ACTIVE topology of bench/run.sh (TLS terminated;
@@ -207,10 +309,16 @@ use_topology() {   # use_topology FILE: PUT it, then a checker's observations (r
   active="$(printf '%s' "$state" | grep -o '"active" *: *\[[^]]*\]' | sed -n "1,1p")"
   case "$active" in *'"a"'*'"b"'*|*'"b"'*'"a"'*) log "routing ($(basename "$1")): $active" ;; *) die "both backends should be active; the state is: $state" ;; esac
 }
+# report_topology: the report's section on the topology used (write_topology, use_topology).
+report_topology() {
+  echo "### Topology (PUT /api/v1/topology, then two CHECKER reports marking a and b UP)"
+  echo '```json'; cat "$RUN/topology.json"; echo '```'
+}
 cp_revision() { curl -fsS -o /dev/null -D - -H "Authorization: Bearer $AGENT_TOKEN" "$CP_URL/api/v1/state" | tr -d '\r' | awk -F': ' 'tolower($1) == "x-dsha-revision" { print $2 }'; }
 
 # ---- our proxy ---------------------------------------------------------------------------------------------
 # proxy_cmd ARRAY NAME PORT MGMT tls|http EVENT_LOOPS [extra -D...]: the command line of bench/run.sh's start_proxy.
+# Its control plane: PROXY_CP_URLS when set (several replicas' URLs, comma-separated), else CP_URL.
 proxy_cmd() {
   local -n _cmd="$1"
   local name="$2" port="$3" mgmt="$4" mode="$5" loops="$6"
@@ -218,7 +326,7 @@ proxy_cmd() {
   mkdir -p "$RUN/$name-state"
   # shellcheck disable=SC2206
   _cmd=(java $JAVA_OPTS
-    -Ddsha.control-plane.url="$CP_URL" -Ddsha.agent-token="$AGENT_TOKEN"
+    -Ddsha.control-plane.url="${PROXY_CP_URLS:-$CP_URL}" -Ddsha.agent-token="$AGENT_TOKEN"
     -Ddsha.state-dir="$RUN/$name-state" -Ddsha.proxy-id="bench-$name"
     -Ddsha.listener.host=127.0.0.1 -Ddsha.listener.port="$port"
     -Ddsha.event-loops="$loops" -Ddsha.access-log=false
@@ -229,6 +337,26 @@ proxy_cmd() {
     _cmd+=(-Ddsha.listener.plain-http=true)
   fi
   _cmd+=("$@" -jar "$PROXY_JAR")
+}
+
+# Microsecond log timestamps (the default format has milliseconds; the rest of the default format kept), for
+# proxies whose "Adopted revision N" lines are timed (propagation.sh, cp-failover.sh).
+MICRO_LOG_FORMAT='%d{HH:mm:ss.SSSSSS} %-5p [%c{2.}] %s%e%n'
+# adoptions LOG: "revision tod_us" per "Adopted revision N" line of a proxy logging with MICRO_LOG_FORMAT
+# (tod_us: microseconds since local midnight).
+adoptions() {
+  sed -nE 's/^([0-9]{2}):([0-9]{2}):([0-9]{2})\.([0-9]{6}) .*Adopted revision ([0-9]+) .*/\5 \1 \2 \3 \4/p' "$1" \
+    | awk '{ printf "%d %.0f\n", $1, (($2 * 60 + $3) * 60 + $4) * 1000000 + $5 }'
+}
+revision_of() { printf '%s' "$1" | grep -o '"revision" *: *[0-9]*' | grep -o '[0-9]*$' || true; }
+# wait_proxy_revision MGMT_PORT REV NAME: the proxy's readiness reports revision REV within 30 s
+wait_proxy_revision() {
+  local _
+  for _ in $(seq 1 300); do
+    [ "$(revision_of "$(curl -fsS "http://127.0.0.1:$1/q/health/ready")")" = "$2" ] && return 0
+    sleep 0.1
+  done
+  die "$3 did not reach revision $2 within 30 s: $(curl -sS "http://127.0.0.1:$1/q/health/ready")"
 }
 
 # ---- memory of a process -------------------------------------------------------------------------------------

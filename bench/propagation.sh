@@ -3,14 +3,18 @@
 #
 #   bench/propagation.sh [--proxies 3] [--changes 200] [--warmup-changes 100] [--interval-ms 75] [--backend a]
 #                        [--java-opts "..."] [--cp-state-parent DIR] [--results FILE] [--keep]
+#                        [--store file|etcd] [--replicas 3] [--send-to follower|leader] [--note TEXT]
 #
-# Starts two NGINX stand-ins, one control plane and N proxies (plain HTTP, one event loop each,
+# Starts two NGINX stand-ins, one control plane (--store file, the default) or a 3-member etcd cluster and
+# --replicas control planes on it (--store etcd; changes sent to a follower or to the leader, --send-to;
+# every proxy gets every replica's URL, the list rotated so the watches are spread) and N proxies (plain HTTP, one event loop each,
 # each on its own port through dsha.listener.port), then makes M routing changes on the control
 # plane (backend a: DRAIN, ENABLED, DRAIN, ...; one every --interval-ms) and, per change and proxy,
 # measures the delay from the moment the change was sent to the control plane to the moment the
 # proxy adopted that revision (its "Adopted revision N" log line, microsecond timestamps). Prints
 # p50/p99/max and writes them, with every configuration used, to bench/results/propagation.md.
-# Needs: nginx curl (Debian packages), a JDK 17, the jars built.
+# Needs: nginx curl (Debian packages; --store etcd: etcd-server too), a JDK 17, the jars built.
+# --note TEXT adds a sentence to the report's Machine section (what else ran on the machine).
 set -euo pipefail
 export PATH="$PATH:/usr/sbin:/sbin"
 export LC_ALL=C
@@ -28,9 +32,14 @@ BACKEND="${BACKEND:-a}"              # whose admin state alternates DRAIN / ENAB
 JAVA_OPTS="${JAVA_OPTS:--Xms512m -Xmx512m -XX:+UseSerialGC -XX:MaxNewSize=48m}"   # each proxy, as in bench/run.sh (the control plane gets -Xmx256m)
 KEEP="${KEEP:-0}"                    # 1: keep the run directory (logs, configs, CSVs)
 GOAL_MS="${GOAL_MS:-50}"             # the goal: p99 of the delay at most this
-CP_STATE_PARENT="${CP_STATE_PARENT:-}"   # where the control plane's state directory is made (default: in the run directory)
+CP_STATE_PARENT="${CP_STATE_PARENT:-}"   # where the control plane's state directory (etcd: the members' data directories) is made (default: in the run directory)
+STORE="${STORE:-file}"               # file: one control plane, its state in files; etcd: replicas on an etcd cluster
+ETCD_MEMBERS=3                       # members of the etcd cluster (--store etcd)
+REPLICAS="${REPLICAS:-3}"            # control planes on etcd (--store etcd)
+NOTE="${NOTE:-}"                     # a sentence added to the report's Machine section (what else ran meanwhile)
+SEND_TO="${SEND_TO:-follower}"       # --store etcd: the driver's changes go to a follower (forwarded to the leader) or to the leader
 
-usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --proxies) PROXIES="$2"; shift 2 ;;
@@ -41,6 +50,10 @@ while [ $# -gt 0 ]; do
     --java-opts) JAVA_OPTS="$2"; shift 2 ;;
     --cp-state-parent) CP_STATE_PARENT="$2"; shift 2 ;;
     --results) RESULTS="$2"; shift 2 ;;
+    --store) STORE="$2"; shift 2 ;;
+    --replicas) REPLICAS="$2"; shift 2 ;;
+    --send-to) SEND_TO="$2"; shift 2 ;;
+    --note) NOTE="$2"; shift 2 ;;
     --keep) KEEP=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "$NAME: unknown option $1" >&2; usage >&2; exit 2 ;;
@@ -55,51 +68,72 @@ check_count "$INTERVAL_MS" "--interval-ms"
 [[ "$WARMUP_CHANGES" =~ ^[0-9]+$ ]] || die "--warmup-changes is a count (0 or more); got '$WARMUP_CHANGES'"
 WARMUP_CHANGES=$(( WARMUP_CHANGES + WARMUP_CHANGES % 2 ))   # even, as the driver makes it: the measured changes start with DRAIN
 case "$BACKEND" in a|b) ;; *) die "--backend is a or b" ;; esac
+case "$STORE" in file|etcd) ;; *) die "--store is file or etcd" ;; esac
+check_count "$REPLICAS" "--replicas"
+case "$SEND_TO" in follower|leader) ;; *) die "--send-to is follower or leader" ;; esac
+[ "$STORE" = file ] || [ "$SEND_TO" = leader ] || [ "$REPLICAS" -ge 2 ] || die "--send-to follower needs --replicas 2 or more"
 needs nginx:nginx curl:curl
+[ "$STORE" = file ] || needs etcd:etcd-server
 need_jars
 
 new_run_dir
 log "run directory $RUN"
 make_tokens
-free_port P1; free_port P2
 
 # ---- backends, control plane, topology -------------------------------------------------------------
-log "starting NGINX stand-ins on 127.0.0.1:$P1 (alpha) and 127.0.0.1:$P2 (bravo)"
-start_nginx alpha "$P1" alpha
-start_nginx bravo "$P2" bravo
+start_stand_ins
 if [ -n "$CP_STATE_PARENT" ]; then
   # e.g. /dev/shm: the same fsyncs on a file system where they cost nothing, to see the disk's share of the delay
   CP_STATE="$(mktemp -d "$CP_STATE_PARENT/dsha-propagation-cp.XXXXXX")" || die "cannot make a directory in $CP_STATE_PARENT"
   EXTRA_DIRS+=("$CP_STATE")
 fi
-start_control_plane
+if [ "$STORE" = etcd ]; then
+  CP_STATE="${CP_STATE:-$RUN}"   # the members' data directories are made in it
+  start_etcd_cluster "$ETCD_MEMBERS" "$CP_STATE"
+  start_cp_replicas "$REPLICAS"
+  LEADER_AT_START="$CP_LEADER"
+  CP_URL="${CP_URLS_OF[$CP_LEADER]}"   # the setup (topology, checker reports, revision) on the leader
+  if [ "$SEND_TO" = leader ]; then
+    DRIVER_REPLICA="$CP_LEADER"
+  else
+    for DRIVER_REPLICA in $(seq 1 "$REPLICAS"); do [ "$DRIVER_REPLICA" != "$CP_LEADER" ] && break; done
+  fi
+  DRIVER_URL="${CP_URLS_OF[$DRIVER_REPLICA]}"
+  STORE_LINE="etcd store ($ETCD_MEMBERS members, $REPLICAS control plane replicas; changes sent to the $SEND_TO cp-$DRIVER_REPLICA)"
+  log "changes go to cp-$DRIVER_REPLICA ($SEND_TO, $DRIVER_URL); cp-$CP_LEADER leads"
+else
+  start_control_plane
+  DRIVER_URL="$CP_URL"
+  STORE_LINE="file store (one control plane)"
+fi
 free_port NOMINAL_LISTENER
 write_topology "$RUN/topology.json" "$NOMINAL_LISTENER" "$P1" "$P2"
 use_topology "$RUN/topology.json"
 
 # ---- N proxies, one topology: each binds its own port (dsha.listener.port overrides the topology's) --------
-# Microsecond log timestamps (the default format has milliseconds); the rest of the default format kept.
-LOG_FORMAT='%d{HH:mm:ss.SSSSSS} %-5p [%c{2.}] %s%e%n'
 PROXY_CMDS=()
 PX_PORTS=(); PX_MGMT=(); PX_PIDS=()
 for i in $(seq 1 "$PROXIES"); do
   free_port port; free_port mgmt
-  proxy_cmd cmd "proxy-$i" "$port" "$mgmt" http 1 "-Dquarkus.log.console.format=$LOG_FORMAT"
+  if [ "$STORE" = etcd ]; then
+    # Every replica's URL; proxy i starts with replica (i - 1) mod N + 1 (a proxy watches the first URL that answers).
+    PROXY_CP_URLS=""
+    for j in $(seq 0 $(( REPLICAS - 1 ))); do PROXY_CP_URLS+="${PROXY_CP_URLS:+,}${CP_URLS_OF[$(( (i - 1 + j) % REPLICAS + 1 ))]}"; done
+  fi
+  proxy_cmd cmd "proxy-$i" "$port" "$mgmt" http 1 "-Dquarkus.log.console.format=$MICRO_LOG_FORMAT"
   PROXY_CMDS+=("proxy-$i: $(cmdline "${cmd[@]}")")
   "${cmd[@]}" > "$RUN/proxy-$i.log" 2>&1 &
   PIDS+=("$!"); PX_PIDS+=("$!"); PX_PORTS+=("$port"); PX_MGMT+=("$mgmt")
+  # Ten at a time: fifty JVMs starting at once on 2 CPUs take minutes to answer at all.
+  if [ $(( i % 10 )) = 0 ] && [ "$i" -lt "$PROXIES" ]; then
+    for k in $(seq $(( i - 10 )) $(( i - 1 ))); do
+      wait_http "http://127.0.0.1:${PX_MGMT[$k]}/q/health/ready" 180 "${PX_PIDS[$k]}" "proxy-$(( k + 1 ))" "$RUN/proxy-$(( k + 1 )).log"
+    done
+  fi
 done
 log "started $PROXIES proxies on ports ${PX_PORTS[*]}"
-revision_of() { printf '%s' "$1" | grep -o '"revision" *: *[0-9]*' | grep -o '[0-9]*$' || true; }
-# wait_revision I REV: proxy I's readiness reports revision REV within 10 s
-wait_revision() {
-  local k=$(( $1 - 1 )) _
-  for _ in $(seq 1 100); do
-    [ "$(revision_of "$(curl -fsS "http://127.0.0.1:${PX_MGMT[$k]}/q/health/ready")")" = "$2" ] && return 0
-    sleep 0.1
-  done
-  die "proxy-$1 did not reach revision $2 within 10 s: $(curl -sS "http://127.0.0.1:${PX_MGMT[$k]}/q/health/ready")"
-}
+# wait_revision I REV: proxy I's readiness reports revision REV within 30 s
+wait_revision() { wait_proxy_revision "${PX_MGMT[$(( $1 - 1 ))]}" "$2" "proxy-$1"; }
 for i in $(seq 1 "$PROXIES"); do
   k=$(( i - 1 ))
   wait_http "http://127.0.0.1:${PX_MGMT[$k]}/q/health/ready" 120 "${PX_PIDS[$k]}" "proxy-$i" "$RUN/proxy-$i.log"
@@ -107,7 +141,7 @@ for i in $(seq 1 "$PROXIES"); do
   case "$ready" in *"127.0.0.1:${PX_PORTS[$k]}"*) ;; *) die "proxy-$i listens elsewhere than 127.0.0.1:${PX_PORTS[$k]}: $ready" ;; esac
   # Both backends answer through it.
   seen=""
-  for _ in 1 2 3 4; do seen+="$(curl -fsS --max-time 2 "http://127.0.0.1:${PX_PORTS[$k]}/")"; done
+  for _ in 1 2 3 4; do seen+="$(curl -fsS --max-time 10 "http://127.0.0.1:${PX_PORTS[$k]}/")"; done   # a cold proxy on a loaded machine
   case "$seen" in *alpha*bravo*|*bravo*alpha*) ;; *) die "proxy-$i does not route to both backends: $seen" ;; esac
   # The timestamp format took effect (6 digits after the second).
   grep -Eq '^[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6} .*Adopted revision' "$RUN/proxy-$i.log" \
@@ -121,7 +155,7 @@ log "all $PROXIES proxies ready at revision $REV0"
 
 # ---- the changes ------------------------------------------------------------------------------------------
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
-DRIVER_CMD=(java -Xmx64m "$ROOT/bench/tools/RoutingChanges.java" "$CP_URL" "$ADMIN_TOKEN" "$BACKEND" "$CHANGES" "$INTERVAL_MS" "$RUN/changes.csv" "$WARMUP_CHANGES")
+DRIVER_CMD=(java -Xmx64m "$ROOT/bench/tools/RoutingChanges.java" "$DRIVER_URL" "$ADMIN_TOKEN" "$BACKEND" "$CHANGES" "$INTERVAL_MS" "$RUN/changes.csv" "$WARMUP_CHANGES")
 log "making $WARMUP_CHANGES warm-up changes, then $CHANGES measured ones, one every $INTERVAL_MS ms (backend $BACKEND: DRAIN / ENABLED)"
 ( sleep $(( (WARMUP_CHANGES + CHANGES / 2) * INTERVAL_MS / 1000 + 3 )); top -b -n 2 -d 1 -w 200 > "$RUN/top-during.txt" 2>&1 ) &
 TOP_PID=$!
@@ -130,6 +164,11 @@ PIDS+=("$TOP_PID")
 wait "$TOP_PID" 2>/dev/null || true
 forget_pid "$TOP_PID"
 LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
+LEADER_NOTE=""
+if [ "$STORE" = etcd ]; then
+  wait_cp_leader 5 || true
+  [ "$CP_LEADER" = "$LEADER_AT_START" ] || LEADER_NOTE="**The lead moved during the run: cp-$LEADER_AT_START led at the start, cp-$CP_LEADER at the end.** "
+fi
 # What one fsync costs on the file system under the control plane's state (each change is appended to its
 # journal, which is fsynced before any watcher hears of it): 11 x an 8 KiB write by dd with
 # conv=fsync, and 11 without; the difference of the medians is the fsync (dd's own start is in both).
@@ -151,10 +190,7 @@ for i in $(seq 1 "$PROXIES"); do wait_revision "$i" "$LAST_REV"; done
 # ---- the delays -------------------------------------------------------------------------------------------
 # Per proxy: "revision tod_us" of each adoption. Per change r and proxy: the first adoption of a
 # revision >= r (a proxy that skipped r, having received a later snapshot first, adopted r then).
-for i in $(seq 1 "$PROXIES"); do
-  sed -nE 's/^([0-9]{2}):([0-9]{2}):([0-9]{2})\.([0-9]{6}) .*Adopted revision ([0-9]+) .*/\5 \1 \2 \3 \4/p' "$RUN/proxy-$i.log" \
-    | awk '{ printf "%d %.0f\n", $1, (($2 * 60 + $3) * 60 + $4) * 1000000 + $5 }' > "$RUN/adopted-$i.txt"
-done
+for i in $(seq 1 "$PROXIES"); do adoptions "$RUN/proxy-$i.log" > "$RUN/adopted-$i.txt"; done
 awk -F, -v n="$PROXIES" -v run="$RUN" '
   BEGIN {
     day = 86400000000
@@ -215,7 +251,13 @@ OTHERS="$(awk -v ours=" ${PIDS[*]} " '/^top - / { f++ } f == 2 && $1 ~ /^[0-9]+$
     printf "%8s %5.0f%%  %s%s\n", $1, $9, $12, index(ours, " " $1 " ") ? "  (this run)" : "" }' "$RUN/top-during.txt" 2>/dev/null | sed -n '1,10p')"
 
 {
-  echo "# Propagation of a routing change to $PROXIES watching proxies — $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "# Propagation of a routing change to $PROXIES watching proxies — $STORE store — $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo
+  echo "Store: $STORE_LINE."
+  if [ "$STORE" = etcd ]; then
+    echo "${LEADER_NOTE}cp-$CP_LEADER led. The proxies got every replica's URL, proxy i's list starting with replica (i − 1) mod $REPLICAS + 1,"
+    echo "so about a third of the watches were on each replica (a proxy watches the first URL that answers). Lease TTL: the default (\`dsha.etcd.lease-ttl\` 2s)."
+  fi
   echo
   echo "$CHANGES changes (backend \`$BACKEND\` alternately DRAIN and ENABLED: each one changes the routing decision), one every $INTERVAL_MS ms,"
   echo "after $WARMUP_CHANGES warm-up changes made the same way and not counted (0: every JVM measured from cold; see --warmup-changes),"
@@ -235,13 +277,24 @@ OTHERS="$(awk -v ours=" ${PIDS[*]} " '/^top - / { f++ } f == 2 && $1 ~ /^[0-9]+$
   echo "Slowest pairs:"
   echo '```'; echo "$SLOWEST"; echo '```'
   echo
-  echo "The delay includes the control plane's work before the watch answers (validation, the change appended to its journal and fsynced,"
-  echo "then every waiting watch completed), the HTTP answer and JSON parsing in each proxy, and the routing table swap."
-  echo "The watches are completed before the control plane answers the PUT, so \"accepted → adopted\" is often negative: it shows"
-  echo "what the proxies add after the control plane is done. One fsync of an 8 KiB write where the control plane keeps its state,"
-  echo "measured after the changes: $FSYNC_MS; each change costs one of them (state.journal; before the journal, each change"
-  echo "rewrote state.json with two: the file, its directory)."
-  echo "The control plane's state directory: \`$CP_STATE\` ($(df -T "$CP_STATE" 2>/dev/null | awk 'NR == 2 { print $2 }'))."
+  if [ "$STORE" = etcd ]; then
+    echo "The delay includes$([ "$SEND_TO" = follower ] && echo " the follower forwarding the PUT to the leader (one more HTTP hop),") the leader's work (validation,"
+    echo "the new state written to etcd in one transaction: the etcd leader appends it to its WAL and replicates it, and it is committed once"
+    echo "a quorum of members has fsynced it), then each replica hearing of it through its etcd watch and completing its waiting watches,"
+    echo "the HTTP answer and JSON parsing in each proxy, and the routing table swap. \"accepted → adopted\" is what comes after the"
+    echo "driver had the PUT's answer (negative: the proxy had adopted the change before)."
+    echo "One fsync of an 8 KiB write on the file system of the members' data directories, measured after the changes: $FSYNC_MS;"
+    echo "every member fsyncs each change (3 members on this one disk)."
+    echo "The members' data directories: under \`$CP_STATE\` ($(df -T "$CP_STATE" 2>/dev/null | awk 'NR == 2 { print $2 }'))."
+  else
+    echo "The delay includes the control plane's work before the watch answers (validation, the change appended to its journal and fsynced,"
+    echo "then every waiting watch completed), the HTTP answer and JSON parsing in each proxy, and the routing table swap."
+    echo "The watches are completed before the control plane answers the PUT, so \"accepted → adopted\" is often negative: it shows"
+    echo "what the proxies add after the control plane is done. One fsync of an 8 KiB write where the control plane keeps its state,"
+    echo "measured after the changes: $FSYNC_MS; each change costs one of them (state.journal; before the journal, each change"
+    echo "rewrote state.json with two: the file, its directory)."
+    echo "The control plane's state directory: \`$CP_STATE\` ($(df -T "$CP_STATE" 2>/dev/null | awk 'NR == 2 { print $2 }'))."
+  fi
   echo
   echo "## Machine"
   echo
@@ -249,6 +302,7 @@ OTHERS="$(awk -v ours=" ${PIDS[*]} " '/^top - / { f++ } f == 2 && $1 ~ /^[0-9]+$
   echo "Load average before the changes: $LOAD_BEFORE; after: $LOAD_AFTER. The control plane, $PROXIES proxies (one event loop each,"
   echo "plus their JIT/GC threads), the driver JVM and the NGINX stand-ins share these CPUs with whatever else runs on the machine:"
   echo "**a shared 2-core machine; other builds may have been running** — the tail (p99, max) is what suffers from it."
+  [ -z "$NOTE" ] || echo "$NOTE"
   if [ -n "$OTHERS" ]; then
     echo "Processes using ≥ 5% of a CPU midway through the changes (top, 1 s; 100% = one CPU):"
     echo '```'; echo "$OTHERS"; echo '```'
@@ -261,13 +315,17 @@ OTHERS="$(awk -v ours=" ${PIDS[*]} " '/^top - / { f++ } f == 2 && $1 ~ /^[0-9]+$
   echo "### NGINX stand-ins"
   for n in alpha bravo; do echo '```nginx'; cat "$RUN/$n.conf"; echo '```'; done
   echo
-  echo "### Topology (PUT /api/v1/topology, then two CHECKER reports marking a and b UP)"
-  echo '```json'; cat "$RUN/topology.json"; echo '```'
-  echo "Each change: \`PUT /api/v1/backends/$BACKEND/admin-state\` with \`{\"adminState\":\"DRAIN\"}\` or \`{\"adminState\":\"ENABLED\"}\` (admin token, no If-Match), one HTTP/1.1 keep-alive connection."
+  report_topology
+  echo "Each change: \`PUT /api/v1/backends/$BACKEND/admin-state\` with \`{\"adminState\":\"DRAIN\"}\` or \`{\"adminState\":\"ENABLED\"}\` (admin token, no If-Match), one HTTP/1.1 keep-alive connection to $DRIVER_URL$([ "$STORE" = etcd ] && echo " (cp-$DRIVER_REPLICA, the $SEND_TO)")."
   echo
   echo "### Command lines (tokens are random per run)"
   echo '```'
-  echo "control-plane: $(cmdline "${CP_CMD[@]}")"
+  if [ "$STORE" = etcd ]; then
+    for c in "${ETCD_CMDS[@]}"; do echo "$c"; done
+    for i in $(seq 1 "$REPLICAS"); do echo "${CP_CMDLINES[$i]}"; done
+  else
+    echo "control-plane: $(cmdline "${CP_CMD[@]}")"
+  fi
   for c in "${PROXY_CMDS[@]}"; do echo "$c"; done
   echo "driver: $(cmdline "${DRIVER_CMD[@]}")"
   echo '```'
