@@ -65,7 +65,7 @@ public final class ControlPlaneClient {
         this.urls = Objects.requireNonNull(urls, "urls");
         this.token = Objects.requireNonNull(token, "token");
         this.headers = Map.copyOf(headers);
-        this.own = vertx.getOrCreateContext();
+        this.own = ownEventLoop(vertx);
         this.endpoints = urls.urls().stream().map(u -> endpoint(vertx, u)).toList();
     }
 
@@ -81,6 +81,18 @@ public final class ControlPlaneClient {
                 .setKeepAlive(true)
                 .setMaxPoolSize(4));
         return new Endpoint(uri.toString().replaceAll("/+$", ""), basePath, http);
+    }
+
+    /** A new event-loop context, also where the caller runs on a worker or another context (asked from a plain thread). */
+    private static Context ownEventLoop(Vertx vertx) {
+        if (Vertx.currentContext() == null) {
+            return vertx.getOrCreateContext();
+        }
+        java.util.concurrent.CompletableFuture<Context> made = new java.util.concurrent.CompletableFuture<>();
+        Thread t = new Thread(() -> made.complete(vertx.getOrCreateContext()), "dsha-cp-client-context");
+        t.setDaemon(true);
+        t.start();
+        return made.join();
     }
 
     /** The URL the next request goes to first: the one that answered last. */
@@ -120,18 +132,27 @@ public final class ControlPlaneClient {
     }
 
     /**
-     * Runs {@code exchange} on the caller's Vert.x context, or on this client's own where the caller is no Vert.x thread
-     * (the checker's reporter thread). Started on a plain thread, an exchange gets a context of its own; a pooled
-     * connection answers on another event loop, and now and then the body had gone by before it was asked for: a 200
-     * read as empty (eclipse-vertx/vert.x#4106; ControlPlaneClientTest showed it in 2 runs of 3). The etcd client does
-     * the same.
+     * Runs {@code exchange} on this client's own event-loop context, whatever thread calls, so that its pooled
+     * connections live on that one loop. Started on a plain thread (the checker's reporter thread) or another context,
+     * an exchange now and then lost its body: a pooled connection answered on another event loop before the body was
+     * asked for, a 200 read as empty (eclipse-vertx/vert.x#4106; ControlPlaneClientTest showed it in 2 runs of 3). The
+     * answer comes back on the caller's context where the caller runs on an event loop; a worker or plain thread waits
+     * for it and gets it on this client's loop. The etcd client does the same.
      */
     private <T> Future<T> onContext(Supplier<Future<T>> exchange) {
-        if (Vertx.currentContext() != null) {
+        Context caller = Vertx.currentContext();
+        if (caller == own) {
             return exchange.get();
         }
+        boolean back = caller != null && Context.isOnEventLoopThread();
         Promise<T> result = Promise.promise();
-        own.runOnContext(v -> exchange.get().onComplete(result));
+        own.runOnContext(v -> exchange.get().onComplete(ar -> {
+            if (back) {
+                caller.runOnContext(x -> result.handle(ar));
+            } else {
+                result.handle(ar);
+            }
+        }));
         return result.future();
     }
 

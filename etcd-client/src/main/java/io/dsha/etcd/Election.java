@@ -93,7 +93,7 @@ public final class Election {
         this.ttlNanos = TimeUnit.SECONDS.toNanos(ttlSeconds);
         this.marginNanos = ttlNanos / 4;
         this.vertx = client.vertx();
-        this.context = vertx.getOrCreateContext();
+        this.context = EventLoops.context(vertx);
         this.listeners = new Listeners<>("election " + key);
         this.staleLeases = new StaleLeases(id -> call(() -> client.leaseRevoke(id)));
     }

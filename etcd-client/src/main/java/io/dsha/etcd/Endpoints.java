@@ -49,7 +49,7 @@ final class Endpoints {
 
     Endpoints(Vertx vertx, EtcdOptions options) {
         this.timeoutMs = options.requestTimeout().toMillis();
-        this.own = vertx.getOrCreateContext();
+        this.own = EventLoops.context(vertx);
         List<Endpoint> list = new ArrayList<>();
         for (URI uri : options.endpoints()) {
             list.add(new Endpoint(uri, name(uri), vertx.createHttpClient(clientOptions(uri, options), new PoolOptions().setHttp1MaxSize(16)),
@@ -129,19 +129,29 @@ final class Endpoints {
     }
 
     /**
-     * Runs {@code exchange} on the caller's Vert.x context, or on this client's own where the caller is no Vert.x thread
-     * (a test, a blocking caller). Not merely tidy: exchanges started on a plain thread lost response bodies now and then
-     * (a 200 with Content-Length 126 read as empty, in about one test run in three; none in 20 runs since). Most likely
-     * the race of eclipse-vertx/vert.x#4106 and #5825: each such exchange gets a context of its own, a pooled connection
-     * answers on another event loop, and the callback that asks for the body runs on the request's context after the
-     * body has gone by.
+     * Runs {@code exchange} on this client's own event-loop context, whatever thread calls: its pooled connections then
+     * live on that one loop. Not merely tidy: exchanges started elsewhere lost response bodies now and then (a 200 read as
+     * empty: "not a JSON object"), from plain threads (tests) and from the control plane's worker threads writing the
+     * state (bench/propagation.sh --store etcd: 3 refused changes in 600), most likely the race of
+     * eclipse-vertx/vert.x#4106 and #5825: a pooled connection answers on another event loop, and the callback that
+     * asks for the body runs on the request's context after the body has gone by. The answer comes back on the
+     * caller's context where the caller runs on an event loop (an Election, a LeasedKey: their state is confined to
+     * it); a worker or plain thread waits for it, and gets it on this client's loop.
      */
     private <T> Future<T> onContext(Supplier<Future<T>> exchange) {
-        if (Vertx.currentContext() != null) {
+        Context caller = Vertx.currentContext();
+        if (caller == own) {
             return started(exchange);
         }
+        boolean back = caller != null && Context.isOnEventLoopThread();
         Promise<T> result = Promise.promise();
-        own.runOnContext(v -> started(exchange).onComplete(result));
+        own.runOnContext(v -> started(exchange).onComplete(ar -> {
+            if (back) {
+                caller.runOnContext(x -> result.handle(ar));
+            } else {
+                result.handle(ar);
+            }
+        }));
         return result.future();
     }
 

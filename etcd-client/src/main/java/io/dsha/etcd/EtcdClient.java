@@ -125,7 +125,7 @@ public final class EtcdClient {
      * {@link EtcdWatch}.
      */
     public EtcdWatch watch(Bytes prefix, long fromRevision, Consumer<WatchEvent> onEvent, EtcdWatch.EndHandler onEnd) {
-        EtcdWatch watch = new EtcdWatch(endpoints, vertx.getOrCreateContext(), prefix, fromRevision, onEvent, onEnd);
+        EtcdWatch watch = new EtcdWatch(endpoints, EventLoops.context(vertx), prefix, fromRevision, onEvent, onEnd);
         watch.start();
         return watch;
     }

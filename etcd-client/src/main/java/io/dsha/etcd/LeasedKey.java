@@ -104,7 +104,7 @@ public final class LeasedKey {
         this.ttlSeconds = ttl.toSeconds();
         this.ttlNanos = TimeUnit.SECONDS.toNanos(ttlSeconds);
         this.vertx = client.vertx();
-        this.context = vertx.getOrCreateContext();
+        this.context = EventLoops.context(vertx);
         this.listeners = new Listeners<>("leased key " + key);
         this.staleLeases = new StaleLeases(client::leaseRevoke);
     }
