@@ -177,6 +177,8 @@ class ReplicatedControlPlaneIT extends StackScenarios {
             assertEquals(503, refused.statusCode(), refused.body());
             assertTrue(refused.headers().firstValue("Content-Type").orElse("").startsWith("application/problem+json"), refused.headers().toString());
             assertTrue(refused.body().contains("etcd"), "names the store: " + refused.body());
+            await("no control plane is ready").atMost(BOUND).pollInterval(Duration.ofMillis(100))
+                    .until(() -> s.client().urls().stream().allMatch(url -> status(url + "/q/health/ready") == 503));
             awaitMoreSuccesses(load, 100);
 
             for (EtcdMember m : List.of(etcd.member(0), etcd.member(1))) {
@@ -184,6 +186,8 @@ class ReplicatedControlPlaneIT extends StackScenarios {
             }
             await("changes accepted again").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
                     .until(() -> modeChange(s).statusCode() == 200);
+            await("every control plane ready again").atMost(BOUND).pollInterval(Duration.ofMillis(100))
+                    .until(() -> s.client().urls().stream().allMatch(url -> status(url + "/q/health/ready") == 200));
             s.sim("a").process().kill();
             awaitActive(s, "b");
             awaitServedBy(load, "b");

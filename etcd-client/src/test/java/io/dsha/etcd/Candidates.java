@@ -72,7 +72,12 @@ final class Candidates implements AutoCloseable {
         if (l.size() != 1) {
             return Optional.empty();
         }
-        Bytes v = l.get(0).leader().orElseThrow();
+        // The election sets its lead before it publishes its role: for a moment it leads with no leader value yet.
+        Optional<Bytes> known = l.get(0).leader();
+        if (known.isEmpty()) {
+            return Optional.empty();
+        }
+        Bytes v = known.get();
         boolean others = elections.stream().filter(e -> e != l.get(0)).allMatch(e -> e.role().kind() == Role.Kind.FOLLOWER
                 && e.leader().equals(Optional.of(v)));
         return others ? Optional.of(l.get(0)) : Optional.empty();

@@ -5,6 +5,7 @@ import io.dsha.controlplane.Replication;
 import io.dsha.controlplane.store.Published;
 import io.dsha.controlplane.store.Store;
 import io.dsha.etcd.LeasedKey;
+import io.dsha.etcd.Role;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Optional;
 import org.eclipse.microprofile.health.HealthCheck;
@@ -48,6 +49,11 @@ public class StateReadiness implements HealthCheck {
             // A control plane that does not lead is ready (it answers reads and forwards changes); it says who decides.
             var role = replication.role();
             response.withData("role", role.kind().name()).withData("roleReason", role.reason());
+            // No control plane leads (etcd without quorum, or an election under way): no change can be made anywhere.
+            // Reads still answer, from the last state, and proxies keep routing by it; the replica is not ready.
+            if (role.kind() == Role.Kind.CANDIDATE) {
+                response.down().withData("notReady", "no control plane leads: no change can be made until one does (" + role.reason() + ")");
+            }
             replication.leader().ifPresent(l -> response.withData("leader", l.id() + " " + l.url()));
             replication.registration().ifPresent(r -> {
                 response.withData("registration", r.state() == LeasedKey.State.TAKEN
