@@ -28,11 +28,18 @@ abstract class StoreBase implements Store {
 
     /**
      * Whether a watcher hears about {@code outcome}: events, or anything it is shown changed. Else no new revision. Where
-     * {@code before} was written by another replica (this one has just come to lead), always: the first outcome this
-     * replica applies publishes its own view at a revision of its own, so that one revision never shows two views.
+     * {@code before} was written by another replica (this one has just come to lead), "shown" is that replica's view: an
+     * outcome whose snapshot differs from it in anything (its votes gone, flags, lag) is published at a revision of
+     * this replica's own, so that one revision never shows two views; one that shows the same stays quiet.
      */
     protected static boolean heard(Published before, Outcome outcome) {
-        return before.written() != null || !outcome.events().isEmpty() || outcome.state().differsFrom(before.state());
+        if (!outcome.events().isEmpty()) {
+            return true;
+        }
+        if (before.written() != null) {
+            return !outcome.state().snapshot(before.revision(), before.topologyRevision()).equals(before.written());
+        }
+        return outcome.state().differsFrom(before.state());
     }
 
     /** What is current after an outcome nobody hears about: the same revision, with the votes' timestamps moved (if they did). */
