@@ -60,8 +60,8 @@ public class LeaderForwarding {
         }
         Optional<Replication.Member> leader = replication.leader();
         if (leader.isEmpty() || in.getHeader(FORWARDED_BY) != null) {
-            unavailable(ctx.response(), leader.isEmpty() ? "no control plane leads now (" + replication.role().reason() + ")"
-                    : "the lead moved while the change was forwarded");
+            unavailable(ctx.response(), (leader.isEmpty() ? "no control plane leads now (" + replication.role().reason() + ")"
+                    : "the lead moved while the change was forwarded") + store(config));
             return;
         }
         URI target = URI.create(leader.get().url());
@@ -87,9 +87,15 @@ public class LeaderForwarding {
         }).onFailure(e -> {
             LOG.warnf("A change could not be forwarded to the leader %s at %s: %s", leader.get().id(), leader.get().url(), e.toString());
             if (!out.headWritten()) {
-                unavailable(out, "the leader " + leader.get().id() + " at " + leader.get().url() + " did not answer: " + e.getMessage());
+                unavailable(out, "the leader " + leader.get().id() + " at " + leader.get().url() + " did not answer: " + e.getMessage() + store(config));
             }
         });
+    }
+
+    /** Names the store a change waits for: a leader is elected through etcd, and no change is made without one. */
+    private static String store(ControlPlaneConfig config) {
+        return "; a change needs the leader, elected through the state's store (etcd at " + String.join(",", config.etcd().endpoints().orElse(List.of()))
+                + ", prefix " + config.etcd().prefix() + "): if this lasts, check that etcd answers and has its quorum (GET /api/v1/cluster)";
     }
 
     private static void unavailable(HttpServerResponse out, String why) {
