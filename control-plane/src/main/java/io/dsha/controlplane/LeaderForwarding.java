@@ -2,7 +2,13 @@ package io.dsha.controlplane;
 
 import io.dsha.api.json.DshaJson;
 import io.dsha.api.problem.Problem;
+import io.dsha.etcd.EventLoops;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
@@ -40,12 +46,17 @@ public class LeaderForwarding {
     private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection", "te", "trailer",
             "transfer-encoding", "upgrade", "host", "content-length");
 
+    /** What a follower reads of a change before it forwards it: Quarkus's own default limit on a request body. */
+    static final int MAX_BODY_BYTES = 10 * 1024 * 1024;
+
     private HttpClient http;
+    private Context own;
 
     void routes(@Observes Router router, Replication replication, Vertx vertx, ControlPlaneConfig config) {
         if (!replication.replicated()) {
             return;
         }
+        own = EventLoops.context(vertx);
         http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout((int) config.etcd().requestTimeout().toMillis())
                 .setKeepAlive(true));
         // Before the REST layer reads the body.
@@ -64,8 +75,48 @@ public class LeaderForwarding {
                     : "the lead moved while the change was forwarded") + store(config));
             return;
         }
-        URI target = URI.create(leader.get().url());
-        in.pause();
+        long declared = contentLength(in);
+        if (declared > MAX_BODY_BYTES) {
+            tooLarge(ctx.response());
+            return;
+        }
+        // The body is read here in full (a change is small: a topology, a report), bounded, then the exchange with the
+        // leader runs on this forwarder's own event loop and the answer is written back on the request's: a Vert.x
+        // client's answer read from another context may lose its body (eclipse-vertx/vert.x#4106), as the services'
+        // and the etcd clients once did.
+        Context here = Vertx.currentContext();
+        Buffer body = Buffer.buffer();
+        HttpServerResponse out = ctx.response();
+        in.handler(chunk -> {
+            if (body.length() + chunk.length() > MAX_BODY_BYTES) {
+                in.handler(null);
+                tooLarge(out);
+                return;
+            }
+            body.appendBuffer(chunk);
+        });
+        in.exceptionHandler(e -> LOG.debugf("A change to forward was not read in full: %s", e.toString()));
+        in.endHandler(v -> {
+            if (out.ended() || out.headWritten()) {
+                return;
+            }
+            RequestOptions options = options(in, leader.get(), config);
+            own.runOnContext(x -> exchange(options, body).onComplete(ar -> here.runOnContext(y -> answer(out, leader.get(), ar, config))));
+        });
+        in.resume();
+    }
+
+    private static long contentLength(HttpServerRequest in) {
+        try {
+            String v = in.getHeader("Content-Length");
+            return v == null ? -1 : Long.parseLong(v.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    private static RequestOptions options(HttpServerRequest in, Replication.Member leader, ControlPlaneConfig config) {
+        URI target = URI.create(leader.url());
         RequestOptions options = new RequestOptions().setMethod(in.method()).setHost(target.getHost())
                 .setPort(target.getPort() < 0 ? 80 : target.getPort()).setURI(in.uri())
                 .setTimeout(config.etcd().requestTimeout().toMillis() * 2);
@@ -75,21 +126,49 @@ public class LeaderForwarding {
             }
         });
         options.putHeader(FORWARDED_BY, config.replicaId().orElse("a follower"));
-        HttpServerResponse out = ctx.response();
-        http.request(options).compose(req -> req.send(in)).onSuccess(resp -> {
-            out.setStatusCode(resp.statusCode());
-            resp.headers().forEach((name, value) -> {
-                if (!HOP_BY_HOP.contains(name.toLowerCase(java.util.Locale.ROOT))) {
-                    out.headers().add(name, value);
-                }
-            });
-            resp.body().onSuccess(out::end).onFailure(e -> out.reset());
-        }).onFailure(e -> {
-            LOG.warnf("A change could not be forwarded to the leader %s at %s: %s", leader.get().id(), leader.get().url(), e.toString());
-            if (!out.headWritten()) {
-                unavailable(out, "the leader " + leader.get().id() + " at " + leader.get().url() + " did not answer: " + e.getMessage() + store(config));
+        return options;
+    }
+
+    /** The leader's answer: status, headers, body. */
+    private record Answer(int status, MultiMap headers, Buffer body) {
+    }
+
+    private Future<Answer> exchange(RequestOptions options, Buffer body) {
+        return http.request(options).compose(req -> req.send(body))
+                .compose(resp -> resp.body().map(b -> new Answer(resp.statusCode(), resp.headers(), b)));
+    }
+
+    private static void answer(HttpServerResponse out, Replication.Member leader, AsyncResult<Answer> ar, ControlPlaneConfig config) {
+        if (out.ended() || out.closed()) {
+            return;
+        }
+        if (ar.failed()) {
+            LOG.warnf("A change could not be forwarded to the leader %s at %s: %s", leader.id(), leader.url(), ar.cause().toString());
+            unavailable(out, "the leader " + leader.id() + " at " + leader.url() + " did not answer: " + ar.cause().getMessage() + store(config));
+            return;
+        }
+        Answer a = ar.result();
+        out.setStatusCode(a.status());
+        a.headers().forEach((name, value) -> {
+            if (!HOP_BY_HOP.contains(name.toLowerCase(java.util.Locale.ROOT))) {
+                out.headers().add(name, value);
             }
         });
+        out.end(a.body());
+    }
+
+    private static void tooLarge(HttpServerResponse out) {
+        if (out.headWritten()) {
+            return;
+        }
+        String body;
+        try {
+            body = DshaJson.mapper().writeValueAsString(new Problem("about:blank", "Payload too large", 413,
+                    "a change is at most " + MAX_BODY_BYTES + " bytes", List.of()));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        out.setStatusCode(413).putHeader("Content-Type", Problem.MEDIA_TYPE).putHeader("Connection", "close").end(body);
     }
 
     /** Names the store a change waits for: a leader is elected through etcd, and no change is made without one. */

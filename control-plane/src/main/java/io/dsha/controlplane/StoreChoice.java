@@ -10,6 +10,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -30,7 +31,9 @@ final class StoreChoice {
             return Replication.single(self);
         }
         EtcdOptions options = etcdOptions(config.etcd());
-        return Replication.onEtcd(new EtcdClient(vertx, options), config.etcd().prefix(), config.etcd().leaseTtl(), self);
+        Duration leaseTimeout = Replication.leaseRequestTimeout(config.etcd().leaseTtl(), options.requestTimeout());
+        return Replication.onEtcd(new EtcdClient(vertx, options), new EtcdClient(vertx, options.withRequestTimeout(leaseTimeout)),
+                config.etcd().prefix(), config.etcd().leaseTtl(), self);
     }
 
     static ControlPlane.StoreOpener opener(ControlPlaneConfig config, TopologyValidator validator, Replication replication) {

@@ -48,6 +48,20 @@ abstract class StackScenarios {
         return stack(name, mode, 1000, 1, Map.of());
     }
 
+    /** Three control planes on a 3-member etcd cluster (ACTIVE_PASSIVE, one checker, checks every 200 ms). */
+    static Stack replicated(String name) {
+        Path dir = ROOT.resolve("e2e/target/e2e").resolve(name);
+        deleteTree(dir);
+        return Stack.start(new StackOptions(ROOT, dir, "ACTIVE_PASSIVE", "TERMINATE", 0, 0, 1, 200, 2, 1000, 0,
+                Map.of("dsha.timeouts.first-byte", "2s", "dsha.shutdown-grace", "2s"), Map.of(), 3), Tokens.random());
+    }
+
+    /** Waits until a control plane leads; its index. */
+    static int awaitLeader(Stack s) {
+        await("a control plane leads").atMost(BOUND).pollInterval(Duration.ofMillis(50)).ignoreExceptions().until(() -> s.leader().isPresent());
+        return s.leader().orElseThrow();
+    }
+
     static List<String> active(Stack s) {
         return s.client().state().routing().active();
     }

@@ -10,6 +10,7 @@ import io.dsha.api.event.EventType;
 import io.dsha.api.topology.Topology;
 import io.dsha.launcher.Stack;
 import io.dsha.testkit.Prerequisite;
+import io.dsha.testkit.etcd.TestEtcd;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -178,6 +179,44 @@ class StatusPageIT extends StackScenarios {
                 screenshot(browser, "7-wrong-token-refused");
 
                 load.stop();
+            } finally {
+                browser.quit();
+            }
+        }
+    }
+
+    @Test
+    void onReplicasAFollowerServesThePageWithTheControlPlanesAndFollowsANewLeader() throws IOException {
+        Files.createDirectories(SCREENSHOTS);
+        TestEtcd.require();
+        try (Stack s = replicated("status-page-ha")) {
+            int leader = awaitLeader(s);
+            int follower = (leader + 1) % 3;
+            WebDriver browser = browser();
+            try {
+                browser.manage().window().setSize(new Dimension(1440, 1000));
+                browser.get(s.client().urls().get(follower) + "/");
+                eventually("the sign-in form").until(() -> browser.findElement(By.id("token-panel")).isDisplayed());
+                signIn(browser, s.tokens().agent());
+                String leaderId = "cp-" + (leader + 1);
+                String followerId = "cp-" + (follower + 1);
+                eventually("the control planes panel").until(() -> text(browser, By.id("cluster-summary")).equals(
+                        "3 control planes · " + leaderId + " leads · etcd 3 of 3 healthy · this page is served by " + followerId));
+                assertEquals("LEADER", text(browser, By.cssSelector("#replicas tr[data-replica='" + leaderId + "'] .pill")));
+                assertEquals("FOLLOWER", text(browser, By.cssSelector("#replicas tr[data-replica='" + followerId + "'] .pill")));
+                assertEquals(3, browser.findElements(By.cssSelector("#etcd tbody tr .pill[data-health='healthy']")).size());
+                awaitRole(browser, "a", "active"); // the follower serves the leader's verdicts
+                screenshot(browser, "ha-0-control-planes");
+
+                s.controlPlane(leader).kill();
+                eventually("a new leader on the page").until(() -> {
+                    String summary = text(browser, By.id("cluster-summary"));
+                    return summary.startsWith("2 control planes · cp-") && summary.contains(" leads ") && !summary.contains(leaderId + " leads");
+                });
+                s.etcd().orElseThrow().member(2).kill();
+                eventually("etcd's lost member on the page").until(() -> text(browser, By.id("cluster-summary")).contains("etcd 2 of 3 healthy")
+                        && browser.findElements(By.cssSelector("#etcd tbody tr .pill[data-health='unhealthy']")).size() == 1);
+                screenshot(browser, "ha-1-leader-killed-etcd-member-lost");
             } finally {
                 browser.quit();
             }

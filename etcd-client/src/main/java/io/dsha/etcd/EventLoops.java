@@ -8,7 +8,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /** An event-loop context of one's own. */
-final class EventLoops {
+public final class EventLoops {
 
     private EventLoops() {
     }
@@ -18,7 +18,7 @@ final class EventLoops {
      * {@code getOrCreateContext} would hand back the caller's own): asked for from a plain thread, which Vert.x gives
      * a new event-loop context.
      */
-    static Context context(Vertx vertx) {
+    public static Context context(Vertx vertx) {
         if (Vertx.currentContext() == null) {
             return vertx.getOrCreateContext();
         }
