@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -32,6 +33,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class ControlPlaneClient {
 
     private static final String ACTOR = "dsha-launcher";
+    /** How long a 503 with Retry-After is tried again: about two elections. */
+    static final Duration RETRY_503_FOR = Duration.ofSeconds(10);
 
     private final List<String> urls;
     private final Tokens tokens;
@@ -97,28 +100,57 @@ public final class ControlPlaneClient {
 
     /**
      * One call, to each URL in turn from the preferred one until one answers below 500; fails with the last answer
-     * when none did, or at once with a 4xx. {@code body}: JSON, or nothing when null.
+     * when none did, or at once with a 4xx. {@code body}: JSON, or nothing when null. A 503 with {@code Retry-After}
+     * (replicas while no control plane leads: the second or two of an election) is tried again after that pause, at
+     * most 1 s, for up to {@link #RETRY_503_FOR}: an operator's change made during a failover waits for the new leader
+     * instead of failing.
      */
     private String call(String method, String path, String body, String token) {
+        long deadline = System.nanoTime() + RETRY_503_FOR.toNanos();
+        while (true) {
+            HttpResponse<String> r = round(method, path, body, token);
+            Optional<String> retryAfter = r.headers().firstValue("Retry-After");
+            if (r.statusCode() == 503 && retryAfter.isPresent() && System.nanoTime() < deadline) {
+                ServiceProcess.pause(Duration.ofMillis(Math.min(1000, 1000 * parseSeconds(retryAfter.get()))));
+                continue;
+            }
+            if (r.statusCode() != 200) {
+                throw new IllegalStateException(method + " " + path + " answered " + r.statusCode() + ": " + r.body());
+            }
+            return r.body();
+        }
+    }
+
+    private static long parseSeconds(String value) {
+        try {
+            return Math.max(0, Long.parseLong(value.trim()));
+        } catch (NumberFormatException e) {
+            return 1;
+        }
+    }
+
+    /** Each URL in turn from the preferred one until one answers below 500: that answer, or the last one. */
+    private HttpResponse<String> round(String method, String path, String body, String token) {
         int first = preferred.get();
-        RuntimeException last = null;
+        UncheckedIOException unanswered = null;
+        HttpResponse<String> last = null;
         for (int i = 0; i < urls.size(); i++) {
             int index = (first + i) % urls.size();
             try {
                 HttpResponse<String> r = exchange(urls.get(index), method, path, body, token);
-                if (r.statusCode() < 500 || i == urls.size() - 1) {
+                last = r;
+                if (r.statusCode() < 500) {
                     preferred.set(index);
-                    if (r.statusCode() != 200) {
-                        throw new IllegalStateException(method + " " + path + " answered " + r.statusCode() + ": " + r.body());
-                    }
-                    return r.body();
+                    return r;
                 }
-                last = new IllegalStateException(method + " " + path + " at " + urls.get(index) + " answered " + r.statusCode() + ": " + r.body());
             } catch (UncheckedIOException e) {
-                last = e;
+                unanswered = e;
             }
         }
-        throw last;
+        if (last != null) {
+            return last;
+        }
+        throw unanswered;
     }
 
     private HttpResponse<String> exchange(String url, String method, String path, String body, String token) {

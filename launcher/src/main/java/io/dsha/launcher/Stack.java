@@ -191,22 +191,12 @@ public final class Stack implements AutoCloseable {
 
     /**
      * Declares the demo topology. Replicas elect a leader first (a second or two): until then they answer a change with
-     * 503, and it is tried again.
+     * 503 and Retry-After, which the client waits out.
      */
     private void seedTopology() {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (true) {
-            try {
-                client.putTopology(topology());
-                return;
-            } catch (IllegalStateException | UncheckedIOException e) {
-                if (!options.replicated() || System.nanoTime() > deadline || e.getMessage() == null || !e.getMessage().contains(" 503")) {
-                    throw e;
-                }
-                ServiceProcess.pause(Duration.ofMillis(200));
-            }
-        }
+        client.putTopology(topology());
     }
+
     private ServiceProcess startChecker(String id) {
         Map<String, String> props = new HashMap<>(Map.of(
                 "dsha.control-plane.url", String.join(",", client.urls()),

@@ -124,4 +124,27 @@ class ControlPlaneClientTest {
             noLeader.stop(0);
         }
     }
+
+    @Test
+    void aChangeAnswered503WithRetryAfterWaitsForTheLeaderAndIsSentAgain() throws IOException {
+        HttpServer electing = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        electing.createContext("/api/v1/topology", e -> {
+            if (calls.incrementAndGet() <= 2) {
+                e.getResponseHeaders().add("Retry-After", "1");
+                answer(e, 503, "{\"title\": \"No leader\"}");
+            } else {
+                answer(e, 200, STATE);
+            }
+        });
+        electing.start();
+        try {
+            ControlPlaneClient c = new ControlPlaneClient("http://127.0.0.1:" + electing.getAddress().getPort(), tokens);
+            Topology t = DshaJson.bind("{\"backends\": [{\"id\": \"a\", \"host\": \"h\", \"port\": 1}]}", Topology.class).value();
+            assertEquals(9, c.putTopology(t).revision());
+            assertEquals(3, calls.get(), "sent again after each 503 with Retry-After");
+        } finally {
+            electing.stop(0);
+        }
+    }
 }

@@ -65,6 +65,11 @@ public final class FrontServer {
     /** Why the listener is not bound, when it is for a reason the operator must fix. */
     private volatile String problem;
     private String wantedKey;
+    /** The last routing table, to bind again from after a failure. */
+    private RoutingTable lastTable;
+    private boolean stopped;
+    /** How long after a failed bind the listener is tried again. */
+    static final long BIND_RETRY_MS = 1000;
     private List<Object> tlsFingerprint;
     private long reloadTimer = -1;
     /** What every TLS handshake takes its certificate from; a reload swaps its content. */
@@ -117,6 +122,7 @@ public final class FrontServer {
         String host = config.listener().host().orElse(l.host());
         int port = config.listener().port().orElse(l.port());
         String key = host + ":" + port + " " + mode;
+        lastTable = table;
         if (key.equals(wantedKey)) {
             return;
         }
@@ -134,9 +140,27 @@ public final class FrontServer {
             LOG.info("TLS passthrough: the certificate settings (dsha.tls.*, dsha.listener.plain-http) are not used; each backend presents its own");
         }
         chain = chain.transform(ar -> undeployAll()).transform(ar -> deploy(host, port, mode)).onFailure(e -> {
-            LOG.errorf("The data listener could not bind %s: %s", key, e.getMessage());
-            wantedKey = null;
+            String why = "the data listener could not bind " + host + ":" + port + " (" + e.getMessage() + "); trying again every "
+                    + BIND_RETRY_MS / 1000 + " s";
+            // Said once per cause, not once a second.
+            if (!why.equals(problem)) {
+                LOG.errorf("Not ready: %s", why);
+            }
+            problem = why;
+            synchronized (this) {
+                wantedKey = null;
+            }
+            vertx.setTimer(BIND_RETRY_MS, id -> retryBind(key));
         });
+    }
+
+    /** Binds again after a failure (the address in use, say during another process's shutdown), unless the table moved on. */
+    private synchronized void retryBind(String key) {
+        RoutingTable table = lastTable;
+        if (wantedKey == null && table != null && !stopped) {
+            LOG.debugf("Binding the data listener again (%s)", key);
+            onTable(table);
+        }
     }
 
     private Future<Void> deploy(String host, int port, TlsMode mode) {
@@ -181,6 +205,7 @@ public final class FrontServer {
                 boundHost = host;
                 boundMode = mode;
                 boundPort = actualPort;
+                problem = null;
             }
             LOG.infof("Data listener on %s://%s:%d (%s, %d event loops)", scheme(), host, boundPort, description, instances);
             if (mode == TlsMode.TERMINATE) {
@@ -317,6 +342,7 @@ public final class FrontServer {
             vertx.cancelTimer(reloadTimer);
         }
         synchronized (this) {
+            stopped = true;
             chain = chain.transform(ar -> undeployAll());
             return chain;
         }
