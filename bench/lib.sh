@@ -139,24 +139,30 @@ make_tokens() {
 
 # ---- NGINX stand-ins: the peers' configuration (/work/shared/peers/README.md), one worker each ----------
 # start_nginx NAME PORT BODY [EXTRA]: EXTRA is added inside the server block (e.g. a large-body location).
+# NGINX_TLS=CERT:KEY serves HTTPS with that certificate; NGINX_KEEPALIVE_REQUESTS (default 1000000) is the
+# number of requests after which NGINX closes a keep-alive connection (its own default is 1000).
 start_nginx() {
-  local name="$1" port="$2" body="$3" extra="${4:-}"
+  local name="$1" port="$2" body="$3" extra="${4:-}" tls="" scheme=http check=()
+  if [ -n "${NGINX_TLS:-}" ]; then
+    tls=" ssl; ssl_certificate ${NGINX_TLS%%:*}; ssl_certificate_key ${NGINX_TLS#*:}"
+    scheme=https; check=(--cacert "${NGINX_TLS%%:*}")
+  fi
   mkdir -p "$RUN/$name-tmp"
   # Only the temp paths are added to the peers' configuration (NGINX refuses to start as a user who
   # cannot write the compiled-in ones; nothing is written there for these GETs).
   cat > "$RUN/$name.conf" <<CONF
 worker_processes 1; daemon off; pid $RUN/$name.pid; error_log $RUN/$name.err;
 events { worker_connections 1024; }
-http { access_log off; keepalive_requests 1000000;
+http { access_log off; keepalive_requests ${NGINX_KEEPALIVE_REQUESTS:-1000000};
   client_body_temp_path $RUN/$name-tmp/body; proxy_temp_path $RUN/$name-tmp/proxy;
   fastcgi_temp_path $RUN/$name-tmp/fastcgi; uwsgi_temp_path $RUN/$name-tmp/uwsgi; scgi_temp_path $RUN/$name-tmp/scgi;${NGINX_HTTP_EXTRA:-}
-  server { listen 127.0.0.1:$port;
+  server { listen 127.0.0.1:$port$tls;
     location / { default_type text/plain; return 200 "$body\n"; }
     location = /health { default_type text/plain; return 200 "ok\n"; }${extra} } }
 CONF
   nginx -p "$RUN" -e "$RUN/$name.err" -c "$RUN/$name.conf" > "$RUN/$name.out" 2>&1 &
   PIDS+=("$!")
-  wait_http "http://127.0.0.1:$port/health" 10 "$!" "nginx $name" "$RUN/$name.err"
+  wait_http "$scheme://127.0.0.1:$port/health" 10 "$!" "nginx $name" "$RUN/$name.err" ${check[@]+"${check[@]}"}
 }
 
 # start_stand_ins: the two NGINX stand-ins, alpha on P1 and bravo on P2 (free ports picked here).

@@ -41,7 +41,7 @@ abstract class StackScenarios {
         Path dir = ROOT.resolve("e2e/target/e2e").resolve(name);
         deleteTree(dir);
         return Stack.start(new StackOptions(ROOT, dir, mode, "TERMINATE", 0, 0, checkers, checkIntervalMs, 2, failbackDelayMs, 0,
-                Map.of("dsha.timeouts.first-byte", "2s", "dsha.shutdown-grace", "2s"), checkerSettings), Tokens.random());
+                Map.of("dsha.timeouts.first-byte", "2s", "dsha.shutdown.grace", "2s"), checkerSettings), Tokens.random());
     }
 
     static Stack stack(String name, String mode) {
@@ -53,7 +53,7 @@ abstract class StackScenarios {
         Path dir = ROOT.resolve("e2e/target/e2e").resolve(name);
         deleteTree(dir);
         return Stack.start(new StackOptions(ROOT, dir, "ACTIVE_PASSIVE", "TERMINATE", 0, 0, 1, 200, 2, 1000, 0,
-                Map.of("dsha.timeouts.first-byte", "2s", "dsha.shutdown-grace", "2s"), Map.of(), 3), Tokens.random());
+                Map.of("dsha.timeouts.first-byte", "2s", "dsha.shutdown.grace", "2s"), Map.of(), 3), Tokens.random());
     }
 
     /** Waits until a control plane leads; its index. */

@@ -43,6 +43,7 @@ public final class LauncherMain {
                    ./dsha status [--state-dir DIR]               the running demo as the control plane sees it
                    ./dsha kill-leader [--state-dir DIR]          --ha: kill -9 the leading control plane
                    ./dsha stop cp-N [--state-dir DIR]            --ha: stop one control plane (SIGTERM)
+                   ./dsha restart-proxy [--state-dir DIR]        a new proxy binds beside the old one, then the old one leaves
                    ./dsha validate FILE...                       check topology files (exit 0 valid, 1 not)""";
     private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss");
 
@@ -84,6 +85,7 @@ public final class LauncherMain {
             case "status" -> status(a, out);
             case "kill-leader" -> killLeader(a, out);
             case "stop" -> stop(a, out);
+            case "restart-proxy" -> restartProxy(a, out);
             default -> throw new UsageException("unknown command " + args[0]);
         };
     }
@@ -176,6 +178,7 @@ public final class LauncherMain {
             if (!stopping.get()) {
                 out.println(monitor.line());
                 supervisor.check(stopping::get);
+                rollProxyWhenAsked(stack, out);
             }
             ServiceProcess.pause(Duration.ofSeconds(1));
         }
@@ -252,7 +255,7 @@ public final class LauncherMain {
         out.println(SelfSignedCertificate.SOC_WARNING);
         out.println();
         out.println("Try:  curl --cacert " + s.certificate().pem() + " " + s.loadBalancerUrl().replace("127.0.0.1", "localhost") + "/api/info");
-        out.println("      ./dsha fail a      ./dsha heal a      ./dsha status" + stateDirArg(s.options()));
+        out.println("      ./dsha fail a      ./dsha heal a      ./dsha status      ./dsha restart-proxy" + stateDirArg(s.options()));
         if (s.options().replicated()) {
             out.println("      ./dsha kill-leader      ./dsha stop cp-2      (a control plane that ends is started again after 5 s)");
         }
@@ -425,6 +428,83 @@ public final class LauncherMain {
             out.printf("  %-28s %s%n", e.url(), e.healthy() ? "healthy" + (e.leader() ? ", etcd leader" : "") + ", revision " + e.revision()
                     : "NOT HEALTHY: " + e.error());
         }
+    }
+
+    /** Where {@code restart-proxy} leaves its request for the running demo, and the demo its answer when it failed. */
+    private static Path restartRequest(StackOptions o) {
+        return o.stateDir().resolve("restart-proxy.request");
+    }
+
+    private static Path restartFailure(StackOptions o) {
+        return o.stateDir().resolve("restart-proxy.failed");
+    }
+
+    /** In the demo's loop: a restart asked for by {@code ./dsha restart-proxy} is carried out (and said). */
+    private static void rollProxyWhenAsked(Stack stack, PrintStream out) {
+        Path request = restartRequest(stack.options());
+        if (!Files.exists(request)) {
+            return;
+        }
+        try {
+            Files.deleteIfExists(request);
+            Files.deleteIfExists(restartFailure(stack.options()));
+            long before = stack.proxy().pid();
+            out.println("dsha: restarting the proxy: a new one binds beside pid " + before + " (SO_REUSEPORT), then pid " + before
+                    + " is sent SIGTERM and finishes what it has ...");
+            long[] pids = stack.rollProxy();
+            stack.writeStackFile();
+            out.println("dsha: proxy pid " + pids[0] + " left; pid " + pids[1] + " serves " + stack.loadBalancerUrl());
+        } catch (IOException | RuntimeException e) {
+            String why = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
+            out.println("dsha: the proxy was not restarted (the old one keeps serving): " + why);
+            try {
+                Files.writeString(restartFailure(stack.options()), why);
+            } catch (IOException ignored) {
+                // said on the demo's console already
+            }
+        }
+    }
+
+    /**
+     * {@code restart-proxy}: asks the running demo for a restart that drops nothing (a new proxy process binds the same
+     * listener beside the old one, which then leaves on SIGTERM) and waits until it is done.
+     */
+    private static int restartProxy(Args args, PrintStream out) {
+        StackOptions o = args.options();
+        long old = proxyPid(stackFile(o));
+        try {
+            Files.deleteIfExists(restartFailure(o));
+            Files.writeString(restartRequest(o), Long.toString(old));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        out.println("asked the demo to restart the proxy (pid " + old + ") ...");
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (Files.exists(restartFailure(o))) {
+                try {
+                    throw new IllegalStateException("the proxy was not restarted: " + Files.readString(restartFailure(o)));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+            long now = proxyPid(stackFile(o));
+            if (now != old && ProcessHandle.of(old).filter(ProcessHandle::isAlive).isEmpty()) {
+                out.println("restarted: pid " + now + " serves; pid " + old + " left after finishing its requests");
+                return 0;
+            }
+            ServiceProcess.pause(Duration.ofMillis(200));
+        }
+        throw new IllegalStateException("the demo did not restart the proxy within 120 s (is ./dsha demo still running in " + o.stateDir() + "?)");
+    }
+
+    private static long proxyPid(JsonNode stack) {
+        for (JsonNode p : stack.get("processes")) {
+            if (p.path("role").asText().equals("proxy")) {
+                return p.get("pid").asLong();
+            }
+        }
+        throw new IllegalStateException("the running demo has no proxy");
     }
 
     /** {@code kill-leader}: SIGKILL to the leading control plane, as a crash would. */

@@ -98,6 +98,16 @@ public final class ServiceProcess implements AutoCloseable {
     }
 
     /**
+     * Starts the same command once more, beside this process (which goes on running): same settings, its output
+     * appended to the same log. A proxy's successor binds the same listener (SO_REUSEPORT).
+     */
+    public ServiceProcess successor() {
+        ServiceProcess next = new ServiceProcess(name, command, log);
+        next.launch(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        return next;
+    }
+
+    /**
      * Waits until the log, from {@code fromOffset} on, has a line matching {@code pattern}; returns its group 1.
      * Fails with the log when the process exits first or the time runs out.
      */

@@ -50,6 +50,8 @@ public final class Stack implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration GRACE = Duration.ofSeconds(15);
+    /** A proxy's own dsha.shutdown.grace (30 s) and a little more, before it is killed. */
+    private static final Duration PROXY_GRACE = Duration.ofSeconds(35);
     /** Three members: one may be lost without losing the quorum. */
     private static final int ETCD_MEMBERS = 3;
 
@@ -347,6 +349,33 @@ public final class Stack implements AutoCloseable {
         Sim s = startSim(id, URI.create(old.url()).getPort());
         sims.put(id, s);
         return s;
+    }
+
+    /**
+     * Restarts the proxy without a gap: a new proxy process with the same settings binds the same listener beside the
+     * running one (SO_REUSEPORT) and, once it is ready, the old one is sent SIGTERM and finishes what it has (up to
+     * its {@code dsha.shutdown.grace}). Returns the pids, old and new. When the new one does not become ready, it is
+     * stopped and the old one keeps serving.
+     */
+    public synchronized long[] rollProxy() {
+        ServiceProcess old = proxy;
+        int oldPort = proxyManagementPort;
+        long from = old.outputLength();
+        ServiceProcess next = track(old.successor());
+        try {
+            proxyManagementPort = Integer.parseInt(next.awaitLine(ServiceProcess.QUARKUS_LISTENING, from, Duration.ofSeconds(60)));
+            proxy = next;
+            lbUrl = awaitProxyReady();
+        } catch (RuntimeException e) {
+            proxy = old;
+            proxyManagementPort = oldPort;
+            next.kill();
+            all.remove(next);
+            throw e;
+        }
+        old.stop(PROXY_GRACE);
+        all.remove(old);
+        return new long[] {old.pid(), next.pid()};
     }
 
     /** Restarts the proxy with the same settings; returns when it is ready again. */

@@ -123,7 +123,7 @@ public final class FrontServer {
         int port = config.listener().port().orElse(l.port());
         String key = host + ":" + port + " " + mode;
         lastTable = table;
-        if (key.equals(wantedKey)) {
+        if (stopped || key.equals(wantedKey)) {
             return;
         }
         wantedKey = key;
@@ -176,7 +176,7 @@ public final class FrontServer {
         String description = mode == TlsMode.PASSTHROUGH ? "TLS passthrough by SNI"
                 : clientTls ? "TLS termination, " + (openSslChosen ? io.netty.handler.ssl.OpenSsl.versionString() + " (netty-tcnative)" : "JDK SSLEngine")
                 : "plain HTTP";
-        Acceptor listener = new Acceptor(vertx, host, port);
+        Acceptor listener = new Acceptor(vertx, host, port, config.listener().reusePort());
         List<Future<String>> all = new ArrayList<>();
         List<ListenerVerticle> created = new ArrayList<>();
         for (int i = 0; i < instances; i++) {
@@ -334,6 +334,20 @@ public final class FrontServer {
             }
             return Future.all(all).mapEmpty();
         });
+    }
+
+    /**
+     * Graceful shutdown: the listening socket closes and no other is bound, while the connections it took stay
+     * with their verticles. Another process bound beside it ({@code SO_REUSEPORT}) takes the new connections;
+     * the kernel hands it those that waited in this socket's queue where {@code net.ipv4.tcp_migrate_req=1}.
+     */
+    public Future<Void> stopAccepting() {
+        Acceptor listening;
+        synchronized (this) {
+            stopped = true;
+            listening = acceptor;
+        }
+        return listening == null ? Future.succeededFuture() : listening.close();
     }
 
     /** Stops the listener (and its keep-alive connections). */

@@ -1,5 +1,6 @@
 package io.dsha.proxy;
 
+import io.dsha.proxy.balance.BackendAddresses;
 import io.dsha.proxy.config.ProxyConfig;
 import io.dsha.client.ControlPlaneClient;
 import io.dsha.client.ControlPlaneUrls;
@@ -33,7 +34,7 @@ public class ProxyBeans {
 
     /** The running proxy's parts. */
     public record Proxy(RoutingState routing, RoutingFollower follower, DataPath path, FrontServer front, PassiveReporter reporter,
-            TrafficReporter traffic) {
+            TrafficReporter traffic, BackendAddresses addresses) {
     }
 
     @Produces
@@ -44,6 +45,9 @@ public class ProxyBeans {
         try {
             urls = ControlPlaneUrls.parse(config.controlPlaneUrl());
             LOG.info(Transports.check(vertx, config.transport().name()));
+            if (config.listener().reusePort()) {
+                Transports.reusePortAdvice().ifPresent(LOG::info);
+            }
             tls = TlsMaterial.from(config);
             if (tls.isPresent()) {
                 tls.get().load(vertx);
@@ -66,10 +70,13 @@ public class ProxyBeans {
         FrontServer front = new FrontServer(vertx, path, config, tls);
         RoutingFollower follower = new RoutingFollower(vertx, routing, client, Path.of(config.stateDir()));
         TrafficReporter traffic = new TrafficReporter(client, config.proxyId(), metrics::servedTotals, System::nanoTime);
-        return new Proxy(routing, follower, path, front, reporter, traffic);
+        BackendAddresses addresses = new BackendAddresses(vertx, routing::targets, config.dnsRefresh());
+        return new Proxy(routing, follower, path, front, reporter, traffic, addresses);
     }
 
     void start(@Observes StartupEvent event, Proxy proxy, Vertx vertx) {
+        proxy.routing().addListener(table -> proxy.addresses().newNames());
+        proxy.addresses().start();
         proxy.routing().addListener(proxy.front()::onTable);
         proxy.routing().addListener(proxy.path().metrics()::routing);
         proxy.reporter().start(vertx, 500);
@@ -77,23 +84,45 @@ public class ProxyBeans {
         proxy.follower().start();
     }
 
+    /**
+     * SIGTERM: readiness goes down and every response says {@code Connection: close} (idle keep-alive connections
+     * are closed, HTTP/2 ones sent a GOAWAY); after {@code dsha.shutdown.delay} the listener stops accepting (a
+     * proxy bound beside this one takes the new connections); in-flight requests and passthrough sessions get up
+     * to {@code dsha.shutdown.grace} to finish; what is left then is closed.
+     */
     void stop(@Observes ShutdownEvent event, Proxy proxy, ProxyConfig config, Vertx vertx) {
         proxy.path().beginShutdown();
+        long delay = config.shutdownDelay().toMillis();
+        LOG.infof("Shutting down: not ready any more; %s, then up to %s for %d requests or sessions in flight",
+                delay > 0 ? "accepting for " + config.shutdownDelay().toMillis() + " ms more" : "not accepting",
+                config.shutdownGrace(), proxy.path().inFlight());
+        if (delay > 0) {
+            pause(delay);
+        }
+        proxy.path().turnAway();
+        proxy.front().stopAccepting().toCompletionStage().toCompletableFuture().orTimeout(5, TimeUnit.SECONDS).exceptionally(e -> null).join();
+        long deadline = System.nanoTime() + config.shutdownGrace().toNanos();
+        while (proxy.path().inFlight() > 0 && System.nanoTime() < deadline && pause(20)) {
+            // in-flight requests and passthrough sessions finish
+        }
+        if (proxy.path().inFlight() > 0) {
+            LOG.warnf("Shutting down with %d requests or sessions still in flight after %s", proxy.path().inFlight(), config.shutdownGrace());
+        }
         proxy.follower().stop();
         proxy.reporter().stop(vertx);
         proxy.traffic().stop(vertx);
-        long deadline = System.nanoTime() + config.shutdownGrace().toNanos();
-        while (proxy.path().inFlight() > 0 && System.nanoTime() < deadline) {
-            try {
-                TimeUnit.MILLISECONDS.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        if (proxy.path().inFlight() > 0) {
-            LOG.warnf("Shutting down with %d requests still in flight after %s", proxy.path().inFlight(), config.shutdownGrace());
-        }
+        proxy.addresses().stop();
         proxy.front().stop().toCompletionStage().toCompletableFuture().orTimeout(5, TimeUnit.SECONDS).exceptionally(e -> null).join();
+    }
+
+    /** Waits (on the shutdown thread); false when interrupted. */
+    private static boolean pause(long millis) {
+        try {
+            TimeUnit.MILLISECONDS.sleep(millis);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 }

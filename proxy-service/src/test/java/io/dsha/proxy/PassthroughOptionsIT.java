@@ -194,7 +194,7 @@ class PassthroughOptionsIT {
     @Test
     void gracefulShutdownLetsOpenConnectionsFinish() throws Exception {
         Map<String, String> settings = new HashMap<>(settings("leaving"));
-        settings.put("dsha.shutdown-grace", "60s");
+        settings.put("dsha.shutdown.grace", "60s");
         try (ProxyProcess leaving = new ProxyProcess(cp, settings)) {
             int leavingPort = leaving.awaitReady();
             TlsClient open = TlsClient.connect(ca, leavingPort, FQDN);

@@ -70,7 +70,7 @@ class ResilienceIT {
                 "dsha.state-dir", dir.resolve("proxy").toString(),
                 "dsha.tls.cert-file", dir.resolve("lb.crt").toString(),
                 "dsha.tls.key-file", dir.resolve("lb.key").toString(),
-                "dsha.shutdown-grace", GRACE.toSeconds() + "s");
+                "dsha.shutdown.grace", GRACE.toSeconds() + "s");
         proxy = new ProxyProcess(cp, settings);
         port = proxy.awaitReady();
         client = HttpClient.newBuilder().sslContext(ca.clientContext()).connectTimeout(Duration.ofSeconds(5)).build();

@@ -203,6 +203,11 @@ public final class RoutingTable {
             return t;
         }
 
+        /** Every target known now. */
+        public java.util.Collection<Target> all() {
+            return targets.values();
+        }
+
         /** Forgets targets no longer in the topology. */
         public void retain(Topology topology) {
             targets.keySet().removeIf(k -> topology.backends().stream().noneMatch(b -> k.equals(b.id() + "@" + b.address())));

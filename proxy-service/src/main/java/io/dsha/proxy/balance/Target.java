@@ -1,5 +1,9 @@
 package io.dsha.proxy.balance;
 
+import io.netty.util.NetUtil;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -15,6 +19,8 @@ public final class Target {
     private final int port;
     private final AtomicInteger outstanding = new AtomicInteger();
     private volatile int weight;
+    /** Where connections go: set at once for an IP literal, by {@link BackendAddresses} for a name; null until then. */
+    private volatile InetSocketAddress resolved;
     private volatile long ejectedUntilNanos;
     private int consecutiveEjections;
 
@@ -23,6 +29,14 @@ public final class Target {
         this.host = host;
         this.port = port;
         this.weight = weight;
+        byte[] literal = NetUtil.createByteArrayFromIpAddressString(host);
+        if (literal != null) {
+            try {
+                this.resolved = new InetSocketAddress(InetAddress.getByAddress(host, literal), port);
+            } catch (UnknownHostException e) {
+                throw new IllegalArgumentException(host, e);
+            }
+        }
     }
 
     public String id() {
@@ -35,6 +49,28 @@ public final class Target {
 
     public int port() {
         return port;
+    }
+
+    /**
+     * The address to connect to: the last one found for the host name, or (before any lookup succeeded) an
+     * unresolved one, which the connection's own resolver looks up.
+     */
+    public InetSocketAddress address() {
+        InetSocketAddress a = resolved;
+        return a != null ? a : InetSocketAddress.createUnresolved(host, port);
+    }
+
+    /** Whether the host is a name (not an IP literal), which needs looking up. */
+    boolean named() {
+        return NetUtil.createByteArrayFromIpAddressString(host) == null;
+    }
+
+    InetSocketAddress resolved() {
+        return resolved;
+    }
+
+    void resolved(InetAddress address) {
+        resolved = new InetSocketAddress(address, port);
     }
 
     public int weight() {

@@ -77,9 +77,30 @@ public interface ProxyConfig {
     @WithDefault("true")
     boolean accessLog();
 
-    /** How long a graceful shutdown waits for in-flight requests. */
-    @WithDefault("10s")
+    /**
+     * How often backend host names are looked up again in the background. Requests connect to the last
+     * address found, so none waits on DNS (a lookup that fails or stalls keeps the last address).
+     */
+    @WithName("dns.refresh")
+    @WithDefault("5s")
+    Duration dnsRefresh();
+
+    /**
+     * How long a graceful shutdown (SIGTERM) waits for in-flight requests and passthrough sessions once the
+     * listener stopped accepting; what is still open then is closed.
+     */
+    @WithName("shutdown.grace")
+    @WithDefault("30s")
     Duration shutdownGrace();
+
+    /**
+     * How long the listener goes on accepting after readiness went down on SIGTERM: the time a keepalived track
+     * script or a balancer in front needs to notice and move away (as Kubernetes' preStop pause or Envoy's drain
+     * time). Requests accepted meanwhile are answered with {@code Connection: close}. 0 stops accepting at once.
+     */
+    @WithName("shutdown.delay")
+    @WithDefault("0s")
+    Duration shutdownDelay();
 
     /** TLS of the data listener: PEM certificate + key, or a PKCS#12 keystore. */
     interface Tls {
@@ -139,6 +160,14 @@ public interface ProxyConfig {
          * is accepted, while the open ones are served. Default: half of what the open-file limit leaves after 512.
          */
         Optional<@Min(1) Integer> maxConnections();
+
+        /**
+         * SO_REUSEPORT on the listening socket, so that a new proxy process can bind beside a running one and take
+         * the new connections before the old one is stopped (a restart that drops nothing). On, as HAProxy's and
+         * Envoy's listeners are; off makes a second process on the same address fail to bind.
+         */
+        @WithDefault("true")
+        boolean reusePort();
     }
 
     /** Spreading over active backends in ACTIVE_ACTIVE. */

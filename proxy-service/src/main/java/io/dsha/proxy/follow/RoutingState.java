@@ -31,6 +31,11 @@ public class RoutingState {
         return table.get();
     }
 
+    /** The backends of the current topology (and of recent ones until the next swap forgets them). */
+    public java.util.Collection<Target> targets() {
+        return registry.all();
+    }
+
     public void addListener(Consumer<RoutingTable> listener) {
         listeners.add(listener);
     }

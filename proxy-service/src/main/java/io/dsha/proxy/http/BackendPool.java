@@ -147,7 +147,7 @@ final class BackendPool {
         if (forUpload) {
             p.connectingUploads++;
         }
-        bootstrap.connect(target.host(), target.port()).addListener((ChannelFuture f) -> {
+        bootstrap.connect(target.address()).addListener((ChannelFuture f) -> {
             if (!loop.inEventLoop()) {
                 // A channel that could not even be created (no file descriptor left: EMFILE) fails on Netty's global
                 // executor; the pool and the exchange are the event loop's alone.

@@ -1,5 +1,6 @@
 package io.dsha.proxy.http;
 
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -44,6 +45,14 @@ final class ClientClock extends ChannelInboundHandlerAdapter {
     private boolean bytesSeen;
     private int streams;
     private Http1Decoder decoder;
+    private boolean goingAway;
+    /** When the connection last became idle (System.nanoTime): graceful shutdown closes those idle for a while. */
+    private long idleSince = System.nanoTime();
+    /**
+     * Shutdown closes an HTTP/1.x connection once it has been idle this long: a client in the middle of a burst would
+     * send its next request into the close (and see it fail); its next response says {@code Connection: close}.
+     */
+    static final long DRAIN_IDLE_NANOS = 250_000_000L;
 
     ClientClock(NettyLoop loop, boolean h2) {
         this.loop = loop;
@@ -62,6 +71,7 @@ final class ClientClock extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         channel = ctx.channel();
+        loop.clocks.add(this);
         // The first request's head is due within the header timeout of the connection's acceptance (HTTP/2: of its
         // setting up; its first stream opens at once when the client has one to send).
         arm(h2 ? loop.idleDeadlines : loop.headerDeadlines, h2 ? this::idleExpired : this::headExpired);
@@ -100,6 +110,7 @@ final class ClientClock extends ChannelInboundHandlerAdapter {
             arm(loop.headerDeadlines, this::headExpired);
         } else {
             state = State.IDLE;
+            idleSince = System.nanoTime();
             arm(loop.idleDeadlines, this::idleExpired);
         }
     }
@@ -131,7 +142,41 @@ final class ClientClock extends ChannelInboundHandlerAdapter {
     void streamClosed() {
         if (--streams == 0 && channel.isActive()) {
             state = State.IDLE;
-            arm(loop.idleDeadlines, this::idleExpired);
+            if (loop.path.shuttingDown) {
+                drain(System.nanoTime());
+            } else {
+                arm(loop.idleDeadlines, this::idleExpired);
+            }
+        }
+    }
+
+    /**
+     * Graceful shutdown, at each tick of the event loop: an HTTP/1.x connection idle for {@link #DRAIN_IDLE_NANOS} is
+     * closed (a FIN; a busy one's next response says {@code Connection: close}, so the client never sends into a
+     * closing connection); an HTTP/2 connection is sent a GOAWAY at once (its streams finish, the client opens no
+     * new one) and closed when it has no stream open.
+     */
+    void drain(long nowNanos) {
+        if (!channel.isActive()) {
+            return;
+        }
+        if (h2) {
+            if (state == State.IDLE) {
+                if (goingAway) {
+                    disarm();
+                    channel.close();
+                } else {
+                    idleExpired();
+                }
+            } else if (!goingAway) {
+                goingAway = true;
+                channel.writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR));
+            }
+        } else if (state == State.IDLE && nowNanos - idleSince >= DRAIN_IDLE_NANOS) {
+            disarm();
+            state = State.BUSY;
+            // After whatever is still queued for the client (the end of its last answer): a FIN, never a cut answer.
+            channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         }
     }
 
@@ -166,11 +211,12 @@ final class ClientClock extends ChannelInboundHandlerAdapter {
     }
 
     private void idleExpired() {
-        deadline = null;
+        disarm();
         if (state != State.IDLE || !channel.isActive()) {
             return;
         }
         if (h2) {
+            goingAway = true;
             channel.writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR)).addListener(ChannelFutureListener.CLOSE);
             linger();
         } else {
@@ -180,6 +226,7 @@ final class ClientClock extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        loop.clocks.remove(this);
         disarm();
         state = State.BUSY;
         ctx.fireChannelInactive();

@@ -58,6 +58,7 @@ public final class DataPath implements DataPlane, RequestBody.Budget {
     private final AtomicLong lastRefusalLog = new AtomicLong(System.nanoTime() - REFUSAL_LOG_EVERY_NANOS);
     private static final long REFUSAL_LOG_EVERY_NANOS = 10_000_000_000L;
     volatile boolean shuttingDown;
+    private volatile boolean turningAway;
 
     public DataPath(ProxyConfig config, RoutingState routing, ProxyMetrics metrics, PassiveReporter reporter) {
         this.routing = routing;
@@ -223,13 +224,27 @@ public final class DataPath implements DataPlane, RequestBody.Budget {
         return inFlight.sum();
     }
 
-    @Override
     public boolean shuttingDown() {
         return shuttingDown;
     }
 
+    @Override
+    public boolean turningAway() {
+        return turningAway;
+    }
+
+    /**
+     * SIGTERM, first step: readiness goes down, every response from now on says {@code Connection: close}, idle
+     * keep-alive connections are closed (FIN, at each event loop's next tick) and HTTP/2 ones sent a GOAWAY.
+     */
     public void beginShutdown() {
         shuttingDown = true;
+    }
+
+    /** SIGTERM, second step (the listener stops accepting): a passthrough connection still accepted is turned away. */
+    public void turnAway() {
+        shuttingDown = true;
+        turningAway = true;
     }
 
     /** A backend failed on real traffic: set it aside locally, count it, tell the control plane. */

@@ -3,6 +3,9 @@ package io.dsha.proxy.http;
 import io.dsha.proxy.balance.RoutingTable;
 import io.netty.channel.Channel;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 
 /**
  * What the exchanges of one event loop of the Netty data path share: the settings, the backend
@@ -19,6 +22,8 @@ final class NettyLoop {
     final Deadlines bodyDeadlines;
     final Deadlines headerDeadlines;
     final Deadlines idleDeadlines;
+    /** The client connections of this loop (graceful shutdown drains them). */
+    final Set<ClientClock> clocks = new HashSet<>();
     /** Connections written to during this run of the event loop, flushed together once its I/O is handled. */
     private final ArrayList<Channel> toFlush = new ArrayList<>();
     private final Runnable flushAll = this::flushAll;
@@ -65,6 +70,11 @@ final class NettyLoop {
     /** Expires timeouts, and hands on requests stuck at a backend declared DOWN; called by the event loop's periodic tick. */
     void tick() {
         long now = System.nanoTime();
+        if (path.shuttingDown) {
+            for (ClientClock c : List.copyOf(clocks)) {
+                c.drain(now);
+            }
+        }
         RoutingTable table = path.routing.table();
         if (table != lookedAt) {
             lookedAt = table;

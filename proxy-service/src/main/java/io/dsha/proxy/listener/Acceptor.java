@@ -35,7 +35,7 @@ import org.jboss.logging.Logger;
  * empty). On {@link #close} it stops accepting; the connections it handed over stay with their verticles.
  *
  * <p>The sockets are Vert.x's transport's (io_uring, epoll or NIO) with the options a Vert.x {@code NetServer}
- * gave them: SO_REUSEADDR, the default accept backlog (Netty's, the system's SOMAXCONN), TCP_NODELAY, pooled
+ * gave them: SO_REUSEADDR (and SO_REUSEPORT when asked), the default accept backlog (Netty's, the system's SOMAXCONN), TCP_NODELAY, pooled
  * buffers.
  */
 public final class Acceptor {
@@ -45,6 +45,7 @@ public final class Acceptor {
     private final Vertx vertx;
     private final String host;
     private final int port;
+    private final boolean reusePort;
     /** The callbacks that take a connection on each loop, the loops in order of registration. Guarded by this. */
     private final Map<EventLoop, Takers> takers = new IdentityHashMap<>();
     private final List<EventLoop> order = new ArrayList<>();
@@ -54,9 +55,19 @@ public final class Acceptor {
 
     /** @param port 0 for a free port (then {@link #port()} says which) */
     public Acceptor(Vertx vertx, String host, int port) {
+        this(vertx, host, port, false);
+    }
+
+    /**
+     * @param port 0 for a free port (then {@link #port()} says which)
+     * @param reusePort SO_REUSEPORT: another process may bind the same address beside this one, and the kernel
+     *     spreads new connections over both
+     */
+    public Acceptor(Vertx vertx, String host, int port, boolean reusePort) {
         this.vertx = vertx;
         this.host = host;
         this.port = port;
+        this.reusePort = reusePort;
     }
 
     /**
@@ -97,7 +108,7 @@ public final class Acceptor {
                         byLoop.get(channel.eventLoop()).take(channel);
                     }
                 });
-        Transports.configure(vertx, new NetServerOptions().setReuseAddress(true).setTcpNoDelay(true), bootstrap);
+        Transports.configure(vertx, new NetServerOptions().setReuseAddress(true).setReusePort(reusePort).setTcpNoDelay(true), bootstrap);
         Promise<Integer> bound = Promise.promise();
         Transports.resolver(vertx).getResolver(accepting).resolve(InetSocketAddress.createUnresolved(host, port)).addListener(resolved -> {
             if (!resolved.isSuccess()) {

@@ -26,7 +26,7 @@ public final class Clients {
 
     /** Lets a newly accepted connection in, or closes it: whether it was let in. On its event loop. */
     public boolean admit(Channel channel) {
-        if (connectionIsWork && plane.shuttingDown()) {
+        if (connectionIsWork && plane.turningAway()) {
             plane.metrics().rejected("shutting_down");
             channel.close();
             return false;

@@ -33,7 +33,8 @@ public interface DataPlane {
 
     void end();
 
-    boolean shuttingDown();
+    /** Shutting down, and past {@code dsha.shutdown.delay}: a connection accepted now is turned away. */
+    boolean turningAway();
 
     /**
      * A connection to {@code target} could not be made: false when the cause is this process's own exhaustion (out

@@ -136,7 +136,7 @@ public final class PassthroughVerticle extends AbstractVerticle implements Liste
         if (i > 0) {
             path.metrics().retried();
         }
-        backends.clone(channel.eventLoop()).connect(target.host(), target.port()).addListener((ChannelFuture f) -> {
+        backends.clone(channel.eventLoop()).connect(target.address()).addListener((ChannelFuture f) -> {
             if (!f.isSuccess()) {
                 if (!path.connectFailed(target, "connect failed: " + f.cause().getMessage(), f.cause())) {
                     hello.reject(channel.pipeline().context(hello), "no_backend", null);

@@ -71,6 +71,25 @@ public final class Transports {
         return ((VertxInternal) vertx).nettyAddressResolverGroup();
     }
 
+    /**
+     * Advice about a restart beside this proxy (SO_REUSEPORT), when Linux would reset the connections waiting in this
+     * listener's queue as it closes ({@code net.ipv4.tcp_migrate_req=0}); empty when they move to the new listener
+     * or the setting does not exist here.
+     */
+    public static java.util.Optional<String> reusePortAdvice() {
+        java.nio.file.Path knob = java.nio.file.Path.of("/proc/sys/net/ipv4/tcp_migrate_req");
+        try {
+            if (java.nio.file.Files.isReadable(knob) && java.nio.file.Files.readString(knob).trim().equals("0")) {
+                return java.util.Optional.of("net.ipv4.tcp_migrate_req is 0: when this proxy stops listening (a restart beside it), "
+                        + "connections still in its accept queue are reset instead of moving to the new proxy; "
+                        + "sysctl -w net.ipv4.tcp_migrate_req=1 makes such a restart drop nothing");
+            }
+        } catch (java.io.IOException e) {
+            // not Linux, or not readable: nothing to advise
+        }
+        return java.util.Optional.empty();
+    }
+
     /** What Vert.x runs on: {@code io_uring}, {@code epoll}, {@code kqueue} or {@code nio}. */
     public static String inUse(Vertx vertx) {
         Object transport = ((VertxInternal) vertx).transport();

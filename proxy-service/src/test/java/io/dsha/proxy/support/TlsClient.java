@@ -24,8 +24,8 @@ import javax.net.ssl.SSLSocket;
  */
 public final class TlsClient implements AutoCloseable {
 
-    /** A response: status and body. */
-    public record Response(int status, byte[] body) {
+    /** A response: status, body, and whether it said {@code Connection: close}. */
+    public record Response(int status, byte[] body, boolean closing) {
         public String text() {
             return new String(body, StandardCharsets.UTF_8);
         }
@@ -87,6 +87,11 @@ public final class TlsClient implements AutoCloseable {
             out.write(chunk, 0, (int) Math.min(chunk.length, length - sent));
         }
         out.flush();
+        return response();
+    }
+
+    /** Reads one response (its body framed by Content-Length). */
+    public Response response() throws IOException {
         int status = readHead();
         long n = contentLength;
         ByteArrayOutputStream body = new ByteArrayOutputStream();
@@ -99,10 +104,11 @@ public final class TlsClient implements AutoCloseable {
             body.write(buf, 0, r);
             n -= r;
         }
-        return new Response(status, body.toByteArray());
+        return new Response(status, body.toByteArray(), connectionClose);
     }
 
     private long contentLength;
+    private boolean connectionClose;
 
     /** Sends a request and reads only the response head: the body is left to {@link #input()}. */
     public long requestHead(String path) throws IOException {
@@ -130,9 +136,13 @@ public final class TlsClient implements AutoCloseable {
             throw new EOFException("connection closed before a response");
         }
         contentLength = 0;
+        connectionClose = false;
         for (String l = line(); l != null && !l.isEmpty(); l = line()) {
-            if (l.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
+            String lower = l.toLowerCase(Locale.ROOT);
+            if (lower.startsWith("content-length:")) {
                 contentLength = Long.parseLong(l.substring(15).trim());
+            } else if (lower.startsWith("connection:") && lower.substring(11).contains("close")) {
+                connectionClose = true;
             }
         }
         return Integer.parseInt(status.split(" ")[1]);
@@ -148,6 +158,20 @@ public final class TlsClient implements AutoCloseable {
             sb.append((char) c);
         }
         return sb.length() == 0 ? null : sb.toString();
+    }
+
+    /**
+     * How the peer ended this connection, waiting up to the socket's read timeout: "FIN" (an orderly close: the
+     * stream ends), "RST" (a reset), or "open" (nothing came).
+     */
+    public String ending() {
+        try {
+            return in.read() < 0 ? "FIN" : "data";
+        } catch (java.net.SocketTimeoutException e) {
+            return "open";
+        } catch (IOException e) {
+            return String.valueOf(e.getMessage()).contains("reset") ? "RST" : "error: " + e;
+        }
     }
 
     /** Whether the server (or the proxy) closed this connection: the next read ends the stream or fails. */
