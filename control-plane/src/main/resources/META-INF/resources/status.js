@@ -5,7 +5,8 @@
  * GET /api/v1/state once, then the long-poll GET /api/v1/watch?since=REV in a loop (each answer is the new
  * state), GET /api/v1/events after each new revision, and GET /api/v1/traffic every 2 s (the proxies'
  * request rates change every second and are kept out of the revisioned state), and GET /api/v1/cluster every 2 s
- * too (the control planes, which one leads, and etcd's endpoints: one line with the file store).
+ * too (the control planes, which one leads, and etcd's endpoints: one line with the file store), and
+ * GET /api/v1/proxies every 2 s (each proxy's host, readiness and traffic: which one holds the traffic).
  * Acts with the admin token after a confirmation: PUT /api/v1/mode, PUT /api/v1/backends/{id}/admin-state
  * (both with If-Match: the topology revision on screen, so a change made meanwhile by someone else is
  * refused with 412 rather than overwritten), POST /api/v1/failback. A refusal shows its problem+json.
@@ -134,16 +135,25 @@
     }
   }
 
-  async function refreshCluster() {
+  /** GET {@code path} and hand the answer to {@code render}; when it fails, the panel keeps what it showed. */
+  async function refreshPanel(path, render) {
     if (page.signedOut) {
       return;
     }
     try {
-      const r = await api('GET', '/api/v1/cluster');
-      renderCluster(r.body);
+      const r = await api('GET', path);
+      render(r.body);
     } catch (e) {
-      // An older control plane without /api/v1/cluster, or none answering: the panel keeps what it showed.
+      // An older control plane without this endpoint, or none answering: the panel keeps what it showed.
     }
+  }
+
+  function refreshProxies() {
+    return refreshPanel('/api/v1/proxies', renderProxies);
+  }
+
+  function refreshCluster() {
+    return refreshPanel('/api/v1/cluster', renderCluster);
   }
 
   function delay(ms) {
@@ -159,6 +169,7 @@
     follow(page.generation);
     refreshTraffic();
     refreshCluster();
+    refreshProxies();
   }
 
   function signedOut(detail) {
@@ -366,6 +377,32 @@
     return n >= 100 ? String(Math.round(n)) : String(Math.round(n * 10) / 10);
   }
 
+  /**
+   * The proxies following the control plane, from their traffic reports: which ones are ready, and which one holds the
+   * traffic (with two proxies behind one floating address, the one serving holds the address).
+   */
+  function renderProxies(p) {
+    const panel = $('proxies-panel');
+    panel.hidden = false;
+    const all = p.proxies || [];
+    const holding = all.filter((x) => x.holdsTraffic).map((x) => x.id);
+    const ready = all.filter((x) => x.heard && x.ready === true).length;
+    $('proxies-summary').textContent = all.length === 0 ? 'No proxy has reported yet'
+        : all.length + ' prox' + (all.length === 1 ? 'y' : 'ies') + ' · ' + ready + ' ready · '
+          + (holding.length ? 'traffic through ' + holding.join(', ') : 'no traffic now');
+    $('proxies-summary').className = 'summary' + (all.length && ready === 0 ? ' s-DOWN' : '');
+    $('proxies').querySelector('tbody').replaceChildren(...all.map((x) => {
+      const tr = document.createElement('tr');
+      tr.dataset.proxy = x.id;
+      tr.className = x.holdsTraffic ? 'self' : '';
+      cells(tr, [x.id + (x.holdsTraffic ? ' (holds the traffic)' : ''), x.host || '—', x.listener || '—', '',
+        format(x.requestsPerSecond), time(x.lastReport) + (x.heard ? '' : ' (silent)')]);
+      const state = !x.heard ? 'silent' : x.shuttingDown ? 'shutting down' : x.ready === true ? 'ready' : x.ready === false ? 'not ready' : 'unknown';
+      tr.children[3].appendChild(pill(state, { ready: state }));
+      return tr;
+    }));
+  }
+
   /** The control planes and etcd's endpoints; with the file store, one line. */
   function renderCluster(c) {
     const panel = $('cluster');
@@ -566,6 +603,7 @@
 
   setInterval(refreshTraffic, TRAFFIC_EVERY_MS);
   setInterval(refreshCluster, CLUSTER_EVERY_MS);
+  setInterval(refreshProxies, TRAFFIC_EVERY_MS);
   actions(false);
   start();
 }());

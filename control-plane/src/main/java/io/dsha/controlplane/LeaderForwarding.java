@@ -31,7 +31,8 @@ import org.jboss.logging.Logger;
  * {@code PATCH} under {@code /api/v1/}: operators' changes, checkers' and proxies' reports) goes on
  * to the leader as it came (its headers, its token, its body), and the leader's answer comes back as
  * it is: an {@code If-Match} that names a stale revision gets 412 whichever control plane was asked.
- * Reads are answered here, from this control plane's mirror of the state. When no control plane
+ * Reads are answered here, from this control plane's mirror of the state, except those of what only the leader
+ * holds in memory (the proxies' traffic and status), which go on to it too. When no control plane
  * leads (an election under way, etcd without quorum), a change is answered 503 with
  * {@code Retry-After}; a change already forwarded once is never forwarded again (the lead moved
  * while it travelled).
@@ -42,6 +43,11 @@ public class LeaderForwarding {
     private static final Logger LOG = Logger.getLogger(LeaderForwarding.class);
     static final String FORWARDED_BY = "X-Dsha-Forwarded-By";
     private static final Set<HttpMethod> CHANGES = Set.of(HttpMethod.POST, HttpMethod.PUT, HttpMethod.DELETE, HttpMethod.PATCH);
+    /**
+     * Reads of what only the leader holds, in memory (the proxies' traffic reports, which reach it as changes do):
+     * forwarded like changes, so that every control plane shows the same proxies and rates.
+     */
+    private static final Set<String> LEADER_READS = Set.of("/api/v1/traffic", "/api/v1/proxies");
     /** Hop-by-hop headers (RFC 9110 §7.6.1), not passed on in either direction. */
     private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection", "te", "trailer",
             "transfer-encoding", "upgrade", "host", "content-length");
@@ -65,7 +71,8 @@ public class LeaderForwarding {
 
     private void forwardIfFollowing(RoutingContext ctx, Replication replication, ControlPlaneConfig config) {
         HttpServerRequest in = ctx.request();
-        if (!CHANGES.contains(in.method()) || replication.decides()) {
+        boolean leaderRead = in.method() == HttpMethod.GET && LEADER_READS.contains(in.path());
+        if (!(CHANGES.contains(in.method()) || leaderRead) || replication.decides()) {
             ctx.next();
             return;
         }

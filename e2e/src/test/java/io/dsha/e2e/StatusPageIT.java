@@ -97,6 +97,10 @@ class StatusPageIT extends StackScenarios {
                 awaitRole(browser, "b", "standby");
                 assertActionsShown(browser);
                 eventually("a's requests/s from the proxy's reports").until(() -> rate(browser, "a") > 0);
+                // The proxies panel: the one proxy, ready, and (under the load) holding the traffic.
+                eventually("the proxies panel").until(() -> text(browser, By.id("proxies-summary"))
+                        .equals("1 proxy · 1 ready · traffic through proxy"));
+                assertEquals("ready", text(browser, By.cssSelector("#proxies tr[data-proxy='proxy'] .pill")));
                 assertEquals("ACTIVE_PASSIVE", text(browser, By.id("mode")));
                 assertEquals("TERMINATE", text(browser, By.id("tls-mode")));
                 eventually("the page at the API's revision").until(() -> text(browser, By.id("revision")).split(" ")[0]
@@ -206,6 +210,8 @@ class StatusPageIT extends StackScenarios {
                 assertEquals("FOLLOWER", text(browser, By.cssSelector("#replicas tr[data-replica='" + followerId + "'] .pill")));
                 assertEquals(3, browser.findElements(By.cssSelector("#etcd tbody tr .pill[data-health='healthy']")).size());
                 awaitRole(browser, "a", "active"); // the follower serves the leader's verdicts
+                // The proxies' reports live on the leader; the follower's page shows them too (the read is forwarded).
+                eventually("the proxy on a follower's page").until(() -> text(browser, By.id("proxies-summary")).startsWith("1 proxy · 1 ready"));
                 screenshot(browser, "ha-0-control-planes");
 
                 s.controlPlane(leader).kill();

@@ -5,6 +5,7 @@ import io.dsha.api.cluster.ClusterView;
 import io.dsha.api.event.Event;
 import io.dsha.api.json.DshaJson;
 import io.dsha.api.state.StateSnapshot;
+import io.dsha.api.traffic.Proxies;
 import io.dsha.api.topology.Topology;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -71,6 +72,11 @@ public final class ControlPlaneClient {
     /** {@code GET /api/v1/cluster}: the control planes, their leader and etcd's health, as one replica sees them. */
     public ClusterView cluster() {
         return read(call("GET", "/api/v1/cluster", null, tokens.agent()), ClusterView.class);
+    }
+
+    /** The proxies the control plane heard from lately: host, listener, readiness, traffic. */
+    public Proxies proxies() {
+        return read(call("GET", "/api/v1/proxies", null, tokens.agent()), Proxies.class);
     }
 
     public StateSnapshot state() {

@@ -7,6 +7,8 @@ import io.dsha.api.json.DshaJson;
 import io.dsha.api.state.RoutingDecision;
 import io.dsha.api.state.StateSnapshot;
 import io.dsha.api.state.Verdict;
+import io.dsha.api.traffic.Proxies;
+import io.dsha.api.traffic.ProxyStatus;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -409,10 +411,25 @@ public final class LauncherMain {
         }
         out.println(summary(client.state()));
         out.println("load balancer " + stack.get("loadBalancer").asText());
+        printProxies(client.proxies(), out);
         for (Event e : client.events(5)) {
             out.println("  " + e.at() + "  " + e.type() + "  " + (e.message() == null ? "" : e.message()));
         }
         return 0;
+    }
+
+    /** Each proxy heard from lately: ready or not, and which one holds the traffic. */
+    static void printProxies(Proxies proxies, PrintStream out) {
+        out.println("proxies (from their reports; the one serving holds the traffic):");
+        if (proxies.proxies().isEmpty()) {
+            out.println("  none has reported yet");
+        }
+        for (ProxyStatus p : proxies.proxies()) {
+            String state = !p.heard() ? "SILENT since " + p.lastReport() : Boolean.TRUE.equals(p.shuttingDown()) ? "shutting down"
+                    : Boolean.TRUE.equals(p.ready()) ? "ready" : Boolean.FALSE.equals(p.ready()) ? "NOT READY" : "readiness unknown";
+            out.printf("  %-16s %-20s %-28s %-16s %8s req/s%s%n", p.id(), p.host() == null ? "-" : p.host(),
+                    p.listener() == null ? "-" : p.listener(), state, p.requestsPerSecond(), p.holdsTraffic() ? "  <- holds the traffic" : "");
+        }
     }
 
     /** The replicas (the leader marked), and each etcd endpoint's health. */

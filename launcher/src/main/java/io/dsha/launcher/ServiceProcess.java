@@ -98,11 +98,20 @@ public final class ServiceProcess implements AutoCloseable {
     }
 
     /**
-     * Starts the same command once more, beside this process (which goes on running): same settings, its output
-     * appended to the same log. A proxy's successor binds the same listener (SO_REUSEPORT).
+     * Starts the same command once more, beside this process (which goes on running): the same settings but
+     * {@code overrides}, its output appended to the same log. A proxy's successor binds the same listener
+     * (SO_REUSEPORT).
      */
-    public ServiceProcess successor() {
-        ServiceProcess next = new ServiceProcess(name, command, log);
+    public ServiceProcess successor(Map<String, String> overrides) {
+        List<String> cmd = new ArrayList<>(command);
+        overrides.forEach((k, v) -> {
+            if (isToken(k)) {
+                throw new IllegalArgumentException(name + ": " + k + " would show on the command line");
+            }
+            cmd.removeIf(arg -> arg.startsWith("-D" + k + "="));
+            cmd.add(cmd.indexOf("-jar"), "-D" + k + "=" + v);
+        });
+        ServiceProcess next = new ServiceProcess(name, List.copyOf(cmd), log);
         next.launch(ProcessBuilder.Redirect.appendTo(log.toFile()));
         return next;
     }

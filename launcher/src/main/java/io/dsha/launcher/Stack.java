@@ -361,7 +361,8 @@ public final class Stack implements AutoCloseable {
         ServiceProcess old = proxy;
         int oldPort = proxyManagementPort;
         long from = old.outputLength();
-        ServiceProcess next = track(old.successor());
+        // The port the running one is bound to (the demo may have asked for any free one: 0).
+        ServiceProcess next = track(old.successor(Map.of("dsha.listener.port", Integer.toString(URI.create(lbUrl).getPort()))));
         try {
             proxyManagementPort = Integer.parseInt(next.awaitLine(ServiceProcess.QUARKUS_LISTENING, from, Duration.ofSeconds(60)));
             proxy = next;

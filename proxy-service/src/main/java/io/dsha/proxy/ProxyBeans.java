@@ -1,5 +1,6 @@
 package io.dsha.proxy;
 
+import io.dsha.api.traffic.ProxyInfo;
 import io.dsha.proxy.balance.BackendAddresses;
 import io.dsha.proxy.config.ProxyConfig;
 import io.dsha.client.ControlPlaneClient;
@@ -69,7 +70,10 @@ public class ProxyBeans {
         DataPath path = new DataPath(config, routing, metrics, reporter);
         FrontServer front = new FrontServer(vertx, path, config, tls);
         RoutingFollower follower = new RoutingFollower(vertx, routing, client, Path.of(config.stateDir()));
-        TrafficReporter traffic = new TrafficReporter(client, config.proxyId(), metrics::servedTotals, System::nanoTime);
+        String host = localHostName();
+        TrafficReporter traffic = new TrafficReporter(client, config.proxyId(), metrics::servedTotals, System::nanoTime,
+                () -> new ProxyInfo(host, front.listening() ? front.scheme() + "://" + front.host() + ":" + front.port() : null,
+                        ProxyReadiness.ready(routing, front, path), path.shuttingDown()));
         BackendAddresses addresses = new BackendAddresses(vertx, routing::targets, config.dnsRefresh());
         return new Proxy(routing, follower, path, front, reporter, traffic, addresses);
     }
@@ -113,6 +117,16 @@ public class ProxyBeans {
         proxy.traffic().stop(vertx);
         proxy.addresses().stop();
         proxy.front().stop().toCompletionStage().toCompletableFuture().orTimeout(5, TimeUnit.SECONDS).exceptionally(e -> null).join();
+    }
+
+    /** This host's name, as the control plane's list of proxies shows it (looked up once, at start). */
+    private static String localHostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            String env = System.getenv("HOSTNAME");
+            return env == null || env.isBlank() ? "unknown" : env;
+        }
     }
 
     /** Waits (on the shutdown thread); false when interrupted. */

@@ -24,7 +24,7 @@ public class ProxyReadiness implements HealthCheck {
         boolean listening = proxy.front().listening();
         boolean shutting = proxy.path().shuttingDown();
         HealthCheckResponseBuilder b = HealthCheckResponse.named("routing")
-                .status(table != null && listening && !shutting)
+                .status(ready(proxy.routing(), proxy.front(), proxy.path()))
                 .withData("controlPlane", proxy.follower().connected() ? "connected" : "unreachable")
                 .withData("shuttingDown", shutting);
         if (table != null) {
@@ -38,5 +38,10 @@ public class ProxyReadiness implements HealthCheck {
             b.withData("problem", proxy.front().problem());
         }
         return b.build();
+    }
+
+    /** Ready: a routing decision loaded, the data listener bound, not shutting down. */
+    static boolean ready(io.dsha.proxy.follow.RoutingState routing, FrontServer front, io.dsha.proxy.http.DataPath path) {
+        return routing.table() != null && front.listening() && !path.shuttingDown();
     }
 }

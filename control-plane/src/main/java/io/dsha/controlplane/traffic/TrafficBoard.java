@@ -3,6 +3,9 @@ package io.dsha.controlplane.traffic;
 import static java.util.Objects.requireNonNull;
 
 import io.dsha.api.traffic.BackendTraffic;
+import io.dsha.api.traffic.Proxies;
+import io.dsha.api.traffic.ProxyInfo;
+import io.dsha.api.traffic.ProxyStatus;
 import io.dsha.api.traffic.Traffic;
 import io.dsha.api.traffic.TrafficReport;
 import java.time.Clock;
@@ -25,7 +28,10 @@ public final class TrafficBoard {
 
     private static final int FORGET_AFTER_WINDOWS = 10;
 
-    private record Sample(Instant at, Map<String, Double> rates) {
+    private record Sample(Instant at, Map<String, Double> rates, ProxyInfo info) {
+        double total() {
+            return rates.values().stream().mapToDouble(Double::doubleValue).sum();
+        }
     }
 
     private final Clock clock;
@@ -45,7 +51,7 @@ public final class TrafficBoard {
         Map<String, Double> rates = new LinkedHashMap<>();
         report.backends().forEach(b -> rates.merge(b.backendId(), b.requestsPerSecond(), Double::sum));
         Instant now = clock.instant();
-        byProxy.put(report.reporterId(), new Sample(now, Map.copyOf(rates)));
+        byProxy.put(report.reporterId(), new Sample(now, Map.copyOf(rates), report.proxy()));
         byProxy.entrySet().removeIf(e -> e.getValue().at().isBefore(now.minus(window.multipliedBy(FORGET_AFTER_WINDOWS))));
     }
 
@@ -66,5 +72,19 @@ public final class TrafficBoard {
         List<BackendTraffic> backends = new ArrayList<>();
         sums.forEach((id, sum) -> backends.add(new BackendTraffic(id, Math.round(sum * 10) / 10.0)));
         return new Traffic(now, proxies, backends);
+    }
+
+    /**
+     * Every proxy remembered (heard within ten windows), by id: what it said of itself, its total rate, and whether
+     * it was heard within the window. Proxies that send no {@link ProxyInfo} are listed with null details.
+     */
+    public Proxies proxies() {
+        Instant now = clock.instant();
+        Instant since = now.minus(window);
+        List<ProxyStatus> all = new ArrayList<>();
+        new TreeMap<>(byProxy).forEach((id, sample) -> {
+            all.add(ProxyStatus.of(id, sample.info(), Math.round(sample.total() * 10) / 10.0, sample.at(), !sample.at().isBefore(since)));
+        });
+        return new Proxies(now, all);
     }
 }

@@ -478,6 +478,33 @@ class ControlPlaneApiTest {
     }
 
     @Test
+    void theProxiesListShowsWhatEachProxySaysOfItselfAndWhatItServes() {
+        agent().contentType(ContentType.JSON).body("""
+                {"reporterId": "edge-1", "backends": [{"backendId": "%s", "requestsPerSecond": 30}],
+                 "proxy": {"host": "edge-1.example", "listener": "https://0.0.0.0:8443", "ready": true, "shuttingDown": false}}
+                """.formatted(f.a)).post("/api/v1/traffic").then().statusCode(204);
+        agent().contentType(ContentType.JSON).body("""
+                {"reporterId": "edge-2", "backends": [{"backendId": "%s", "requestsPerSecond": 0}],
+                 "proxy": {"host": "edge-2.example", "ready": false, "shuttingDown": true}}
+                """.formatted(f.a)).post("/api/v1/traffic").then().statusCode(204);
+
+        agent().get("/api/v1/proxies").then().statusCode(200)
+                .body("proxies.find { it.id == 'edge-1' }.host", equalTo("edge-1.example"))
+                .body("proxies.find { it.id == 'edge-1' }.ready", equalTo(true))
+                .body("proxies.find { it.id == 'edge-1' }.requestsPerSecond", equalTo(30.0f))
+                .body("proxies.find { it.id == 'edge-1' }.heard", equalTo(true))
+                .body("proxies.find { it.id == 'edge-1' }.holdsTraffic", equalTo(true))
+                .body("proxies.find { it.id == 'edge-2' }.ready", equalTo(false))
+                .body("proxies.find { it.id == 'edge-2' }.shuttingDown", equalTo(true))
+                .body("proxies.find { it.id == 'edge-2' }.holdsTraffic", equalTo(false));
+        agent().contentType(ContentType.JSON).body("""
+                {"reporterId": "edge-3", "backends": [], "proxy": {"host": ""}}
+                """).post("/api/v1/traffic").then().statusCode(400).contentType(PROBLEM)
+                .body("violations.field", hasItem("proxy.host"));
+        given().get("/api/v1/proxies").then().statusCode(401);
+    }
+
+    @Test
     void anInvalidTrafficReportListsEveryViolation() {
         trafficReport("proxy 1", "{\"backendId\": \"A!\", \"requestsPerSecond\": -1}").then()
                 .statusCode(400).contentType(PROBLEM)

@@ -1,8 +1,14 @@
 package io.dsha.controlplane.traffic;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.dsha.api.traffic.BackendTraffic;
+import io.dsha.api.traffic.Proxies;
+import io.dsha.api.traffic.ProxyInfo;
+import io.dsha.api.traffic.ProxyStatus;
 import io.dsha.api.traffic.Traffic;
 import io.dsha.api.traffic.TrafficReport;
 import io.dsha.controlplane.decision.MutableClock;
@@ -49,5 +55,44 @@ class TrafficBoardTest {
         Traffic t = board.view(List.of("a"));
         assertEquals(List.of("proxy-2"), t.proxies());
         assertEquals(1.0, t.backends().get(0).requestsPerSecond());
+    }
+
+    @Test
+    void theProxiesListSaysWhoIsReadyWhoServesAndWhoFellSilent() {
+        board.record(new TrafficReport("edge-1", List.of(new BackendTraffic("a", 40.0), new BackendTraffic("b", 2.0)),
+                new ProxyInfo("edge-1.example", "https://0.0.0.0:8443", true, false)));
+        board.record(new TrafficReport("edge-2", List.of(new BackendTraffic("a", 0.0)),
+                new ProxyInfo("edge-2.example", "https://0.0.0.0:8443", true, false)));
+        board.record(new TrafficReport("old", List.of(new BackendTraffic("a", 5.0))));
+        clock.advance(Duration.ofSeconds(8));
+        board.record(new TrafficReport("edge-2", List.of(new BackendTraffic("a", 0.0)),
+                new ProxyInfo("edge-2.example", null, false, true)));
+        clock.advance(Duration.ofSeconds(3));
+
+        Proxies p = board.proxies();
+
+        assertEquals(clock.instant(), p.at());
+        assertEquals(List.of("edge-1", "edge-2", "old"), p.proxies().stream().map(ProxyStatus::id).toList());
+        ProxyStatus one = p.proxies().get(0);
+        assertEquals("edge-1.example", one.host());
+        assertEquals(42.0, one.requestsPerSecond());
+        assertFalse(one.heard(), "silent for 11 s, longer than the 10 s window");
+        assertFalse(one.holdsTraffic(), "a silent proxy is not counted as holding traffic");
+        ProxyStatus two = p.proxies().get(1);
+        assertTrue(two.heard());
+        assertEquals(Boolean.FALSE, two.ready());
+        assertEquals(Boolean.TRUE, two.shuttingDown());
+        assertFalse(two.holdsTraffic());
+        assertNull(p.proxies().get(2).host(), "a proxy that sends no details is listed without them");
+    }
+
+    @Test
+    void aProxyServingNowHoldsTheTraffic() {
+        board.record(new TrafficReport("edge-1", List.of(new BackendTraffic("a", 40.0)), new ProxyInfo("h1", "https://0.0.0.0:8443", true, false)));
+        board.record(new TrafficReport("edge-2", List.of(new BackendTraffic("a", 0.0)), new ProxyInfo("h2", "https://0.0.0.0:8443", true, false)));
+
+        List<ProxyStatus> all = board.proxies().proxies();
+        assertTrue(all.get(0).holdsTraffic());
+        assertFalse(all.get(1).holdsTraffic());
     }
 }

@@ -1,6 +1,7 @@
 package io.dsha.proxy.report;
 
 import io.dsha.api.traffic.BackendTraffic;
+import io.dsha.api.traffic.ProxyInfo;
 import io.dsha.api.traffic.TrafficReport;
 import io.dsha.client.ControlPlaneClient;
 import io.vertx.core.Vertx;
@@ -14,8 +15,8 @@ import org.jboss.logging.Logger;
 
 /**
  * Tells the control plane how much each backend serves through this proxy: every period, the
- * requests (or relayed connections) per second since the previous report, for the operators'
- * status page. Best effort and never on the data path: a report that does not arrive is dropped,
+ * requests (or relayed connections) per second since the previous report, and what the proxy says of
+ * itself (host, listener, readiness), for the operators' status page and {@code GET /api/v1/proxies}. Best effort and never on the data path: a report that does not arrive is dropped,
  * the next one carries the rate of its own window.
  */
 public final class TrafficReporter {
@@ -26,16 +27,22 @@ public final class TrafficReporter {
     private final String reporterId;
     private final Supplier<Map<String, Double>> totals;
     private final LongSupplier nanoTime;
+    private final Supplier<ProxyInfo> self;
     private Map<String, Double> last = Map.of();
     private long lastAt;
     private long timer = -1;
 
-    /** {@code totals}: what each backend served since start (it only grows). */
-    public TrafficReporter(ControlPlaneClient client, String reporterId, Supplier<Map<String, Double>> totals, LongSupplier nanoTime) {
+    /**
+     * @param totals what each backend served since start (it only grows)
+     * @param self what the proxy says of itself in each report (host, listener, readiness)
+     */
+    public TrafficReporter(ControlPlaneClient client, String reporterId, Supplier<Map<String, Double>> totals, LongSupplier nanoTime,
+            Supplier<ProxyInfo> self) {
         this.client = client;
         this.reporterId = reporterId;
         this.totals = totals;
         this.nanoTime = nanoTime;
+        this.self = self;
     }
 
     public void start(Vertx vertx, long periodMs) {
@@ -62,7 +69,7 @@ public final class TrafficReporter {
         });
         last = now;
         lastAt = at;
-        return new TrafficReport(reporterId, backends);
+        return new TrafficReport(reporterId, backends, self.get());
     }
 
     private void send() {
