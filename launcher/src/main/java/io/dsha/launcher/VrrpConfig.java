@@ -320,6 +320,7 @@ public final class VrrpConfig {
                 ok=0
                 failed=0
                 while :; do
+                  began=${EPOCHREALTIME/./}
                   if /usr/bin/curl -fsS -o /dev/null --max-time %3$s "$url" 2>/dev/null; then
                     ok=$((ok + 1)); failed=0
                   else
@@ -327,9 +328,10 @@ public final class VrrpConfig {
                   fi
                   [ "$failed" -ge %2$d ] && exit 1
                   [ $(( ${EPOCHREALTIME/./} - start )) -ge %4$d000 ] && [ "$ok" -ge %5$d ] && exit 0
-                  sleep %7$s
+                  # The next check %1$d ms after this one began: a check that timed out is not followed by a pause.
+                  rest=$(( began + %1$d000 - ${EPOCHREALTIME/./} ))
+                  [ "$rest" -gt 0 ] && sleep "0.$(printf '%%06d' "$rest")"
                 done
-                """.formatted(o.trackIntervalMs(), o.trackFall(), CHECK_MAX_TIME, budgetMs, o.trackRise(), o.readyUrl(),
-                seconds(o.trackIntervalMs()));
+                """.formatted(o.trackIntervalMs(), o.trackFall(), CHECK_MAX_TIME, budgetMs, o.trackRise(), o.readyUrl());
     }
 }

@@ -35,7 +35,7 @@ class VrrpConfigTest {
         String script = VrrpConfig.checkScript(o);
         assertTrue(script.contains("url='http://127.0.0.1:9480/q/health/ready'"), script);
         assertTrue(script.contains("--max-time 0.5"), script);
-        assertTrue(script.contains("sleep 0.2"), script);
+        assertTrue(script.contains("rest=$(( began + 200000 - ${EPOCHREALTIME/./} ))"), script);
         assertTrue(script.contains("[ \"$failed\" -ge 2 ] && exit 1"), script);
     }
 
@@ -50,7 +50,7 @@ class VrrpConfigTest {
         assertFalse(conf.contains("unicast"), conf);
         assertTrue(conf.contains("advert_int 1.25\n") && conf.contains("priority 150\n") && conf.contains("virtual_router_id 7\n"), conf);
         assertTrue(conf.contains("script \"/opt/check.sh\""), conf);
-        assertTrue(VrrpConfig.checkScript(o).contains("sleep 0.1\n") && VrrpConfig.checkScript(o).contains("9999"));
+        assertTrue(VrrpConfig.checkScript(o).contains("began + 100000 ") && VrrpConfig.checkScript(o).contains("9999"));
         assertEquals(VrrpConfig.parse("--interface", "e", "--vip", "1.2.3.4/8", "--preempt").preemptDelayS(), 5);
     }
 
