@@ -46,7 +46,9 @@ public final class LauncherMain {
                    ./dsha kill-leader [--state-dir DIR]          --ha: kill -9 the leading control plane
                    ./dsha stop cp-N [--state-dir DIR]            --ha: stop one control plane (SIGTERM)
                    ./dsha restart-proxy [--state-dir DIR]        a new proxy binds beside the old one, then the old one leaves
-                   ./dsha validate FILE...                       check topology files (exit 0 valid, 1 not)""";
+                   ./dsha validate FILE...                       check topology files (exit 0 valid, 1 not)
+                   ./dsha vrrp-config --interface IF --vip ADDR/PREFIX [--peer ADDR]... [--out FILE] [--script-out FILE] ...
+                                                                 keepalived's configuration for one proxy host (README)""";
     private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss");
 
     private LauncherMain() {
@@ -77,6 +79,9 @@ public final class LauncherMain {
     static int run(String[] args, PrintStream out) {
         if (args.length == 0) {
             throw new UsageException("a command is needed");
+        }
+        if (args[0].equals("vrrp-config")) {
+            return vrrpConfig(java.util.Arrays.copyOfRange(args, 1, args.length), out);
         }
         Path root = Path.of(System.getProperty("dsha.root", ".")).toAbsolutePath().normalize();
         Args a = Args.parse(root, java.util.Arrays.copyOfRange(args, 1, args.length));
@@ -146,6 +151,38 @@ public final class LauncherMain {
                 // said below
             }
             throw new UsageException(option + ": " + v + " (expected: 0..65535)");
+        }
+    }
+
+    /** {@code vrrp-config}: keepalived's configuration (and its check script) for one proxy host; see {@link VrrpConfig}. */
+    private static int vrrpConfig(String[] args, PrintStream out) {
+        VrrpConfig.Options o;
+        try {
+            o = VrrpConfig.parse(args);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+        String conf = VrrpConfig.keepalivedConf(o);
+        // Root runs both; keepalived's script security refuses a script that anyone but root may change.
+        o.scriptOut().ifPresent(f -> writeFile(f, VrrpConfig.checkScript(o), "rwxr-xr-x"));
+        o.out().ifPresent(f -> writeFile(f, conf, "rw-r--r--"));
+        if (o.out().isEmpty()) {
+            out.print(conf);
+        } else {
+            out.println("wrote " + o.out().get() + o.scriptOut().map(f -> " and " + f).orElse(""));
+        }
+        if (o.scriptOut().isEmpty()) {
+            System.err.println("dsha: the configuration runs " + VrrpConfig.DEFAULT_SCRIPT + ": write it with --script-out " + VrrpConfig.DEFAULT_SCRIPT);
+        }
+        return 0;
+    }
+
+    private static void writeFile(Path file, String content, String mode) {
+        try {
+            Files.writeString(file, content);
+            Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString(mode));
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not write " + file, e);
         }
     }
 

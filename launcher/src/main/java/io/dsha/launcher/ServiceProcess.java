@@ -44,6 +44,18 @@ public final class ServiceProcess implements AutoCloseable {
      * the launcher's own (say, from {@code tokens.env}) neither reaches it nor clashes with the token files.
      */
     public static ServiceProcess start(String name, Path jar, Map<String, String> properties, Path log) {
+        return start(name, List.of(), jar, properties, log);
+    }
+
+    /**
+     * The same inside network namespace {@code namespace} ({@code ip netns exec NAMESPACE java ...}; root only). {@code ip}
+     * execs the JVM in its own place, so {@link #pid()} is the JVM's and signals reach it.
+     */
+    public static ServiceProcess startIn(String namespace, String name, Path jar, Map<String, String> properties, Path log) {
+        return start(name, List.of("ip", "netns", "exec", requireNonNull(namespace, "namespace")), jar, properties, log);
+    }
+
+    private static ServiceProcess start(String name, List<String> prefix, Path jar, Map<String, String> properties, Path log) {
         requireNonNull(jar, "jar");
         properties.keySet().stream().filter(ServiceProcess::isToken).findFirst().ifPresent(k -> {
             throw new IllegalArgumentException(name + ": " + k + " would show on the command line; name a file holding it with " + k + "-file");
@@ -51,7 +63,7 @@ public final class ServiceProcess implements AutoCloseable {
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar + " is missing: build it first (./mvnw -B -DskipTests package)");
         }
-        List<String> cmd = new ArrayList<>();
+        List<String> cmd = new ArrayList<>(prefix);
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         // The heap starts small and grows to its cap: started at the cap (the JVM's choice on a big machine), each
         // service sat at ~150-170 MB RSS idle instead of ~105-115 MB (BENCHMARKS.md, "Startup and memory").

@@ -1,0 +1,73 @@
+package io.dsha.e2e;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The client side of {@link FloatingAddressIT}, run as its own process inside the client's network namespace (the
+ * test's JVM is outside it): a few keep-alive HTTP/1.1 clients, each sending one GET after another to the floating
+ * address, and opening a new connection after a reset or a timeout, as Ink clients do. Prints one line per request,
+ * {@code START_NANOS END_NANOS STATUS} (status 0: no answer), on {@link System#nanoTime()}, which is the machine's
+ * monotonic clock, the same in the test's JVM. Ends when its standard input closes (the test ended) or after 4 minutes.
+ *
+ * <p>Timeouts: connect 500 ms, answer 1 s. A request sent to a proxy that froze, or to a host whose link went down,
+ * waits that long before the client gives up and reconnects (to the address's new holder).
+ */
+public final class FloatingLoad {
+
+    private static final Duration MAX_RUN = Duration.ofMinutes(4);
+    private static final long PACE_NANOS = Duration.ofMillis(10).toNanos();
+
+    private FloatingLoad() {
+    }
+
+    public static void main(String... args) {
+        URI uri = URI.create(args[0]);
+        int workers = Integer.parseInt(args[1]);
+        PrintStream out = System.out;
+        Thread watcher = new Thread(() -> {
+            try (InputStream in = System.in) {
+                while (in.read() >= 0) {
+                    // nothing is sent; only the end matters
+                }
+            } catch (IOException e) {
+                // the test is gone either way
+            }
+            System.exit(0);
+        }, "stdin-watcher");
+        watcher.setDaemon(true);
+        watcher.start();
+        long startedAt = System.nanoTime();
+        for (int i = 0; i < workers; i++) {
+            Thread t = new Thread(() -> {
+                HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofMillis(500)).build();
+                HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(1)).build();
+                while (System.nanoTime() - startedAt < MAX_RUN.toNanos()) {
+                    long start = System.nanoTime();
+                    int status;
+                    try {
+                        status = http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+                    } catch (IOException e) {
+                        status = 0;
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    String line = start + " " + System.nanoTime() + " " + status;
+                    synchronized (out) {
+                        out.println(line);
+                    }
+                    LockSupport.parkNanos(PACE_NANOS);
+                }
+                System.exit(0);
+            }, "client-" + i);
+            t.start();
+        }
+    }
+}
