@@ -80,13 +80,12 @@ start_control_plane
 free_port LB_PORT
 
 ROWS=()
-DETAILS=()
 # one_mode TERMINATE|PASSTHROUGH
 one_mode() {
   local tls="$1" p1 p2 url
   if [ "$tls" = TERMINATE ]; then p1=$P1; p2=$P2; else p1=$T1; p2=$T2; fi
   write_topology "$RUN/topology-$tls.json" "$LB_PORT" "$p1" "$p2"
-  sed -i "s/\"tlsMode\": \"TERMINATE\"/\"fqdn\": \"localhost\", \"tlsMode\": \"$tls\"/" "$RUN/topology-$tls.json"
+  sed -i "s/\"tlsMode\": \"TERMINATE\"/\"fqdn\": \"ds.example.test\", \"tlsMode\": \"$tls\"/" "$RUN/topology-$tls.json"
   use_topology "$RUN/topology-$tls.json"
   cp "$RUN/topology-$tls.json" "$RUN/topology.json"
   local gen=0 pid mgmt cmd
@@ -96,7 +95,7 @@ one_mode() {
       proxy_cmd cmd "proxy-$tls-$gen" "$LB_PORT" "$mgmt" tls 2 -Ddsha.shutdown.grace=30s
     else
       # (proxy_cmd's plain-http setting does not apply to passthrough: the proxy says so and relays the TLS)
-      proxy_cmd cmd "proxy-$tls-$gen" "$LB_PORT" "$mgmt" http 2 -Ddsha.shutdown.grace=30s
+      proxy_cmd cmd "proxy-$tls-$gen" "$LB_PORT" "$mgmt" http 2 -Ddsha.shutdown.grace=30s -Ddsha.passthrough.server-names=localhost
     fi
     "${cmd[@]}" > "$RUN/proxy-$tls-$gen.log" 2>&1 &
     pid=$!
@@ -111,22 +110,25 @@ one_mode() {
   timeout "$((duration + 60))" wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${duration}s" --latency "$url" > "$RUN/wrk-$tls.txt" 2>&1 &
   local wrk_pid=$!
   PIDS+=("$wrk_pid")
-  local r t0 t_ready t_gone
+  local r t0 t_ready waiters=()
   for r in $(seq 1 "$ROUNDS"); do
     sleep "$EVERY"
     t0=$(date +%s%N)
     start_one
     t_ready=$(date +%s%N)
     kill -TERM "$old"
-    while kill -0 "$old" 2>/dev/null; do sleep 0.05; done
-    t_gone=$(date +%s%N)
-    forget_pid "$old"
-    DETAILS+=("| $tls | $r | $(( (t_ready - t0) / 1000000 )) | $(( (t_gone - t_ready) / 1000000 )) | $(grep -c 'still in flight' "$RUN/proxy-$tls-$((gen - 1)).log" || true) |")
-    log "$tls round $r: new proxy ready in $(( (t_ready - t0) / 1000000 )) ms; the old one left $(( (t_gone - t_ready) / 1000000 )) ms after SIGTERM"
+    # The old one leaves in the background (passthrough sessions run on until their clients close them): the next
+    # round does not wait for it.
+    ( while kill -0 "$old" 2>/dev/null; do sleep 0.05; done
+      echo "$tls $r $(( (t_ready - t0) / 1000000 )) $(( ($(date +%s%N) - t_ready) / 1000000 )) $(grep -c 'still in flight' "$RUN/proxy-$tls-$((gen - 1)).log" || true)" \
+        >> "$RUN/rounds.txt" ) &
+    waiters+=("$!")
+    log "$tls round $r: new proxy ready in $(( (t_ready - t0) / 1000000 )) ms; the old one sent SIGTERM"
     old=$pid
   done
   wait "$wrk_pid" || { cat "$RUN/wrk-$tls.txt" >&2; die "wrk failed"; }
   forget_pid "$wrk_pid"
+  wait "${waiters[@]}"   # the old proxies leave within their 30 s grace
   stop_and_forget "$old"
   local reqs non2xx sockerr
   reqs="$(awk '/requests in/ { print $1 }' "$RUN/wrk-$tls.txt")"
@@ -159,6 +161,6 @@ one_mode PASSTHROUGH
   echo
   echo "| TLS mode | round | new proxy ready (ms from start) | old proxy gone (ms after SIGTERM) | 'still in flight' at exit |"
   echo "|---|---:|---:|---:|---:|"
-  printf '%s\n' "${DETAILS[@]}"
+  sort -k1,1 -k2,2n "$RUN/rounds.txt" | awk '{ printf "| %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5 }'
 } > "$RESULTS"
 cat "$RESULTS"
