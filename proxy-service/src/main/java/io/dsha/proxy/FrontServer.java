@@ -63,7 +63,11 @@ public final class FrontServer {
     private volatile int boundPort = -1;
     private volatile TlsMode boundMode;
     /** Why the listener is not bound, when it is for a reason the operator must fix. */
-    private volatile String problem;
+    private volatile String configProblem;
+    /** Why the last bind failed, until the listener binds; kept while it is tried again. */
+    private volatile String bindProblem;
+    /** The last bind failure logged: said once per cause, not once per attempt (until the listener binds). */
+    private String bindFailureLogged;
     private String wantedKey;
     /** The last routing table, to bind again from after a failure. */
     private RoutingTable lastTable;
@@ -109,7 +113,8 @@ public final class FrontServer {
 
     /** Why the data listener is not bound, when the configuration cannot serve the topology; else null. */
     public String problem() {
-        return problem;
+        String c = configProblem;
+        return c != null ? c : bindProblem;
     }
 
     /** Called with each new routing table: binds, or rebinds when the listener moved or its TLS mode changed. */
@@ -128,14 +133,14 @@ public final class FrontServer {
         }
         wantedKey = key;
         if (mode == TlsMode.TERMINATE && tls.isEmpty() && !config.listener().plainHttp()) {
-            problem = "the topology asks for TLS termination but this proxy has no certificate: set dsha.tls.cert-file and "
+            configProblem = "the topology asks for TLS termination but this proxy has no certificate: set dsha.tls.cert-file and "
                     + "dsha.tls.key-file (PEM), or dsha.tls.keystore-file and dsha.tls.keystore-password (PKCS#12); "
                     + "plain HTTP needs dsha.listener.plain-http=true (demos and tests only)";
-            LOG.error("Data listener not bound: " + problem);
+            LOG.error("Data listener not bound: " + configProblem);
             chain = chain.transform(ar -> undeployAll());
             return;
         }
-        problem = null;
+        configProblem = null;
         if (mode == TlsMode.PASSTHROUGH && (tls.isPresent() || config.listener().plainHttp())) {
             LOG.info("TLS passthrough: the certificate settings (dsha.tls.*, dsha.listener.plain-http) are not used; each backend presents its own");
         }
@@ -143,10 +148,13 @@ public final class FrontServer {
             String why = "the data listener could not bind " + host + ":" + port + " (" + e.getMessage() + "); trying again every "
                     + BIND_RETRY_MS / 1000 + " s";
             // Said once per cause, not once a second.
-            if (!why.equals(problem)) {
-                LOG.errorf("Not ready: %s", why);
+            synchronized (this) {
+                if (!why.equals(bindFailureLogged)) {
+                    LOG.errorf("Not ready: %s", why);
+                    bindFailureLogged = why;
+                }
             }
-            problem = why;
+            bindProblem = why;
             synchronized (this) {
                 wantedKey = null;
             }
@@ -205,7 +213,8 @@ public final class FrontServer {
                 boundHost = host;
                 boundMode = mode;
                 boundPort = actualPort;
-                problem = null;
+                bindProblem = null;
+                bindFailureLogged = null;
             }
             LOG.infof("Data listener on %s://%s:%d (%s, %d event loops)", scheme(), host, boundPort, description, instances);
             if (mode == TlsMode.TERMINATE) {
