@@ -17,12 +17,17 @@ import java.util.concurrent.locks.LockSupport;
  * {@code START_NANOS END_NANOS STATUS} (status 0: no answer), on {@link System#nanoTime()}, which is the machine's
  * monotonic clock, the same in the test's JVM. Ends when its standard input closes (the test ended) or after 4 minutes.
  *
+ * <p>bench/vrrp.sh runs it too, with {@code -Dfloating.epoch-micros=true} (times in microseconds since the epoch, on the
+ * same monotonic clock from one reading of the wall clock at start, to compare with the script's {@code EPOCHREALTIME})
+ * and {@code -Dfloating.max-seconds=N} (its own bound instead of 4 minutes).
+ *
  * <p>Timeouts: connect 500 ms, answer 1 s. A request sent to a proxy that froze, or to a host whose link went down,
  * waits that long before the client gives up and reconnects (to the address's new holder).
  */
 public final class FloatingLoad {
 
-    private static final Duration MAX_RUN = Duration.ofMinutes(4);
+    private static final Duration MAX_RUN = Duration.ofSeconds(Long.getLong("floating.max-seconds", 240));
+    private static final boolean EPOCH_MICROS = Boolean.getBoolean("floating.epoch-micros");
     private static final long PACE_NANOS = Duration.ofMillis(10).toNanos();
 
     private FloatingLoad() {
@@ -45,6 +50,8 @@ public final class FloatingLoad {
         watcher.setDaemon(true);
         watcher.start();
         long startedAt = System.nanoTime();
+        java.time.Instant wall = java.time.Instant.now();
+        long epochMicrosAtStart = wall.getEpochSecond() * 1_000_000 + wall.getNano() / 1_000;
         for (int i = 0; i < workers; i++) {
             Thread t = new Thread(() -> {
                 HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofMillis(500)).build();
@@ -59,7 +66,10 @@ public final class FloatingLoad {
                     } catch (InterruptedException e) {
                         return;
                     }
-                    String line = start + " " + System.nanoTime() + " " + status;
+                    long end = System.nanoTime();
+                    String line = EPOCH_MICROS
+                            ? (epochMicrosAtStart + (start - startedAt) / 1_000) + " " + (epochMicrosAtStart + (end - startedAt) / 1_000) + " " + status
+                            : start + " " + end + " " + status;
                     synchronized (out) {
                         out.println(line);
                     }
