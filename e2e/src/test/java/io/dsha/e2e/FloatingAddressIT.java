@@ -218,7 +218,13 @@ class FloatingAddressIT {
             return System.nanoTime();
         });
         report.add(sigterm);
-        assertEquals(0, sigterm.failed(), "a proxy sent SIGTERM keeps accepting until the address has moved: " + sigterm.line());
+        // Nothing the proxy does cuts a request: none refused, reset or left unanswered. What VRRP's handover may cost is a
+        // SYN sent in the moment between the old holder giving the address up (FAULT) and the new one taking it: dropped,
+        // the client's 500 ms connect timeout ends it (a client waiting longer gets TCP's retransmission 1 s later).
+        // At most one such per client (3).
+        assertEquals(0, sigterm.failedOtherThanConnectTimeouts(), "a proxy sent SIGTERM keeps accepting until the address has moved: "
+                + sigterm.line());
+        assertTrue(sigterm.failed() <= 3, "at most one SYN per client lost in the handover: " + sigterm.line());
         offset = h1.keepalivedLog().length();
         h1.proxy.stop(Duration.ofSeconds(10));
         h1.proxy.restart();
@@ -385,7 +391,7 @@ class FloatingAddressIT {
     }
 
     /** One scenario's line of figures, and its failed requests. */
-    private record Figures(String line, long failed) {
+    private record Figures(String line, long failed, long failedOtherThanConnectTimeouts) {
     }
 
     /** The figures of the requests from {@code fromT} on; {@code moved} and {@code firstAnswer} -1 when nothing moved. */
@@ -398,12 +404,13 @@ class FloatingAddressIT {
             gap = Math.max(gap, ends[i] - ends[i - 1]);
         }
         long failed = window.stream().filter(o -> !ok(o)).count();
-        String line = String.format("%-50s %s first answer %5s ms  longest gap %5d ms  failed %3d of %5d", name,
+        long connectTimeouts = window.stream().filter(o -> o[2] == FloatingLoad.CONNECT_TIMEOUT).count();
+        String line = String.format("%-50s %s first answer %5s ms  longest gap %5d ms  failed %3d of %5d (%d connect timeouts)", name,
                 moved < 0 ? "address stayed on " + from.name + "          " : String.format("moved to %s in %5d ms,", to.name, (moved - t0) / 1_000_000),
-                firstAnswer < 0 ? "-" : Long.toString((firstAnswer - t0) / 1_000_000), gap / 1_000_000, failed, window.size());
+                firstAnswer < 0 ? "-" : Long.toString((firstAnswer - t0) / 1_000_000), gap / 1_000_000, failed, window.size(), connectTimeouts);
         System.out.println("[e2e] " + line);
         assertTrue(ends.length > 0, name + ": no answer at all");
         assertTrue(gap < GAP_BOUND.toNanos(), name + ": the clients waited " + gap / 1_000_000 + " ms (bound " + GAP_BOUND.toMillis() + " ms): " + line);
-        return new Figures(line, failed);
+        return new Figures(line, failed, failed - connectTimeouts);
     }
 }
