@@ -223,6 +223,7 @@ public final class Stack implements AutoCloseable {
                 "dsha.listener.port", Integer.toString(options.lbPort()),
                 "dsha.event-loops", "2",
                 "dsha.access-log", "false",
+                "dsha.proxy-id", "proxy",
                 "quarkus.http.port", "0"));
         if (options.passthrough()) {
             props.put("dsha.passthrough.server-names", "localhost");

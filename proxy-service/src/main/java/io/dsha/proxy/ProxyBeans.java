@@ -66,12 +66,14 @@ public class ProxyBeans {
         ControlPlaneClient client = new ControlPlaneClient(vertx, urls, config.agentToken());
         ProxyMetrics metrics = new ProxyMetrics(registry);
         metrics.transport(Transports.inUse(vertx));
-        PassiveReporter reporter = new PassiveReporter(client, config.proxyId());
+        String host = localHostName();
+        String proxyId = config.proxyId().orElse(reporterId(host));
+        LOG.infof("Reporting to the control plane as %s%s", proxyId, config.proxyId().isPresent() ? "" : " (the host's name; dsha.proxy-id sets another)");
+        PassiveReporter reporter = new PassiveReporter(client, proxyId);
         DataPath path = new DataPath(config, routing, metrics, reporter);
         FrontServer front = new FrontServer(vertx, path, config, tls);
         RoutingFollower follower = new RoutingFollower(vertx, routing, client, Path.of(config.stateDir()));
-        String host = localHostName();
-        TrafficReporter traffic = new TrafficReporter(client, config.proxyId(), metrics::servedTotals, System::nanoTime,
+        TrafficReporter traffic = new TrafficReporter(client, proxyId, metrics::servedTotals, System::nanoTime,
                 () -> new ProxyInfo(host, front.listening() ? front.scheme() + "://" + front.host() + ":" + front.port() : null,
                         ProxyReadiness.ready(routing, front, path), path.shuttingDown()));
         BackendAddresses addresses = new BackendAddresses(vertx, routing::targets, config.dnsRefresh());
@@ -127,6 +129,13 @@ public class ProxyBeans {
             String env = System.getenv("HOSTNAME");
             return env == null || env.isBlank() ? "unknown" : env;
         }
+    }
+
+    /** A host name as a reporter id: letters, digits, '.', '_', ':', '@' and '-', at most 128, starting with a letter or digit. */
+    static String reporterId(String host) {
+        String id = host.replaceAll("[^A-Za-z0-9._:@-]", "-").replaceFirst("^[^A-Za-z0-9]+", "");
+        id = id.length() > 128 ? id.substring(0, 128) : id;
+        return id.isEmpty() ? "proxy" : id;
     }
 
     /** Waits (on the shutdown thread); false when interrupted. */

@@ -37,9 +37,12 @@ public interface ProxyConfig {
     @WithDefault("state/proxy")
     String stateDir();
 
-    /** The name this proxy reports under. */
-    @WithDefault("proxy")
-    String proxyId();
+    /**
+     * The name this proxy reports under (its votes, its traffic, its line in {@code GET /api/v1/proxies}). Default: the
+     * host's name, so that two proxies on two hosts are told apart; set it where several proxies share a host.
+     */
+    Optional<@jakarta.validation.constraints.Pattern(regexp = "[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}",
+            message = "must be 1 to 128 characters of letters, digits, '.', '_', ':', '@' or '-'") String> proxyId();
 
     Tls tls();
 
