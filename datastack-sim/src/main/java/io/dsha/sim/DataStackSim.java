@@ -13,6 +13,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.PfxOptions;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -28,14 +29,20 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code GET /health}: the status set by {@code POST /sim/health {"status": 500}} (200 at first);</li>
  *   <li>{@code POST /sim/hang {"hang": true}}: from then on every request but {@code /sim/*} is accepted
  *       and never answered;</li>
- *   <li>{@code POST /api/records}: ingests one record (JSON; its {@code id} is kept, or one is made),
- *       201 once it is stored (with {@code sim.journal-file}, forced to disk and read back at start); {@code GET /api/records/{id}} finds it, {@code GET /api/records} lists them;</li>
+ *   <li>{@code POST /api/records}: ingests one record (JSON; its identity is the {@code Idempotency-Key} header when
+ *       sent, else its {@code id}, else one is made), 201 once it is stored (with {@code sim.journal-file}, forced to
+ *       disk and read back at start), 200 with {@code "duplicate": true} for one stored before (stored once);
+ *       {@code GET /api/records/{id}} finds it, {@code GET /api/records} lists the ids, their count and a
+ *       {@code checksum} of the set (SHA-256 of the sorted ids, one per line), to compare instances;</li>
  *   <li>{@code GET /status}: data freshness, {@code {"ingest": {"lastRecordTime": ISO-8601, "records": N}}};</li>
  *   <li>{@code GET /api/info}: which instance answered; {@code GET /sim/state}: everything above.</li>
  * </ul>
  * Handlers run on the event loop; the state is safe to read from any thread.
  */
 public final class DataStackSim {
+
+    /** The request header whose value, when sent, identifies a record: the same record sent twice is stored once. */
+    public static final String IDEMPOTENCY_KEY = "Idempotency-Key";
 
     /** The response header naming the instance that answered. */
     public static final String INSTANCE_HEADER = "X-DataStack-Instance";
@@ -131,12 +138,16 @@ public final class DataStackSim {
      * Stores an ingested record: with a journal, the id is written and forced to disk before it is counted (and so
      * before the client is told), so a killed instance comes back with every record it acknowledged.
      */
-    private synchronized void journal(String id) throws java.io.IOException {
+    private synchronized boolean journal(String id) throws java.io.IOException {
+        if (records.containsKey(id)) {
+            return false; // seen before (a retry, a replay): stored once
+        }
         if (journal != null) {
             journal.write(java.nio.ByteBuffer.wrap((id + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
             journal.force(false);
         }
         store(id);
+        return true;
     }
 
     private void store(String id) {
@@ -164,21 +175,27 @@ public final class DataStackSim {
         } else if (path.equals("/api/info") && req.method() == HttpMethod.GET) {
             json(req, 200, new JsonObject().put("instance", settings.name()).put("product", "DataStack (simulated)"));
         } else if (path.equals("/api/records") && req.method() == HttpMethod.POST) {
+            String key = req.getHeader(IDEMPOTENCY_KEY);
             req.body().onSuccess(body -> {
-                String id = recordId(body.length() == 0 ? null : body.toString());
-                if (id == null) {
+                String bodyId = recordId(body.length() == 0 ? null : body.toString());
+                if (bodyId == null) {
                     json(req, 400, new JsonObject().put("error", "a record is a JSON object; its optional \"id\" a string"));
                     return;
                 }
-                vertx.executeBlocking(() -> {
-                    journal(id);
-                    return id;
-                }).onFailure(e -> json(req, 500, new JsonObject().put("error", "not stored: " + e.getMessage())))
-                        .onSuccess(stored -> json(req, 201, new JsonObject().put("id", id).put("instance", settings.name()).put("records", records.size())));
+                // The idempotency key, when sent, is the record's identity: a record sent again under it is stored once.
+                String id = key != null && !key.isBlank() ? key.strip() : bodyId;
+                if (id.contains("/")) {
+                    json(req, 400, new JsonObject().put("error", IDEMPOTENCY_KEY + " must not contain '/'"));
+                    return;
+                }
+                vertx.executeBlocking(() -> journal(id)).onFailure(e -> json(req, 500, new JsonObject().put("error", "not stored: " + e.getMessage())))
+                        .onSuccess(stored -> json(req, stored ? 201 : 200, new JsonObject().put("id", id).put("instance", settings.name())
+                                .put("records", records.size()).put("duplicate", !stored)));
             });
         } else if (path.equals("/api/records") && req.method() == HttpMethod.GET) {
-            json(req, 200, new JsonObject().put("instance", settings.name()).put("count", records.size())
-                    .put("ids", new JsonArray(records.keySet().stream().sorted().toList())));
+            List<String> ids = records.keySet().stream().sorted().toList();
+            json(req, 200, new JsonObject().put("instance", settings.name()).put("count", ids.size()).put("checksum", checksum(ids))
+                    .put("ids", new JsonArray(ids)));
         } else if (path.startsWith("/api/records/") && req.method() == HttpMethod.GET) {
             String id = path.substring("/api/records/".length());
             Long at = records.get(id);
@@ -223,6 +240,19 @@ public final class DataStackSim {
     }
 
     /** The record's id, a new one when it has none; null when the body is not a JSON object with a string id. */
+    /** SHA-256 of the ids, sorted, each followed by a line feed: equal on two instances holding the same set. */
+    static String checksum(List<String> sortedIds) {
+        try {
+            java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+            for (String id : sortedIds) {
+                sha.update((id + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+            return java.util.HexFormat.of().formatHex(sha.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private static String recordId(String body) {
         if (body == null) {
             return UUID.randomUUID().toString();

@@ -2,6 +2,7 @@ package io.dsha.sim;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -82,6 +83,42 @@ class DataStackSimTest {
         assertEquals(2, status.getInteger("records"));
         assertFalse(Instant.parse(status.getString("lastRecordTime")).isBefore(before));
         assertEquals(2, new JsonObject(send(http, "GET", base + "/api/records", null).body()).getInteger("count"));
+    }
+
+    @Test
+    void aRecordSentAgainUnderItsIdempotencyKeyIsStoredOnceAndTheChecksumComparesInstances(@TempDir Path dir) throws Exception {
+        HttpRequest.Builder post = HttpRequest.newBuilder(URI.create(base + "/api/records")).header("Content-Type", "application/json");
+        HttpResponse<String> first = http.send(post.copy().header(DataStackSim.IDEMPOTENCY_KEY, "src-1.42")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"value\":1}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(201, first.statusCode(), first.body());
+        assertEquals("src-1.42", new JsonObject(first.body()).getString("id"), "the key is the record's identity");
+        HttpResponse<String> again = http.send(post.copy().header(DataStackSim.IDEMPOTENCY_KEY, "src-1.42")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"value\":1}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, again.statusCode(), again.body());
+        assertTrue(new JsonObject(again.body()).getBoolean("duplicate"));
+        assertEquals(201, send(http, "POST", base + "/api/records", "{\"id\":\"r-2\"}").statusCode(), "a record by its body's id");
+        assertEquals(200, send(http, "POST", base + "/api/records", "{\"id\":\"r-2\"}").statusCode(), "the same id again: stored once");
+        assertEquals(2, sim.recordCount());
+
+        // Another instance holding the same set, sent in another order, has the same checksum; one more record changes it.
+        SimSettings journaled = new SimSettings("b", "127.0.0.1", 0, Optional.empty(), "", OptionalLong.empty(), Optional.of(dir.resolve("b.journal")));
+        DataStackSim b = new DataStackSim(vertx, journaled);
+        String other = "http://127.0.0.1:" + b.start().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        assertEquals(201, send(http, "POST", other + "/api/records", "{\"id\":\"r-2\"}").statusCode());
+        assertEquals(201, send(http, "POST", other + "/api/records", "{\"id\":\"src-1.42\"}").statusCode());
+        JsonObject here = new JsonObject(send(http, "GET", base + "/api/records", null).body());
+        JsonObject there = new JsonObject(send(http, "GET", other + "/api/records", null).body());
+        assertEquals(here.getString("checksum"), there.getString("checksum"));
+        assertEquals(2, there.getInteger("count"));
+        assertEquals(201, send(http, "POST", other + "/api/records", "{\"id\":\"r-3\"}").statusCode());
+        assertNotEquals(here.getString("checksum"), new JsonObject(send(http, "GET", other + "/api/records", null).body()).getString("checksum"));
+        b.stop().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+        // Sent again after a restart (a replay): still once, the journal says it was stored.
+        DataStackSim back = new DataStackSim(vertx, journaled);
+        String again2 = "http://127.0.0.1:" + back.start().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        assertEquals(200, send(http, "POST", again2 + "/api/records", "{\"id\":\"r-3\"}").statusCode());
+        assertEquals(3, back.recordCount());
     }
 
     @Test
