@@ -8,7 +8,9 @@ package io.dsha.api.event;
  * a backend's data fell behind the freshest instance by more than the freshness check allows, and
  * caught up. {@code FAILOVER_HELD}: traffic kept on an active backend that is down by a hair
  * rather than moved to a lagging one. {@code DATA_GAP}: traffic moved to a lagging backend; the
- * message says how much data clients will miss.
+ * message says how much data clients will miss. {@code INGEST_BACKLOG_STARTED}/{@code INGEST_BACKLOG_CLEARED}: a
+ * proxy began holding records for a backend that did not take them (ingest routes), and delivered the last of them.
+ * {@code INGEST_DIVERGED}: a backend refused (4xx) a record another instance accepted.
  */
 public enum EventType {
     TOPOLOGY_REPLACED,
@@ -32,5 +34,8 @@ public enum EventType {
     LAG_STARTED,
     LAG_ENDED,
     FAILOVER_HELD,
-    DATA_GAP
+    DATA_GAP,
+    INGEST_BACKLOG_STARTED,
+    INGEST_BACKLOG_CLEARED,
+    INGEST_DIVERGED
 }

@@ -15,7 +15,7 @@ import java.util.Optional;
  * topology is only meaningful once it has passed validation (field constraints plus the
  * cross-field rules of the control plane); the constructor itself never rejects anything, so that
  * validation can list every problem at once. {@code freshness} (optional): the data cross-check
- * between instances.
+ * between instances. {@code ingest} (optional): requests that carry records, delivered to every instance.
  */
 public record Topology(
         @NotNull @Valid Listener listener,
@@ -26,7 +26,8 @@ public record Topology(
         @NotNull AllDownPolicy allDown,
         @NotEmpty(message = "must list at least one backend")
         @Size(max = 64, message = "must list at most 64 backends") List<@NotNull @Valid Backend> backends,
-        @Valid Freshness freshness) {
+        @Valid Freshness freshness,
+        @Valid Ingest ingest) {
 
     public Topology {
         listener = listener == null ? Listener.DEFAULT : listener;
@@ -35,6 +36,12 @@ public record Topology(
         failback = failback == null ? Failback.DEFAULT : failback;
         allDown = allDown == null ? AllDownPolicy.TRY_ALL : allDown;
         backends = backends == null ? null : withDefaultPriorities(backends);
+    }
+
+    /** A topology without ingest routes. */
+    public Topology(Listener listener, String fqdn, TlsMode tlsMode, Mode mode, Failback failback, AllDownPolicy allDown,
+            List<Backend> backends, Freshness freshness) {
+        this(listener, fqdn, tlsMode, mode, failback, allDown, backends, freshness, null);
     }
 
     /** A topology without the data cross-check. */
@@ -48,15 +55,15 @@ public record Topology(
     }
 
     public Topology withMode(Mode newMode) {
-        return new Topology(listener, fqdn, tlsMode, newMode, failback, allDown, backends, freshness);
+        return new Topology(listener, fqdn, tlsMode, newMode, failback, allDown, backends, freshness, ingest);
     }
 
     public Topology withFailback(Failback newFailback) {
-        return new Topology(listener, fqdn, tlsMode, mode, newFailback, allDown, backends, freshness);
+        return new Topology(listener, fqdn, tlsMode, mode, newFailback, allDown, backends, freshness, ingest);
     }
 
     public Topology withBackends(List<Backend> newBackends) {
-        return new Topology(listener, fqdn, tlsMode, mode, failback, allDown, newBackends, freshness);
+        return new Topology(listener, fqdn, tlsMode, mode, failback, allDown, newBackends, freshness, ingest);
     }
 
     /** This topology with {@code backend} replacing the one of the same id, or appended. */
