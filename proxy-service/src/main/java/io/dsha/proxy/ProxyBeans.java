@@ -8,6 +8,7 @@ import io.dsha.client.ControlPlaneUrls;
 import io.dsha.proxy.follow.RoutingFollower;
 import io.dsha.proxy.follow.RoutingState;
 import io.dsha.proxy.http.DataPath;
+import io.dsha.proxy.ingest.Ingest;
 import io.dsha.proxy.listener.TlsMaterial;
 import io.dsha.proxy.ops.ProxyMetrics;
 import io.dsha.proxy.report.PassiveReporter;
@@ -35,7 +36,7 @@ public class ProxyBeans {
 
     /** The running proxy's parts. */
     public record Proxy(RoutingState routing, RoutingFollower follower, DataPath path, FrontServer front, PassiveReporter reporter,
-            TrafficReporter traffic, BackendAddresses addresses) {
+            TrafficReporter traffic, BackendAddresses addresses, Ingest ingest) {
     }
 
     @Produces
@@ -77,13 +78,24 @@ public class ProxyBeans {
                 () -> new ProxyInfo(host, front.listening() ? front.scheme() + "://" + front.host() + ":" + front.port() : null,
                         ProxyReadiness.ready(routing, front, path), path.shuttingDown()));
         BackendAddresses addresses = new BackendAddresses(vertx, routing::targets, config.dnsRefresh());
-        return new Proxy(routing, follower, path, front, reporter, traffic, addresses);
+        Ingest ingest;
+        Path ingestDir = Path.of(config.stateDir()).resolve("ingest");
+        try {
+            ingest = Ingest.open(vertx, ingestDir, config.ingestWindow(), routing::targets, registry);
+        } catch (IOException | RuntimeException e) {
+            LOG.errorf("Not starting: cannot open the ingest journal in %s: %s", ingestDir, e.getMessage());
+            throw new IllegalStateException("cannot open the ingest journal in " + ingestDir + ": " + e.getMessage(), e);
+        }
+        path.ingest(ingest);
+        traffic.backlogs(ingest::backlogs);
+        return new Proxy(routing, follower, path, front, reporter, traffic, addresses, ingest);
     }
 
     void start(@Observes StartupEvent event, Proxy proxy, Vertx vertx) {
         proxy.routing().addListener(table -> proxy.addresses().newNames());
         proxy.addresses().start();
         proxy.routing().addListener(proxy.front()::onTable);
+        proxy.routing().addListener(proxy.ingest()::onTable);
         proxy.routing().addListener(proxy.path().metrics()::routing);
         proxy.reporter().start(vertx, 500);
         proxy.traffic().start(vertx, 2_000);
@@ -118,6 +130,7 @@ public class ProxyBeans {
         proxy.reporter().stop(vertx);
         proxy.traffic().stop(vertx);
         proxy.addresses().stop();
+        proxy.ingest().close();
         proxy.front().stop().toCompletionStage().toCompletableFuture().orTimeout(5, TimeUnit.SECONDS).exceptionally(e -> null).join();
     }
 

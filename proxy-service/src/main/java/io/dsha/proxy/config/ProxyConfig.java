@@ -33,7 +33,17 @@ public interface ProxyConfig {
      */
     Optional<String> agentTokenFile();
 
-    /** Where the last routing snapshot is kept, so the proxy can start while the control plane is away. */
+    /**
+     * The most records on ingest routes on their way to one instance at once (never two of one source). More lets
+     * a backlog replay faster.
+     */
+    @WithName("ingest.window")
+    @WithDefault("16")
+    @Min(1)
+    @jakarta.validation.constraints.Max(1024)
+    int ingestWindow();
+
+    /** Where the last routing snapshot is kept, so the proxy can start while the control plane is away (and the ingest journal, in {@code ingest/}). */
     @WithDefault("state/proxy")
     String stateDir();
 

@@ -119,9 +119,17 @@ final class ClientResponse {
      * @param resetStream whether the HTTP/2 stream is reset after it
      */
     void answer(ProxyFailure failure, boolean close, boolean resetStream) {
-        status = failure.status();
+        answer(failure.response(h2 ? HttpVersion.HTTP_1_1 : req.protocolVersion(), close), close, resetStream);
+    }
+
+    /** A whole answer made here (the proxy's, or an instance's relayed by the ingest), with the same closing rules. */
+    void answer(io.netty.handler.codec.http.FullHttpResponse out, boolean close, boolean resetStream) {
+        status = out.status().code();
         keepAlive = !close;
-        ChannelFuture written = client.writeAndFlush(failure.response(h2 ? HttpVersion.HTTP_1_1 : req.protocolVersion(), close));
+        if (close) {
+            out.headers().set(io.netty.handler.codec.http.HttpHeaderNames.CONNECTION, io.netty.handler.codec.http.HttpHeaderValues.CLOSE);
+        }
+        ChannelFuture written = client.writeAndFlush(out);
         if (close || resetStream) {
             written.addListener(ChannelFutureListener.CLOSE);
         }

@@ -58,6 +58,8 @@ public final class DataPath implements DataPlane, RequestBody.Budget {
     private final AtomicLong lastRefusalLog = new AtomicLong(System.nanoTime() - REFUSAL_LOG_EVERY_NANOS);
     private static final long REFUSAL_LOG_EVERY_NANOS = 10_000_000_000L;
     volatile boolean shuttingDown;
+    /** Delivers records on ingest routes to every instance; null until set (and in tests without one). */
+    private volatile io.dsha.proxy.ingest.Ingest ingest;
     private volatile boolean turningAway;
 
     public DataPath(ProxyConfig config, RoutingState routing, ProxyMetrics metrics, PassiveReporter reporter) {
@@ -218,6 +220,21 @@ public final class DataPath implements DataPlane, RequestBody.Budget {
     @Override
     public void end() {
         inFlight.decrement();
+    }
+
+    public void ingest(io.dsha.proxy.ingest.Ingest ingest) {
+        this.ingest = ingest;
+    }
+
+    io.dsha.proxy.ingest.Ingest ingest() {
+        return ingest;
+    }
+
+    /** The ingest settings when {@code req} is on one of the topology's ingest routes, else null. */
+    io.dsha.api.topology.Ingest ingestRoute(io.netty.handler.codec.http.HttpRequest req) {
+        io.dsha.proxy.ingest.Ingest i = ingest;
+        io.dsha.api.topology.Ingest s = i == null ? null : i.settings();
+        return s != null && s.route(req.method().name(), req.uri()).isPresent() ? s : null;
     }
 
     public long inFlight() {

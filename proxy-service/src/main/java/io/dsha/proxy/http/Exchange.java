@@ -4,7 +4,15 @@ import io.dsha.proxy.balance.RoutingTable;
 import io.dsha.proxy.balance.Target;
 import io.dsha.proxy.http.RetryPolicy.Decision;
 import io.dsha.proxy.http.RetryPolicy.FailureKind;
+import io.dsha.api.topology.Ingest;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
@@ -13,13 +21,16 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One client request, from its head to the end of its response: the client's side of it. It asks
  * the {@link RoutingTable} for its candidates, reads the body ({@link RequestBody}: held in full,
  * or streamed), makes one {@link Attempt} per backend tried, relays the response, and answers in
  * place of a backend when it must ({@link ProxyFailure}). When an attempt fails before the response
- * began, {@link RetryPolicy} decides what follows: the next candidate, or this answer. Runs on one
+ * began, {@link RetryPolicy} decides what follows: the next candidate, or this answer. A request on an ingest
+ * route (the topology's {@code ingest}) is not balanced: read in full, it goes to {@link io.dsha.proxy.ingest.Ingest},
+ * which delivers it to every instance and says what the client is answered. Runs on one
  * event loop, the client's and its backend connections'; not thread-safe.
  */
 final class Exchange {
@@ -42,6 +53,8 @@ final class Exchange {
     private final long start = System.nanoTime();
     private final boolean h2;
     private final RequestBody body;
+    /** The ingest settings when the request is on an ingest route (delivered to every instance), else null. */
+    private final Ingest ingest;
     /** Whether the method may be sent again after it may have reached a backend. */
     private final boolean idempotent;
     private final boolean keepAliveWanted;
@@ -65,7 +78,8 @@ final class Exchange {
         this.path = loop.path;
         this.req = req;
         this.h2 = front.h2();
-        this.body = new RequestBody(path, client.alloc(), req.headers());
+        this.ingest = path.ingestRoute(req);
+        this.body = new RequestBody(ingest == null ? path : new RecordBudget(path, ingest.maxRecordBytes()), client.alloc(), req.headers());
         this.idempotent = RetryPolicy.idempotent(req.method());
         this.keepAliveWanted = !h2 && HttpUtil.isKeepAlive(req);
         this.response = new ClientResponse(client, loop, req, h2);
@@ -107,12 +121,17 @@ final class Exchange {
             fail(null, ProxyFailure.tooLarge("Content-Length " + body.declared() + " exceeds " + path.maxBodyBytes + " bytes"));
             return;
         }
-        candidates = table.candidates(path.policy, System.nanoTime(), path.maxAttempts);
-        if (candidates.isEmpty()) {
+        if (ingest != null && body.declared() > ingest.maxRecordBytes()) {
+            fail(null, ProxyFailure.tooLarge("Content-Length " + body.declared() + " exceeds the largest record, " + ingest.maxRecordBytes()
+                    + " bytes (ingest.maxRecordBytes)"));
+            return;
+        }
+        candidates = ingest != null ? List.of() : table.candidates(path.policy, System.nanoTime(), path.maxAttempts);
+        if (candidates.isEmpty() && ingest == null) {
             fail(null, ProxyFailure.unavailable(table.reason()));
             return;
         }
-        if (!h2 && WebSocketUpgrade.asked(in)) {
+        if (!h2 && ingest == null && WebSocketUpgrade.asked(in)) {
             websocket = true;
             // Nothing more is read from the client until the backend has answered the upgrade.
             front.exchangeBlocksReading(true);
@@ -163,7 +182,13 @@ final class Exchange {
         switch (body.take(c)) {
             case KEPT -> {
             }
-            case COMPLETE, STREAMING -> next();
+            case COMPLETE, STREAMING -> {
+                if (ingest != null) {
+                    ingest();
+                } else {
+                    next();
+                }
+            }
             case TOO_LARGE -> fail(target(), ProxyFailure.tooLarge("the body exceeds " + path.maxBodyBytes + " bytes"));
             case PASS_ON -> {
                 Channel backend = attempt == null ? null : attempt.channel();
@@ -252,6 +277,68 @@ final class Exchange {
         tried = -1;
         path.metrics.retried();
         next();
+    }
+
+    // ---- an ingest route
+
+    /** The record, read in full, goes to every instance; the client hears what {@link io.dsha.proxy.ingest.Ingest} decides. */
+    private void ingest() {
+        if (!body.held()) {
+            fail(null, ProxyFailure.unavailable("the proxy holds as many request bodies as it may now (dsha.limits.held-body-bytes)"));
+            return;
+        }
+        byte[] bytes = ByteBufUtil.getBytes(body.heldBody());
+        List<Map.Entry<String, String>> headers = new ArrayList<>(req.headers().size());
+        for (Map.Entry<String, String> h : req.headers()) {
+            headers.add(Map.entry(h.getKey(), h.getValue()));
+        }
+        // Who sent it: its connection (an HTTP/2 stream's parent), so one source's records keep their order.
+        Object source = (h2 && client.parent() != null ? client.parent() : client).id();
+        path.ingest().submit(new io.dsha.proxy.ingest.Ingest.Request(req.method().name(), req.uri(), headers, bytes, source),
+                a -> client.eventLoop().execute(() -> ingestAnswered(a)));
+    }
+
+    private void ingestAnswered(io.dsha.proxy.ingest.IngestAnswer a) {
+        if (!live() || !awaitingResponse()) {
+            return;
+        }
+        phase = Phase.RESPONDING;
+        body.answerBegan();
+        FullHttpResponse out = new DefaultFullHttpResponse(h2 ? HttpVersion.HTTP_1_1 : req.protocolVersion(), HttpResponseStatus.valueOf(a.status()),
+                Unpooled.wrappedBuffer(a.body()));
+        if (a.contentType() != null) {
+            out.headers().set(HttpHeaderNames.CONTENT_TYPE, a.contentType());
+        }
+        out.headers().set(HttpHeaderNames.CONTENT_LENGTH, a.body().length);
+        out.headers().set(ingest.idempotencyHeader(), a.key());
+        if (a.status() == 503) {
+            out.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
+        }
+        response.answer(out, !h2 && (!keepAliveWanted || path.shuttingDown), false);
+        finish(a.backend(), a.status());
+    }
+
+    /** What bounds a record's body: the topology's {@code ingest.maxRecordBytes}, held in full (never streamed). */
+    private record RecordBudget(DataPath path, int maxRecordBytes) implements RequestBody.Budget {
+        @Override
+        public long maxBodyBytes() {
+            return Math.min(path.maxBodyBytes(), maxRecordBytes);
+        }
+
+        @Override
+        public int retryBufferBytes() {
+            return maxRecordBytes;
+        }
+
+        @Override
+        public boolean hold(int n) {
+            return path.hold(n);
+        }
+
+        @Override
+        public void unhold(int n) {
+            path.unhold(n);
+        }
     }
 
     // ---- the response
@@ -375,6 +462,10 @@ final class Exchange {
     }
 
     private void finish(Target target, int status) {
+        finish(target == null ? null : target.id(), status);
+    }
+
+    private void finish(String backend, int status) {
         if (!live()) {
             return;
         }
@@ -388,7 +479,6 @@ final class Exchange {
         }
         body.release();
         path.end();
-        String backend = target == null ? null : target.id();
         path.metrics.request(backend, status);
         path.access(front.clientAddress(), req.method().name(), req.uri(), status, backend, start, Math.max(0, tried));
         front.exchangeDone(this, !h2 && response.keepAlive() && body.complete() && !websocket);

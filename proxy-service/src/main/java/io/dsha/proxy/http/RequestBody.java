@@ -128,6 +128,11 @@ final class RequestBody {
         return mode == Mode.HELD;
     }
 
+    /** The whole body, while {@link Mode#HELD} (not retained for the caller). */
+    ByteBuf heldBody() {
+        return held;
+    }
+
     /** Streamed, and the client is still sending it. */
     boolean uploading() {
         return mode == Mode.STREAMING && !ended;

@@ -1,6 +1,7 @@
 package io.dsha.proxy.report;
 
 import io.dsha.api.traffic.BackendTraffic;
+import io.dsha.api.traffic.IngestBacklog;
 import io.dsha.api.traffic.ProxyInfo;
 import io.dsha.api.traffic.TrafficReport;
 import io.dsha.client.ControlPlaneClient;
@@ -28,6 +29,7 @@ public final class TrafficReporter {
     private final Supplier<Map<String, Double>> totals;
     private final LongSupplier nanoTime;
     private final Supplier<ProxyInfo> self;
+    private volatile Supplier<Map<String, IngestBacklog>> backlogs = Map::of;
     private Map<String, Double> last = Map.of();
     private long lastAt;
     private long timer = -1;
@@ -43,6 +45,11 @@ public final class TrafficReporter {
         this.totals = totals;
         this.nanoTime = nanoTime;
         this.self = self;
+    }
+
+    /** Each backend's ingest backlog, sent with its traffic (proxies with ingest routes). */
+    public void backlogs(Supplier<Map<String, IngestBacklog>> backlogs) {
+        this.backlogs = backlogs;
     }
 
     public void start(Vertx vertx, long periodMs) {
@@ -63,10 +70,13 @@ public final class TrafficReporter {
         long at = nanoTime.getAsLong();
         double seconds = Math.max(1e-3, (at - lastAt) / 1e9);
         List<BackendTraffic> backends = new ArrayList<>();
-        new TreeMap<>(now).forEach((id, total) -> {
-            double served = Math.max(0, total - last.getOrDefault(id, 0.0));
-            backends.add(new BackendTraffic(id, Math.round(served / seconds * 10) / 10.0));
-        });
+        Map<String, IngestBacklog> ingest = backlogs.get();
+        java.util.SortedSet<String> ids = new java.util.TreeSet<>(now.keySet());
+        ids.addAll(ingest.keySet());
+        for (String id : ids) {
+            double served = Math.max(0, now.getOrDefault(id, 0.0) - last.getOrDefault(id, 0.0));
+            backends.add(new BackendTraffic(id, Math.round(served / seconds * 10) / 10.0, ingest.get(id)));
+        }
         last = now;
         lastAt = at;
         return new TrafficReport(reporterId, backends, self.get());
