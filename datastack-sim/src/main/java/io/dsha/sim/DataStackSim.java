@@ -33,7 +33,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *       sent, else its {@code id}, else one is made), 201 once it is stored (with {@code sim.journal-file}, forced to
  *       disk and read back at start), 200 with {@code "duplicate": true} for one stored before (stored once);
  *       {@code GET /api/records/{id}} finds it, {@code GET /api/records} lists the ids, their count and a
- *       {@code checksum} of the set (SHA-256 of the sorted ids, one per line), to compare instances;</li>
+ *       {@code checksum} of the set (SHA-256 of the sorted ids, one per line), to compare instances;
+ *       {@code POST /sim/refuse {"status": 422}} makes it refuse every record with that status ({@code 0}: accept again);</li>
  *   <li>{@code GET /status}: data freshness, {@code {"ingest": {"lastRecordTime": ISO-8601, "records": N}}};</li>
  *   <li>{@code GET /api/info}: which instance answered; {@code GET /sim/state}: everything above.</li>
  * </ul>
@@ -54,6 +55,8 @@ public final class DataStackSim {
     private final AtomicLong lastRecord = new AtomicLong();
     private final AtomicLong fed = new AtomicLong();
     private volatile boolean hang;
+    /** While not 0: every record posted is refused with this status (an instance whose schema says no). */
+    private volatile int refuse;
     private volatile HttpServer server;
     private long feedTimer = -1;
     private java.nio.channels.FileChannel journal;
@@ -174,6 +177,8 @@ public final class DataStackSim {
                     .put("lastRecordTime", Instant.ofEpochMilli(lastRecord.get()).toString()).put("records", records.size())));
         } else if (path.equals("/api/info") && req.method() == HttpMethod.GET) {
             json(req, 200, new JsonObject().put("instance", settings.name()).put("product", "DataStack (simulated)"));
+        } else if (path.equals("/api/records") && req.method() == HttpMethod.POST && refuse != 0) {
+            json(req, refuse, new JsonObject().put("error", "this instance refuses records (POST /sim/refuse)").put("instance", settings.name()));
         } else if (path.equals("/api/records") && req.method() == HttpMethod.POST) {
             String key = req.getHeader(IDEMPOTENCY_KEY);
             req.body().onSuccess(body -> {
@@ -214,8 +219,8 @@ public final class DataStackSim {
             json(req, 200, state());
             return;
         }
-        if (req.method() != HttpMethod.POST || !(path.equals("/sim/health") || path.equals("/sim/hang"))) {
-            json(req, 404, new JsonObject().put("error", "control paths: POST /sim/health, POST /sim/hang, GET /sim/state"));
+        if (req.method() != HttpMethod.POST || !(path.equals("/sim/health") || path.equals("/sim/hang") || path.equals("/sim/refuse"))) {
+            json(req, 404, new JsonObject().put("error", "control paths: POST /sim/health, POST /sim/hang, POST /sim/refuse, GET /sim/state"));
             return;
         }
         req.body().onSuccess(body -> {
@@ -223,19 +228,25 @@ public final class DataStackSim {
                 JsonObject o = new JsonObject(body.toString());
                 if (path.equals("/sim/health")) {
                     healthStatus(o.getInteger("status"));
+                } else if (path.equals("/sim/refuse")) {
+                    int status = o.getInteger("status");
+                    if (status != 0 && (status < 400 || status > 599)) {
+                        throw new IllegalArgumentException("status");
+                    }
+                    refuse = status;
                 } else {
                     hang(o.getBoolean("hang"));
                 }
                 json(req, 200, state());
             } catch (DecodeException | ClassCastException | NullPointerException | IllegalArgumentException e) {
-                json(req, 400, new JsonObject().put("error", path.equals("/sim/health")
-                        ? "expected {\"status\": 100..599}" : "expected {\"hang\": true|false}"));
+                json(req, 400, new JsonObject().put("error", path.equals("/sim/health") ? "expected {\"status\": 100..599}"
+                        : path.equals("/sim/refuse") ? "expected {\"status\": 400..599, or 0 to accept again}" : "expected {\"hang\": true|false}"));
             }
         });
     }
 
     private JsonObject state() {
-        return new JsonObject().put("instance", settings.name()).put("health", healthStatus.get()).put("hang", hang)
+        return new JsonObject().put("instance", settings.name()).put("health", healthStatus.get()).put("hang", hang).put("refuse", refuse)
                 .put("records", records.size()).put("lastRecordTime", Instant.ofEpochMilli(lastRecord.get()).toString());
     }
 

@@ -146,6 +146,17 @@ class DataStackSimTest {
     }
 
     @Test
+    void anInstanceToldToRefuseRecordsRefusesThemUntilToldOtherwise() throws Exception {
+        assertEquals(400, send(http, "POST", base + "/sim/refuse", "{\"status\":200}").statusCode(), "only 400..599 or 0");
+        assertEquals(200, send(http, "POST", base + "/sim/refuse", "{\"status\":422}").statusCode());
+        assertEquals(422, send(http, "POST", base + "/api/records", "{\"id\":\"no\"}").statusCode());
+        assertEquals(0, sim.recordCount());
+        assertEquals(200, send(http, "POST", base + "/sim/refuse", "{\"status\":0}").statusCode());
+        assertEquals(201, send(http, "POST", base + "/api/records", "{\"id\":\"yes\"}").statusCode());
+        assertEquals(1, sim.recordCount());
+    }
+
+    @Test
     void feedsItselfAndServesHttpsFromAKeyStore(@TempDir Path dir) throws Exception {
         Path ks = dir.resolve("sim.p12");
         Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),

@@ -62,6 +62,10 @@ public record Topology(
         return new Topology(listener, fqdn, tlsMode, mode, newFailback, allDown, backends, freshness, ingest);
     }
 
+    public Topology withIngest(Ingest newIngest) {
+        return new Topology(listener, fqdn, tlsMode, mode, failback, allDown, backends, freshness, newIngest);
+    }
+
     public Topology withBackends(List<Backend> newBackends) {
         return new Topology(listener, fqdn, tlsMode, mode, failback, allDown, newBackends, freshness, ingest);
     }

@@ -3,7 +3,6 @@ package io.dsha.proxy.ingest;
 import io.dsha.proxy.balance.Target;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
@@ -122,7 +121,7 @@ final class Delivery {
 
     /** Sends what may go now. */
     void pump() {
-        if (!enabled || backingOff) {
+        if (!enabled || backingOff || ingest.closed()) {
             return;
         }
         int window = probing ? 1 : ingest.window();
@@ -164,8 +163,15 @@ final class Delivery {
         for (Map.Entry<String, String> h : r.headers) {
             o.addHeader(h.getKey(), h.getValue());
         }
-        HttpClient http = ingest.http();
-        http.request(o).onComplete(connected -> {
+        Future<io.vertx.core.http.HttpClientRequest> request;
+        try {
+            request = ingest.http().request(o);
+        } catch (RuntimeException e) {
+            // The client was closed: the proxy is shutting down, and the record stays in the journal.
+            failed(r, describe(e), false);
+            return;
+        }
+        request.onComplete(connected -> {
             if (connected.failed()) {
                 failed(r, describe(connected.cause()), false);
                 return;

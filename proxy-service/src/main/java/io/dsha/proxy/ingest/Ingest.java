@@ -554,8 +554,17 @@ public final class Ingest implements AutoCloseable {
         return Optional.of(journal.file());
     }
 
+    /** Whether {@link #close} began: nothing more is sent. */
+    boolean closed() {
+        return closed;
+    }
+
+    private volatile boolean closed;
+
+    /** Stops delivering (what is not delivered stays in the journal, replayed at the next start) and closes the journal. */
     @Override
     public void close() {
+        closed = true;
         http.close();
         journal.close();
     }
