@@ -116,6 +116,37 @@ class ControlPlaneApiTest {
     }
 
     @Test
+    void ingestRoutesRoundTripWithTheirDefaultsFilledIn() {
+        admin().contentType(ContentType.JSON)
+                .body("""
+                        {"backends": [{"id": "%s", "host": "10.1.0.1", "port": %d}, {"id": "%s", "host": "10.1.0.2", "port": %d}],
+                         "ingest": {"routes": [{"method": "POST", "pathPrefix": "/api/records"}], "ack": "ALL"}}
+                        """.formatted(f.a, f.portA, f.b, f.portB))
+                .put("/api/v1/topology")
+                .then().statusCode(200);
+
+        admin().get("/api/v1/topology").then().statusCode(200)
+                .body("ingest.routes[0].method", equalTo("POST"))
+                .body("ingest.routes[0].pathPrefix", equalTo("/api/records"))
+                .body("ingest.ack", equalTo("ALL"))
+                .body("ingest.journal.maxBytes", equalTo(268_435_456))
+                .body("ingest.idempotencyHeader", equalTo("Idempotency-Key"))
+                .body("ingest.timeoutMs", equalTo(5000))
+                .body("ingest.maxRecordBytes", equalTo(1_048_576));
+
+        admin().contentType(ContentType.JSON)
+                .body("""
+                        {"tlsMode": "PASSTHROUGH", "fqdn": "ds.example.com",
+                         "backends": [{"id": "%s", "host": "10.1.0.1", "port": %d}],
+                         "ingest": {"routes": [{"method": "POST", "pathPrefix": "/r"}, {"method": "POST", "pathPrefix": "/r"}],
+                                    "idempotencyHeader": "Transfer-Encoding"}}
+                        """.formatted(f.a, f.portA))
+                .put("/api/v1/topology")
+                .then().statusCode(400).contentType(PROBLEM)
+                .body("violations.field", equalTo(List.of("ingest", "ingest.idempotencyHeader", "ingest.routes[1]")));
+    }
+
+    @Test
     void ifMatchGivesOptimisticConcurrency() {
         long rev = topologyRevision();
 
