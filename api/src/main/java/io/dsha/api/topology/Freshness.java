@@ -13,7 +13,9 @@ import jakarta.validation.constraints.Pattern;
  *
  * <p>{@code failoverHoldMs}: in ACTIVE_PASSIVE, when the active backend turns DOWN while a live
  * checker still sees it UP (it is down only by a hair) and every backend that could take over is
- * DEGRADED, traffic stays where it is for up to this long (0: fail over at once). Defaults: kind
+ * DEGRADED (or, with ingest routes, still being replayed to), traffic stays where it is for up to this long (0: fail
+ * over at once); with ingest routes and no freshness section, the control plane holds for
+ * {@link #DEFAULT_FAILOVER_HOLD_MS}. Defaults: kind
  * TIMESTAMP, maxLag 30000 (required for COUNTER), every 5000 ms with a 1000 ms timeout, hold 10000 ms.
  */
 public record Freshness(
