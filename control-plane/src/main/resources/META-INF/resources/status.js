@@ -6,7 +6,8 @@
  * state), GET /api/v1/events after each new revision, and GET /api/v1/traffic every 2 s (the proxies'
  * request rates change every second and are kept out of the revisioned state), and GET /api/v1/cluster every 2 s
  * too (the control planes, which one leads, and etcd's endpoints: one line with the file store), and
- * GET /api/v1/proxies every 2 s (each proxy's host, readiness and traffic: which one holds the traffic).
+ * GET /api/v1/proxies every 2 s (each proxy's host, readiness and traffic: which one holds the traffic). With ingest
+ * routes, each card shows its ingest backlog from GET /api/v1/traffic (summed over the proxies heard lately).
  * Acts with the admin token after a confirmation: PUT /api/v1/mode, PUT /api/v1/backends/{id}/admin-state
  * (both with If-Match: the topology revision on screen, so a change made meanwhile by someone else is
  * refused with 412 rather than overwritten), POST /api/v1/failback. A refusal shows its problem+json.
@@ -125,6 +126,7 @@
     try {
       const r = await api('GET', '/api/v1/traffic');
       page.traffic = new Map((r.body.backends || []).map((b) => [b.backendId, b.requestsPerSecond]));
+      page.ingest = new Map((r.body.backends || []).filter((b) => b.ingest).map((b) => [b.backendId, b.ingest]));
       page.proxies = r.body.proxies || [];
       if (page.snapshot) {
         renderBackends(page.snapshot);
@@ -132,6 +134,7 @@
     } catch (e) {
       // Shown on the cards as unknown once the figures are older than the window.
       page.traffic = new Map();
+      page.ingest = new Map();
     }
   }
 
@@ -320,6 +323,12 @@
     const reporting = page.proxies || [];
     q('.rps').textContent = rps == null || reporting.length === 0 ? '—' : format(rps);
     q('.rps').title = reporting.length === 0 ? 'no proxy has reported lately' : 'summed over ' + reporting.join(', ');
+    // Only with ingest routes: what the proxies heard lately hold for this backend (GET /api/v1/traffic sums them).
+    const ingest = page.ingest && page.ingest.get(b.id);
+    q('.ingest-row').hidden = !(page.ingest && page.ingest.size);
+    q('.ingest').textContent = ingest ? ingestText(ingest) : 'none';
+    q('.ingest').className = 'ingest' + (ingest && (ingest.records > 0 || ingest.diverged > 0) ? ' s-DEGRADED' : '');
+    q('.ingest').title = ingest ? 'summed over ' + reporting.join(', ') : '';
     q('.lag').textContent = v && v.lag != null ? lagText(v.lag, s.topology) : (s.topology.freshness ? 'in step' : 'not checked');
     const days = certDays(v);
     q('.cert').textContent = days == null ? (usesTls(b, s.topology) ? 'not seen yet' : 'no TLS to backend') : daysText(days);
@@ -371,6 +380,12 @@
   function lagText(lag, t) {
     if (t.freshness && t.freshness.kind === 'COUNTER') return lag + ' records';
     return lag < 1000 ? lag + ' ms' : format(lag / 1000) + ' s';
+  }
+
+  /** records · bytes · oldest age, and the records it refused that another instance accepted. */
+  function ingestText(i) {
+    const held = i.records === 0 ? 'none' : i.records + ' records · ' + i.bytes + ' bytes · oldest ' + lagText(i.oldestAgeMs, {});
+    return held + (i.diverged > 0 ? ' · ' + i.diverged + ' diverged' : '');
   }
 
   function format(n) {

@@ -182,6 +182,15 @@ public final class ControlPlane implements AutoCloseable {
         return store.update(null, engine::tick);
     }
 
+    /**
+     * Records what the proxies' reports tell of ({@code observed}: ingest backlogs starting, clearing, diverging) and
+     * re-evaluates with it, as a tick does: a backlog can hold a failover. A new revision, as for any event; the
+     * topology's revision does not move.
+     */
+    public Published tick(List<Event> observed) {
+        return store.update(null, s -> withEventsFirst(engine.tick(s), observed));
+    }
+
     @Override
     public void close() {
         store.close();
@@ -203,8 +212,12 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     private static Outcome withOperatorEvent(Outcome o, Event operatorEvent) {
-        List<Event> events = new ArrayList<>(o.events().size() + 1);
-        events.add(operatorEvent);
+        return withEventsFirst(o, List.of(operatorEvent));
+    }
+
+    private static Outcome withEventsFirst(Outcome o, List<Event> first) {
+        List<Event> events = new ArrayList<>(o.events().size() + first.size());
+        events.addAll(first);
         events.addAll(o.events());
         return new Outcome(o.state(), events);
     }

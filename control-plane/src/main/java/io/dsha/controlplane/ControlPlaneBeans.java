@@ -2,6 +2,7 @@ package io.dsha.controlplane;
 
 import io.dsha.controlplane.decision.DecisionEngine;
 import io.dsha.controlplane.topology.TopologyValidator;
+import io.dsha.controlplane.traffic.IngestWatch;
 import io.dsha.controlplane.traffic.TrafficBoard;
 import io.quarkus.arc.DefaultBean;
 import io.quarkus.runtime.ShutdownEvent;
@@ -69,11 +70,12 @@ public class ControlPlaneBeans {
 
     @Produces
     @Singleton
-    ControlPlane controlPlane(ControlPlaneConfig config, Clock clock, TopologyValidator validator, Replication replication) {
+    ControlPlane controlPlane(ControlPlaneConfig config, Clock clock, TopologyValidator validator, Replication replication,
+            TrafficBoard board) {
         ControlPlane cp;
         try {
             cp = new ControlPlane(StoreChoice.opener(config, validator, replication),
-                    new DecisionEngine(clock, config.checkerLivenessIntervals()), validator);
+                    new DecisionEngine(clock, config.checkerLivenessIntervals(), board::backlogRecords), validator);
         } catch (RuntimeException e) {
             throw refuse(e);
         }
@@ -95,6 +97,13 @@ public class ControlPlaneBeans {
     @Singleton
     TrafficBoard trafficBoard(Clock clock) {
         return new TrafficBoard(clock, Duration.ofSeconds(10));
+    }
+
+    /** The ingest backlogs' events, from the board: checked on each traffic report and on each tick (a proxy falls silent). */
+    @Produces
+    @Singleton
+    IngestWatch ingestWatch(TrafficBoard board, Clock clock) {
+        return new IngestWatch(board, clock);
     }
 
     /**
@@ -162,7 +171,8 @@ public class ControlPlaneBeans {
         }
     }
 
-    void start(@Observes StartupEvent event, AccessPolicy access, ControlPlane cp, ControlPlaneConfig config, Replication replication) {
+    void start(@Observes StartupEvent event, AccessPolicy access, ControlPlane cp, ControlPlaneConfig config, Replication replication,
+            IngestWatch ingest) {
         long period = Math.max(10, config.tickInterval().toMillis());
         ticker = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "dsha-decision-tick");
@@ -172,6 +182,7 @@ public class ControlPlaneBeans {
         ticker.scheduleWithFixedDelay(() -> {
             try {
                 if (replication.decides()) {
+                    ingest.observe(cp::tick);
                     cp.tick();
                 }
             } catch (io.dsha.controlplane.store.NotLeader e) {

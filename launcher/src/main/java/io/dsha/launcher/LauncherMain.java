@@ -7,6 +7,7 @@ import io.dsha.api.json.DshaJson;
 import io.dsha.api.state.RoutingDecision;
 import io.dsha.api.state.StateSnapshot;
 import io.dsha.api.state.Verdict;
+import io.dsha.api.traffic.IngestBacklog;
 import io.dsha.api.traffic.Proxies;
 import io.dsha.api.traffic.ProxyStatus;
 import java.io.IOException;
@@ -26,6 +27,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
@@ -448,7 +450,9 @@ public final class LauncherMain {
         }
         out.println(summary(client.state()));
         out.println("load balancer " + stack.get("loadBalancer").asText());
-        printProxies(client.proxies(), out);
+        Proxies proxies = client.proxies();
+        printProxies(proxies, out);
+        printIngest(proxies, out);
         for (Event e : client.events(5)) {
             out.println("  " + e.at() + "  " + e.type() + "  " + (e.message() == null ? "" : e.message()));
         }
@@ -467,6 +471,31 @@ public final class LauncherMain {
             out.printf("  %-16s %-20s %-28s %-16s %8s req/s%s%n", p.id(), p.host() == null ? "-" : p.host(),
                     p.listener() == null ? "-" : p.listener(), state, p.requestsPerSecond(), p.holdsTraffic() ? "  <- holds the traffic" : "");
         }
+    }
+
+    /**
+     * With ingest routes, per backend: the records the proxies heard lately hold for it (not yet delivered), summed and
+     * per proxy, and those it refused that another instance accepted. Nothing when no proxy reports ingest.
+     */
+    static void printIngest(Proxies proxies, PrintStream out) {
+        Map<String, IngestBacklog> sums = new TreeMap<>();
+        Map<String, List<String>> by = new TreeMap<>();
+        for (ProxyStatus p : proxies.proxies()) {
+            if (p.ingest() == null || !p.heard()) {
+                continue;
+            }
+            p.ingest().forEach((backend, backlog) -> {
+                sums.merge(backend, backlog, IngestBacklog::plus);
+                by.computeIfAbsent(backend, k -> new ArrayList<>()).add(p.id() + " " + backlog.records());
+            });
+        }
+        if (sums.isEmpty()) {
+            return;
+        }
+        out.println("ingest backlog (records accepted, not yet delivered to the backend; from the proxies heard lately):");
+        sums.forEach((backend, b) -> out.printf("  %-16s %8d records %12d bytes  oldest %d ms  %s%s%n", backend, b.records(), b.bytes(),
+                b.oldestAgeMs(), "(" + String.join(", ", by.get(backend)) + ")",
+                b.diverged() > 0 ? "  " + b.diverged() + " refused that another instance accepted" : ""));
     }
 
     /** The replicas (the leader marked), and each etcd endpoint's health. */

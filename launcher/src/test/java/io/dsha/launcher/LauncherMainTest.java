@@ -11,6 +11,9 @@ import io.dsha.api.state.Verdict;
 import io.dsha.api.state.VerdictFlag;
 import io.dsha.api.topology.Mode;
 import io.dsha.api.topology.Topology;
+import io.dsha.api.traffic.IngestBacklog;
+import io.dsha.api.traffic.Proxies;
+import io.dsha.api.traffic.ProxyStatus;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -85,5 +88,23 @@ class LauncherMainTest {
         SelfSignedCertificate.create(dir, "demo", "secret-pw", java.util.List.of("datastack.localhost"));
         assertEquals(made, Files.getLastModifiedTime(c.keyStore()).toMillis());
         assertTrue(SelfSignedCertificate.SOC_WARNING.contains("systems-on-chip"));
+    }
+    @Test
+    void statusPrintsEachBackendsIngestBacklogOnlyWhenAProxyReportsOne() {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream out = new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8);
+        Instant at = Instant.parse("2026-01-01T00:00:00Z");
+        LauncherMain.printIngest(new Proxies(at, List.of(ProxyStatus.of("edge-1", null, 0, at, true, null))), out);
+        assertEquals("", bytes.toString(java.nio.charset.StandardCharsets.UTF_8), "no ingest routes: nothing said");
+
+        LauncherMain.printIngest(new Proxies(at, List.of(
+                ProxyStatus.of("edge-1", null, 0, at, true, java.util.Map.of("b", new IngestBacklog(10L, 1000L, 4000L, 0L))),
+                ProxyStatus.of("edge-2", null, 0, at, true, java.util.Map.of("b", new IngestBacklog(2L, 200L, 9000L, 3L))),
+                ProxyStatus.of("gone", null, 0, at, false, java.util.Map.of("b", new IngestBacklog(99L, 1L, 1L, 0L))))), out);
+
+        String text = bytes.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(text.contains("b                      12 records         1200 bytes  oldest 9000 ms  (edge-1 10, edge-2 2)"
+                + "  3 refused that another instance accepted"), text);
+        assertTrue(!text.contains("gone"), "a silent proxy is left out: " + text);
     }
 }

@@ -13,7 +13,9 @@ import jakarta.validation.constraints.Pattern;
  *
  * <p>{@code failoverHoldMs}: in ACTIVE_PASSIVE, when the active backend turns DOWN while a live
  * checker still sees it UP (it is down only by a hair) and every backend that could take over is
- * DEGRADED, traffic stays where it is for up to this long (0: fail over at once). Defaults: kind
+ * DEGRADED (or, with ingest routes, still being replayed to), traffic stays where it is for up to this long (0: fail
+ * over at once); with ingest routes and no freshness section, the control plane holds for
+ * {@link #DEFAULT_FAILOVER_HOLD_MS}. Defaults: kind
  * TIMESTAMP, maxLag 30000 (required for COUNTER), every 5000 ms with a 1000 ms timeout, hold 10000 ms.
  */
 public record Freshness(
@@ -29,12 +31,15 @@ public record Freshness(
         @NotNull @Min(value = 0, message = "must be between 0 and 3600000")
         @Max(value = 3_600_000, message = "must be between 0 and 3600000") Long failoverHoldMs) {
 
+    /** The hold when none is given; also the control plane's hold for ingest backlogs in a topology without freshness. */
+    public static final long DEFAULT_FAILOVER_HOLD_MS = 10_000L;
+
     public Freshness {
         kind = kind == null ? FreshnessKind.TIMESTAMP : kind;
         maxLag = maxLag == null && kind == FreshnessKind.TIMESTAMP ? Long.valueOf(30_000) : maxLag;
         intervalMs = intervalMs == null ? 5000 : intervalMs;
         timeoutMs = timeoutMs == null ? 1000 : timeoutMs;
-        failoverHoldMs = failoverHoldMs == null ? 10_000L : failoverHoldMs;
+        failoverHoldMs = failoverHoldMs == null ? DEFAULT_FAILOVER_HOLD_MS : failoverHoldMs;
     }
 
     /** A lag in the kind's unit, for messages: {@code 1200 ms} or {@code 35 records}. */

@@ -19,4 +19,10 @@ public record IngestBacklog(
     public boolean empty() {
         return records == 0;
     }
+
+    /** This and {@code other} held together (by two proxies): counts and bytes added, the older of the oldest. */
+    public IngestBacklog plus(IngestBacklog other) {
+        return new IngestBacklog(records + other.records, bytes + other.bytes, Math.max(oldestAgeMs, other.oldestAgeMs),
+                diverged + other.diverged);
+    }
 }

@@ -9,7 +9,9 @@ import java.util.List;
 /**
  * Body of {@code POST /api/v1/traffic}: one proxy's request rate per backend over its last window, and (optional)
  * what it says of itself: host, listener, readiness ({@link ProxyInfo}).
- * Telemetry for operators, not evidence: it never moves a verdict, a revision or traffic.
+ * Telemetry for operators, not evidence: it never moves a verdict. Only the ingest backlogs it carries act: they are
+ * events when they start, clear or diverge, and an active backend down by a hair keeps the traffic for a while rather
+ * than hand it to one still being replayed to.
  */
 public record TrafficReport(
         @NotNull @Pattern(regexp = "[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}",

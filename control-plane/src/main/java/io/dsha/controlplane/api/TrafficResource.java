@@ -6,6 +6,7 @@ import io.dsha.api.traffic.Traffic;
 import io.dsha.api.traffic.TrafficReport;
 import io.dsha.controlplane.ControlPlane;
 import io.dsha.controlplane.topology.TopologyValidator;
+import io.dsha.controlplane.traffic.IngestWatch;
 import io.dsha.controlplane.traffic.TrafficBoard;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -21,8 +22,13 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.logging.Logger;
 
-/** The proxies' request rates per backend: reported by proxies, read by the status page. Never part of the revisioned state. */
+/**
+ * The proxies' request rates and ingest backlogs per backend: reported by proxies, read by the status page. Never part
+ * of the revisioned state; a backlog that starts, clears or diverges is an event (a revision, as every event is), and
+ * the decision engine reads the backlogs to hold a failover.
+ */
 @Path("/api/v1/traffic")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "traffic", description = "Request rates the proxies report, per backend")
@@ -30,16 +36,20 @@ public class TrafficResource {
 
     private final ControlPlane controlPlane;
     private final TopologyValidator validator;
-    private final TrafficBoard board;
+    private static final Logger LOG = Logger.getLogger(TrafficResource.class);
 
-    TrafficResource(ControlPlane controlPlane, TopologyValidator validator, TrafficBoard board) {
+    private final TrafficBoard board;
+    private final IngestWatch ingest;
+
+    TrafficResource(ControlPlane controlPlane, TopologyValidator validator, TrafficBoard board, IngestWatch ingest) {
         this.controlPlane = controlPlane;
         this.validator = validator;
         this.board = board;
+        this.ingest = ingest;
     }
 
     @GET
-    @Operation(summary = "Requests per second per backend, summed over the proxies heard from lately")
+    @Operation(summary = "Requests per second and ingest backlog per backend, summed over the proxies heard from lately")
     @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = Traffic.class)))
     public Traffic traffic() {
         Topology t = controlPlane.current().state().topology();
@@ -48,11 +58,17 @@ public class TrafficResource {
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
-    @Operation(summary = "A proxy's request rate per backend over its last window; replaces what it reported before")
+    @Operation(summary = "A proxy's request rate (and ingest backlog) per backend over its last window; replaces what it reported before")
     @RequestBody(content = @Content(schema = @Schema(implementation = TrafficReport.class)))
     @APIResponse(responseCode = "204", description = "Recorded")
     public Response report(String body) {
         board.record(Requests.body(body, TrafficReport.class, validator));
+        try {
+            ingest.observe(controlPlane::tick);
+        } catch (RuntimeException e) {
+            // Telemetry is taken all the same; the watch finds the same change on the next report or tick.
+            LOG.warnf("Ingest backlog events not written (tried again on the next report): %s", e.getMessage());
+        }
         return Response.noContent().build();
     }
 }

@@ -13,6 +13,7 @@ import io.dsha.api.state.VerdictFlag;
 import io.dsha.api.topology.AdminState;
 import io.dsha.api.topology.Backend;
 import io.dsha.api.topology.FailbackPolicy;
+import io.dsha.api.topology.Freshness;
 import io.dsha.api.topology.Mode;
 import io.dsha.api.topology.Topology;
 import java.time.Clock;
@@ -44,6 +45,12 @@ import java.util.stream.Collectors;
  * (a DEGRADED one only when none is UP). After a failover, a better backend coming back follows the
  * failback policy. ACTIVE_ACTIVE: every ENABLED backend that is UP. DRAIN and MAINTENANCE take a
  * backend out of new traffic; nothing serving is {@code allDown}.
+ *
+ * <p>Failover hold, ACTIVE_PASSIVE: when the active backend turns DOWN while a live checker still sees it UP (down by
+ * a hair) and every backend that could take over is missing data, lagging (DEGRADED) or with records of
+ * {@link IngestBacklogs ingest backlog} still being replayed to it, traffic stays for up to
+ * {@code freshness.failoverHoldMs}; with ingest routes and no freshness check, for {@link Freshness#DEFAULT_FAILOVER_HOLD_MS}.
+ * The backlog is read, like the clock, from what the proxies report lately: it is not part of the state.
  */
 public final class DecisionEngine {
 
@@ -56,9 +63,16 @@ public final class DecisionEngine {
 
     private final Clock clock;
     private final int livenessIntervals;
+    private final IngestBacklogs backlogs;
 
+    /** An engine that hears of no ingest backlog. */
     public DecisionEngine(Clock clock, int livenessIntervals) {
+        this(clock, livenessIntervals, IngestBacklogs.NONE);
+    }
+
+    public DecisionEngine(Clock clock, int livenessIntervals, IngestBacklogs backlogs) {
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.backlogs = Objects.requireNonNull(backlogs, "backlogs");
         if (livenessIntervals < 1) {
             throw new IllegalArgumentException("livenessIntervals: " + livenessIntervals + " (expected: >= 1)");
         }
@@ -384,7 +398,7 @@ public final class DecisionEngine {
         return sorted.get((sorted.size() - 1) / 2);
     }
 
-    private static void verdictEvents(Topology t, Backend b, BackendHealth before, BackendHealth after, Instant now, List<Event> events) {
+    private void verdictEvents(Topology t, Backend b, BackendHealth before, BackendHealth after, Instant now, List<Event> events) {
         if (after.status() != before.status()) {
             events.add(event(now, EventType.VERDICT_CHANGED, ACTOR, b.id(), before.status().name(), after.status().name(),
                     b.id() + " is " + after.status() + " (" + votesSummary(after) + ")"));
@@ -392,7 +406,7 @@ public final class DecisionEngine {
         if (after.status() == HealthStatus.DEGRADED && before.status() != HealthStatus.DEGRADED) {
             events.add(event(now, EventType.LAG_STARTED, ACTOR, b.id(), null, lagText(t, after.lag()),
                     b.id() + "'s data lags the freshest instance by " + lagText(t, after.lag()) + " (more than the "
-                            + t.freshness().describeLag(t.freshness().maxLag()) + " allowed)"));
+                            + t.freshness().describeLag(t.freshness().maxLag()) + " allowed)" + explained(b.id())));
         } else if (before.status() == HealthStatus.DEGRADED && after.status() != HealthStatus.DEGRADED) {
             events.add(event(now, EventType.LAG_ENDED, ACTOR, b.id(), lagText(t, before.lag()), after.status().name(),
                     after.status() == HealthStatus.UP ? b.id() + "'s data has caught up" + (after.lag() == null ? "" : " (lag " + lagText(t, after.lag()) + ")")
@@ -404,6 +418,12 @@ public final class DecisionEngine {
             events.add(event(now, EventType.DEGRADED_ENDED, ACTOR, b.id(), null, null,
                     b.id() + " is no longer degraded (was: " + String.join("; ", before.degraded()) + ")"));
         }
+    }
+
+    /** Why a backend may lag, when the proxies are replaying records to it; empty otherwise. */
+    private String explained(String backendId) {
+        long records = backlogs.records(backendId);
+        return records == 0 ? "" : " (explained: " + records + " records of ingest backlog being replayed to it)";
     }
 
     private static String lagText(Topology t, Long lag) {
@@ -443,16 +463,18 @@ public final class DecisionEngine {
         String pending = null;
         Instant failbackAt = null;
         String reason;
-        if (!currentServing && holdOn(s, currentBackend, best, now) != null) {
-            // Down by a hair, and the only way out is to a lagging backend: wait a little for it to come back.
-            Instant until = holdOn(s, currentBackend, best, now);
+        Instant heldUntil = currentServing ? null : holdOn(s, currentBackend, serving, now);
+        if (heldUntil != null) {
+            // Down by a hair, and the only way out is to a backend missing data: wait a little for it to come back.
             BackendHealth h = s.health().get(current);
             long stillUp = h.votes().values().stream().filter(v -> v.counts() && v.status() == HealthStatus.UP).count();
             reason = "holding traffic on " + current + ": it is DOWN by a hair (" + stillUp + " of " + h.liveCheckers()
-                    + " live checkers still see it UP) and " + best.id() + " lags by " + lagText(t, s.health().get(best.id()).lag())
-                    + "; failover at " + until + " unless it recovers";
+                    + " live checkers still see it UP) and " + missing(s, best) + "; failover at " + heldUntil + " unless it recovers";
             if (!memory.held()) {
                 events.add(event(now, EventType.FAILOVER_HELD, ACTOR, current, current, current, reason));
+            } else if (s.routing().active().equals(List.of(current))) {
+                // Still held: keep the reason that put the hold in place, so a lag or backlog that moves changes no revision.
+                reason = s.routing().reason();
             }
             List<String> standby = serving.stream().map(Backend::id).toList();
             RoutingDecision decision = new RoutingDecision(List.of(current), standby, draining(t), false, null, null, reason);
@@ -524,32 +546,56 @@ public final class DecisionEngine {
     }
 
     /**
-     * When traffic should stay on {@code current} although it is DOWN: until when, or null. Only with
-     * a freshness check whose hold is not 0, only while a live checker still sees it UP, only when
-     * the best alternative is DEGRADED (lagging), and only for {@code failoverHoldMs} after it went DOWN.
+     * When traffic should stay on {@code current} although it is DOWN: until when, or null. Only with a hold that is not
+     * 0 ({@link #failoverHoldMs}), only while a live checker still sees it UP, only when every backend that could take
+     * over is missing data (DEGRADED, or with an ingest backlog), and only for the hold after it went DOWN.
      */
-    private static Instant holdOn(ControlState s, Backend current, Backend best, Instant now) {
-        Topology t = s.topology();
-        if (current == null || t.freshness() == null || t.freshness().failoverHoldMs() == 0 || current.adminState() != AdminState.ENABLED
-                || status(s, best) != HealthStatus.DEGRADED) {
+    private Instant holdOn(ControlState s, Backend current, List<Backend> serving, Instant now) {
+        long hold = failoverHoldMs(s.topology());
+        if (current == null || hold == 0 || current.adminState() != AdminState.ENABLED
+                || !serving.stream().allMatch(b -> status(s, b) == HealthStatus.DEGRADED || backlogs.records(b.id()) > 0)) {
             return null;
         }
         BackendHealth h = s.health().get(current.id());
         boolean byAHair = h.status() == HealthStatus.DOWN
                 && h.votes().values().stream().anyMatch(v -> v.counts() && v.status() == HealthStatus.UP);
-        Instant until = h.since().plusMillis(t.freshness().failoverHoldMs());
+        Instant until = h.since().plusMillis(hold);
         return byAHair && now.isBefore(until) ? until : null;
     }
 
-    /** Traffic moved to a lagging backend: say how much data clients will not see there. */
-    private static void dataGap(ControlState s, String from, Backend to, Instant now, List<Event> events) {
-        BackendHealth h = s.health().get(to.id());
-        if (h.status() != HealthStatus.DEGRADED) {
-            return;
+    /**
+     * How long traffic may be held on an active backend down by a hair: {@code freshness.failoverHoldMs}; with ingest
+     * routes and no freshness check, {@link Freshness#DEFAULT_FAILOVER_HOLD_MS} (a backend being replayed to is missing
+     * records all the same); 0 (no hold) with neither.
+     */
+    static long failoverHoldMs(Topology t) {
+        if (t.freshness() != null) {
+            return t.freshness().failoverHoldMs();
         }
-        String lag = lagText(s.topology(), h.lag());
-        events.add(event(now, EventType.DATA_GAP, ACTOR, to.id(), from, to.id(), "traffic moved from " + from + " to " + to.id()
-                + ", whose data lags the freshest instance by " + lag + ": clients will miss about " + lag + " of data until it catches up"));
+        return t.ingest() != null ? Freshness.DEFAULT_FAILOVER_HOLD_MS : 0;
+    }
+
+    /** What {@code b} is missing: its lag (and the backlog that explains it), or the records still being replayed to it. */
+    private String missing(ControlState s, Backend b) {
+        if (status(s, b) == HealthStatus.DEGRADED) {
+            return b.id() + " lags by " + lagText(s.topology(), s.health().get(b.id()).lag()) + explained(b.id());
+        }
+        return b.id() + " has " + backlogs.records(b.id()) + " records still being replayed to it";
+    }
+
+    /** Traffic moved to a backend missing data (lagging, or being replayed to): say how much clients will not see there. */
+    private void dataGap(ControlState s, String from, Backend to, Instant now, List<Event> events) {
+        BackendHealth h = s.health().get(to.id());
+        long records = backlogs.records(to.id());
+        if (h.status() == HealthStatus.DEGRADED) {
+            String lag = lagText(s.topology(), h.lag());
+            events.add(event(now, EventType.DATA_GAP, ACTOR, to.id(), from, to.id(), "traffic moved from " + from + " to " + to.id()
+                    + ", whose data lags the freshest instance by " + lag + explained(to.id()) + ": clients will miss about " + lag
+                    + " of data until it catches up"));
+        } else if (records > 0) {
+            events.add(event(now, EventType.DATA_GAP, ACTOR, to.id(), from, to.id(), "traffic moved from " + from + " to " + to.id()
+                    + ", which has " + records + " records still being replayed to it: clients will miss them until they are delivered"));
+        }
     }
 
     private Outcome routeActiveActive(ControlState s, Instant now, List<Event> events) {

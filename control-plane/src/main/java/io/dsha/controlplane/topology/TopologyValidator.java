@@ -6,6 +6,8 @@ import io.dsha.api.topology.Backend;
 import io.dsha.api.topology.HealthCheck;
 import io.dsha.api.topology.HealthCheckType;
 import io.dsha.api.topology.Hostnames;
+import io.dsha.api.topology.Ingest;
+import io.dsha.api.topology.IngestRoute;
 import io.dsha.api.topology.Mode;
 import io.dsha.api.topology.TlsMode;
 import io.dsha.api.topology.Topology;
@@ -25,7 +27,8 @@ import java.util.Set;
  * Decides whether a topology is meaningful: Hibernate Validator for each field, then the rules that
  * span fields (unique ids and addresses, one backend per priority in ACTIVE_PASSIVE, timeout below
  * interval, fast interval at most and down interval at least the interval, HTTP-only settings only
- * on HTTP checks, an FQDN for PASSTHROUGH, no backend pointing at the proxy's own listener). Returns every
+ * on HTTP checks, an FQDN for PASSTHROUGH, no backend pointing at the proxy's own listener; ingest routes only with
+ * TERMINATE, each route once, an idempotency header that is not a framing or hop-by-hop one). Returns every
  * violation at once, in a stable order.
  */
 public final class TopologyValidator {
@@ -187,7 +190,42 @@ public final class TopologyValidator {
         if (f != null && f.timeoutMs() != null && f.intervalMs() != null && f.timeoutMs() >= f.intervalMs()) {
             v.add(new Violation("freshness.timeoutMs", "must be less than intervalMs (" + f.intervalMs() + ")"));
         }
+        if (t.ingest() != null) {
+            ingestRules(t, v);
+        }
         return v;
+    }
+
+    /**
+     * Headers that frame the message or concern one hop (RFC 9110 §7.6.1, RFC 9112): the proxy rewrites or drops them
+     * on the way to each instance, so none can carry a record's idempotency key.
+     */
+    private static final Set<String> FRAMING_HEADERS = Set.of("content-length", "transfer-encoding", "connection", "host", "upgrade",
+            "te", "keep-alive", "proxy-connection", "trailer");
+
+    private static void ingestRules(Topology t, List<Violation> v) {
+        Ingest ingest = t.ingest();
+        if (t.tlsMode() == TlsMode.PASSTHROUGH) {
+            v.add(new Violation("ingest", "needs tlsMode TERMINATE: in PASSTHROUGH the proxy relays TLS bytes and cannot see "
+                    + "which requests carry records"));
+        }
+        if (ingest.idempotencyHeader() != null && FRAMING_HEADERS.contains(ingest.idempotencyHeader().toLowerCase(Locale.ROOT))) {
+            v.add(new Violation("ingest.idempotencyHeader", "'" + ingest.idempotencyHeader()
+                    + "' frames the message or concerns one hop, and the proxy rewrites it; name a header of its own, such as Idempotency-Key"));
+        }
+        List<IngestRoute> routes = ingest.routes() == null ? List.of() : ingest.routes();
+        Map<String, Integer> seen = new HashMap<>();
+        for (int i = 0; i < routes.size(); i++) {
+            IngestRoute r = routes.get(i);
+            if (r == null || r.method() == null || r.pathPrefix() == null) {
+                continue;
+            }
+            Integer j = seen.putIfAbsent(r.method() + " " + r.pathPrefix(), i);
+            if (j != null) {
+                v.add(new Violation("ingest.routes[" + i + "]", r.method() + " " + r.pathPrefix() + " is also ingest.routes[" + j
+                        + "]; each route once"));
+            }
+        }
     }
 
     // backends[2] before backends[10]: indexes compare as numbers.

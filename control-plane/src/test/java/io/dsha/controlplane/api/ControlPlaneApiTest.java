@@ -116,6 +116,37 @@ class ControlPlaneApiTest {
     }
 
     @Test
+    void ingestRoutesRoundTripWithTheirDefaultsFilledIn() {
+        admin().contentType(ContentType.JSON)
+                .body("""
+                        {"backends": [{"id": "%s", "host": "10.1.0.1", "port": %d}, {"id": "%s", "host": "10.1.0.2", "port": %d}],
+                         "ingest": {"routes": [{"method": "POST", "pathPrefix": "/api/records"}], "ack": "ALL"}}
+                        """.formatted(f.a, f.portA, f.b, f.portB))
+                .put("/api/v1/topology")
+                .then().statusCode(200);
+
+        admin().get("/api/v1/topology").then().statusCode(200)
+                .body("ingest.routes[0].method", equalTo("POST"))
+                .body("ingest.routes[0].pathPrefix", equalTo("/api/records"))
+                .body("ingest.ack", equalTo("ALL"))
+                .body("ingest.journal.maxBytes", equalTo(268_435_456))
+                .body("ingest.idempotencyHeader", equalTo("Idempotency-Key"))
+                .body("ingest.timeoutMs", equalTo(5000))
+                .body("ingest.maxRecordBytes", equalTo(1_048_576));
+
+        admin().contentType(ContentType.JSON)
+                .body("""
+                        {"tlsMode": "PASSTHROUGH", "fqdn": "ds.example.com",
+                         "backends": [{"id": "%s", "host": "10.1.0.1", "port": %d}],
+                         "ingest": {"routes": [{"method": "POST", "pathPrefix": "/r"}, {"method": "POST", "pathPrefix": "/r"}],
+                                    "idempotencyHeader": "Transfer-Encoding"}}
+                        """.formatted(f.a, f.portA))
+                .put("/api/v1/topology")
+                .then().statusCode(400).contentType(PROBLEM)
+                .body("violations.field", equalTo(List.of("ingest", "ingest.idempotencyHeader", "ingest.routes[1]")));
+    }
+
+    @Test
     void ifMatchGivesOptimisticConcurrency() {
         long rev = topologyRevision();
 
@@ -502,6 +533,42 @@ class ControlPlaneApiTest {
                 """).post("/api/v1/traffic").then().statusCode(400).contentType(PROBLEM)
                 .body("violations.field", hasItem("proxy.host"));
         given().get("/api/v1/proxies").then().statusCode(401);
+    }
+
+    @Test
+    void ingestBacklogsAreShownPerProxyAndSummedAndTheirStartAndEndAreEvents() {
+        long topologyRevision = topologyRevision();
+        String backlog = "{\"backendId\": \"%s\", \"requestsPerSecond\": 0, "
+                + "\"ingest\": {\"records\": %d, \"bytes\": %d, \"oldestAgeMs\": %d, \"diverged\": %d}}";
+        trafficReport("feed-1", backlog.formatted(f.b, 7, 700, 3000, 0)).then().statusCode(204);
+        trafficReport("feed-2", backlog.formatted(f.b, 5, 500, 8000, 1)).then().statusCode(204);
+
+        agent().get("/api/v1/traffic").then().statusCode(200)
+                .body("backends.find { it.backendId == '%s' }.ingest".formatted(f.a), nullValue())
+                .body("backends.find { it.backendId == '%s' }.ingest.records".formatted(f.b), equalTo(12))
+                .body("backends.find { it.backendId == '%s' }.ingest.bytes".formatted(f.b), equalTo(1200))
+                .body("backends.find { it.backendId == '%s' }.ingest.oldestAgeMs".formatted(f.b), equalTo(8000))
+                .body("backends.find { it.backendId == '%s' }.ingest.diverged".formatted(f.b), equalTo(1));
+        agent().get("/api/v1/proxies").then().statusCode(200)
+                .body("proxies.find { it.id == 'feed-1' }.ingest.%s.records".formatted(f.b), equalTo(7))
+                .body("proxies.find { it.id == 'feed-2' }.ingest.%s.diverged".formatted(f.b), equalTo(1));
+        List<Map<String, Object>> events = agent().get("/api/v1/events?limit=5").then().statusCode(200).extract().jsonPath().getList("$");
+        List<Object> types = events.stream().filter(e -> f.b.equals(e.get("backendId"))).map(e -> e.get("type")).toList();
+        assertTrue(types.contains("INGEST_BACKLOG_STARTED") && types.contains("INGEST_DIVERGED"), events.toString());
+
+        trafficReport("feed-1", backlog.formatted(f.b, 0, 0, 0, 0)).then().statusCode(204);
+        trafficReport("feed-2", backlog.formatted(f.b, 0, 0, 0, 1)).then().statusCode(204);
+
+        agent().get("/api/v1/events?limit=1").then().statusCode(200)
+                .body("[0].type", equalTo("INGEST_BACKLOG_CLEARED"))
+                .body("[0].backendId", equalTo(f.b))
+                .body("[0].message", containsString("every record held for it was delivered"));
+        assertEquals(topologyRevision, topologyRevision(), "backlog events are not topology changes");
+        agent().contentType(ContentType.JSON).body("""
+                {"reporterId": "feed-3", "backends": [{"backendId": "%s", "requestsPerSecond": 0,
+                 "ingest": {"records": -1, "bytes": 0, "oldestAgeMs": 0}}]}
+                """.formatted(f.b)).post("/api/v1/traffic").then().statusCode(400).contentType(PROBLEM)
+                .body("violations.field", equalTo(List.of("backends[0].ingest.diverged", "backends[0].ingest.records")));
     }
 
     @Test

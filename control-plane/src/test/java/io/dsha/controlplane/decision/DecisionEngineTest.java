@@ -41,7 +41,9 @@ class DecisionEngineTest {
     private static final long DELAY = 10_000;
 
     private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
-    private final DecisionEngine engine = new DecisionEngine(clock, 3);
+    /** Records of ingest backlog per backend, as the proxies' reports would give them: set by hand. */
+    private final Map<String, Long> backlog = new HashMap<>();
+    private final DecisionEngine engine = new DecisionEngine(clock, 3, id -> backlog.getOrDefault(id, 0L));
     private final List<Event> events = new ArrayList<>();
     private ControlState state = ControlState.EMPTY;
     /** Each test checker's own rise/fall per backend, counted as its ProbeScheduler counts it: the engine is told the view. */
@@ -825,5 +827,141 @@ class DecisionEngineTest {
         clock.advanceMillis(3 * INTERVAL + 1);
         tick();
         assertEquals(0, state.snapshot(1, 1).listener().liveCheckers(), "silent checkers' findings stop counting");
+    }
+    // ---------- ingest backlogs ----------
+
+    private static Topology withIngest(Topology t) {
+        return new Topology(t.listener(), t.fqdn(), t.tlsMode(), t.mode(), t.failback(), t.allDown(), t.backends(), t.freshness(),
+                new io.dsha.api.topology.Ingest(List.of(new io.dsha.api.topology.IngestRoute("POST", "/api/records")), null, null, null,
+                        null, null));
+    }
+
+    /** a active and seen UP by three checkers, b UP behind it; then c1 and c2 lose a while c3 still sees it UP. */
+    private void primaryDownByAHair(Topology t) {
+        declare(t);
+        up("c1", "a", "b");
+        up("c2", "a", "b");
+        up("c3", "a", "b");
+        assertEquals(List.of("a"), routing().active());
+        events.clear();
+        down("c1", "a", "a");
+        down("c2", "a", "a");
+        assertEquals(HealthStatus.DOWN, verdict("a"));
+    }
+
+    /** A second later, the checkers see the same: a DOWN for c1 and c2, UP for c3; b UP for all. */
+    private void stillDownByAHair() {
+        clock.advanceMillis(INTERVAL);
+        down("c1", "a");
+        down("c2", "a");
+        up("c3", "a");
+        for (String c : List.of("c1", "c2", "c3")) {
+            up(c, "b");
+        }
+    }
+
+    @Test
+    void aStandbyStillBeingReplayedToHoldsTheFailoverForTheDefaultHoldWithoutAFreshnessCheck() {
+        backlog.put("b", 12L);
+
+        primaryDownByAHair(withIngest(topology(Mode.ACTIVE_PASSIVE, FailbackPolicy.AUTO, AllDownPolicy.TRY_ALL, backend("a", 0),
+                backend("b", 1))));
+
+        assertEquals(List.of("a"), routing().active(), routing().reason());
+        List<Event> held = eventsOf(EventType.FAILOVER_HELD);
+        assertEquals(1, held.size(), events.toString());
+        assertTrue(held.get(0).message().contains("b has 12 records still being replayed to it"), held.get(0).message());
+        assertTrue(held.get(0).message().endsWith("failover at " + clock.instant().plusMillis(10_000) + " unless it recovers"),
+                held.get(0).message());
+        String reason = routing().reason();
+
+        // The replay goes on: a smaller backlog keeps the hold and its reason (no new revision for each count).
+        backlog.put("b", 5L);
+        for (int second = 1; second <= 9; second++) {
+            stillDownByAHair();
+            assertEquals(List.of("a"), routing().active(), "still held after " + second + " s");
+        }
+        assertEquals(reason, routing().reason());
+        assertEquals(1, eventsOf(EventType.FAILOVER_HELD).size());
+
+        // The hold runs out: traffic moves, and the event says what clients will miss there.
+        stillDownByAHair();
+        assertEquals(List.of("b"), routing().active(), routing().reason());
+        List<Event> gap = eventsOf(EventType.DATA_GAP);
+        assertEquals(1, gap.size(), events.toString());
+        assertEquals("traffic moved from a to b, which has 5 records still being replayed to it: clients will miss them until they are "
+                + "delivered", gap.get(0).message());
+    }
+
+    @Test
+    void theHoldEndsWhenTheReplayIsDone() {
+        backlog.put("b", 3L);
+        primaryDownByAHair(withIngest(topology(Mode.ACTIVE_PASSIVE, FailbackPolicy.AUTO, AllDownPolicy.TRY_ALL, backend("a", 0),
+                backend("b", 1))));
+        assertEquals(List.of("a"), routing().active());
+
+        backlog.remove("b");
+        stillDownByAHair();
+
+        assertEquals(List.of("b"), routing().active(), routing().reason());
+        assertEquals(1, eventsOf(EventType.FAILOVER).size());
+        assertTrue(eventsOf(EventType.DATA_GAP).isEmpty(), "b has every record now");
+    }
+
+    @Test
+    void withoutABacklogOrWithAnotherCompleteStandbyThereIsNoHold() {
+        primaryDownByAHair(withIngest(topology(Mode.ACTIVE_PASSIVE, FailbackPolicy.AUTO, AllDownPolicy.TRY_ALL, backend("a", 0),
+                backend("b", 1))));
+        assertEquals(List.of("b"), routing().active(), "nothing held for b: it has every record");
+        assertTrue(eventsOf(EventType.FAILOVER_HELD).isEmpty());
+
+        // Three backends: b is being replayed to, c is not: no hold; b, next by priority, takes over with a gap said.
+        state = ControlState.EMPTY;
+        views.clear();
+        backlog.put("b", 40L);
+        declare(withIngest(topology(Mode.ACTIVE_PASSIVE, FailbackPolicy.AUTO, AllDownPolicy.TRY_ALL, backend("a", 0), backend("b", 1),
+                backend("c", 2))));
+        for (String checker : List.of("c1", "c2", "c3")) {
+            up(checker, "a", "b", "c");
+        }
+        events.clear();
+        down("c1", "a", "a");
+        down("c2", "a", "a");
+        assertEquals(List.of("b"), routing().active(), routing().reason());
+        assertTrue(eventsOf(EventType.FAILOVER_HELD).isEmpty());
+        assertTrue(eventsOf(EventType.DATA_GAP).get(0).message().contains("which has 40 records still being replayed to it"));
+    }
+
+    @Test
+    void withoutIngestOrFreshnessThereIsNoHold() {
+        backlog.put("b", 12L);
+        primaryDownByAHair(topology(Mode.ACTIVE_PASSIVE, FailbackPolicy.AUTO, AllDownPolicy.TRY_ALL, backend("a", 0), backend("b", 1)));
+        assertEquals(List.of("b"), routing().active());
+        assertEquals(0L, DecisionEngine.failoverHoldMs(state.topology()));
+    }
+
+    @Test
+    void aLagIsExplainedByTheBacklogBeingReplayed() {
+        backlog.put("b", 7L);
+        Topology t = withIngest(withFreshness(topology(Mode.ACTIVE_PASSIVE, FailbackPolicy.AUTO, AllDownPolicy.TRY_ALL, backend("a", 0),
+                backend("b", 1)), 5000, 10_000));
+        declare(t);
+        up("c1", "a", "b");
+        up("c2", "a", "b");
+        up("c3", "a", "b");
+        for (String c : List.of("c1", "c2", "c3")) {
+            observe(c, "b", ObservedStatus.UP, List.of("data lags the freshest instance (a) by more than 5000 ms"), 60_000L);
+        }
+
+        List<Event> lag = eventsOf(EventType.LAG_STARTED);
+        assertEquals(1, lag.size());
+        assertEquals("b's data lags the freshest instance by 60000 ms (more than the 5000 ms allowed) (explained: 7 records of ingest "
+                + "backlog being replayed to it)", lag.get(0).message());
+        events.clear();
+
+        down("c1", "a", "a");
+        down("c2", "a", "a");
+        assertTrue(eventsOf(EventType.FAILOVER_HELD).get(0).message().contains(
+                "b lags by 60000 ms (explained: 7 records of ingest backlog being replayed to it)"), events.toString());
     }
 }

@@ -13,6 +13,7 @@ import io.dsha.api.topology.Backend;
 import io.dsha.api.topology.FailbackPolicy;
 import io.dsha.api.topology.HealthCheck;
 import io.dsha.api.topology.HealthCheckType;
+import io.dsha.api.topology.IngestAck;
 import io.dsha.api.topology.Mode;
 import io.dsha.api.topology.TlsMode;
 import io.dsha.api.topology.Topology;
@@ -497,6 +498,58 @@ class TopologyValidatorTest {
                 v("freshness.path", "must start with '/' and contain no spaces"),
                 v("freshness.pointer", "must be a JSON pointer such as /ingest/lastRecordTime"),
                 v("freshness.timeoutMs", "must be less than intervalMs (500)"));
+    }
+
+    // ---------------------------------------------------------------- ingest routes
+
+    private static final String ROUTE = "{'method':'POST','pathPrefix':'/api/records'}";
+
+    @Test
+    void ingestTakesDefaults() {
+        Topology t = assertValid(json("{'ingest':{'routes':[" + ROUTE + "]},'backends':[" + A + "," + B + "]}"));
+        assertEquals(IngestAck.ONE, t.ingest().ack());
+        assertEquals("Idempotency-Key", t.ingest().idempotencyHeader());
+        assertEquals(256L << 20, t.ingest().journal().maxBytes());
+        assertEquals(5000, t.ingest().timeoutMs());
+        assertEquals(1 << 20, t.ingest().maxRecordBytes());
+        assertNull(assertValid(BASELINE).ingest(), "no ingest section: no ingest routes");
+    }
+
+    @Test
+    void ingestInPassthroughIsRefused() {
+        assertViolations(json("{'tlsMode':'PASSTHROUGH','fqdn':'ds.example.com','ingest':{'routes':[" + ROUTE + "]},'backends':["
+                        + A + "," + B + "]}"),
+                v("ingest", "needs tlsMode TERMINATE: in PASSTHROUGH the proxy relays TLS bytes and cannot see which requests carry records"));
+    }
+
+    @Test
+    void theSameRouteTwiceIsRefusedAtTheSecond() {
+        assertViolations(json("{'ingest':{'routes':[" + ROUTE + ",{'method':'PUT','pathPrefix':'/api/records'}," + ROUTE + "," + ROUTE
+                        + "]},'backends':[" + A + "," + B + "]}"),
+                v("ingest.routes[2]", "POST /api/records is also ingest.routes[0]; each route once"),
+                v("ingest.routes[3]", "POST /api/records is also ingest.routes[0]; each route once"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"Content-Length", "transfer-encoding", "Connection", "HOST", "Upgrade", "TE", "Keep-Alive",
+        "Proxy-Connection", "Trailer"})
+    void aFramingOrHopByHopHeaderCannotCarryTheIdempotencyKey(String header) {
+        assertViolations(json("{'ingest':{'routes':[" + ROUTE + "],'idempotencyHeader':'" + header + "'},'backends':[" + A + "," + B + "]}"),
+                v("ingest.idempotencyHeader", "'" + header + "' frames the message or concerns one hop, and the proxy rewrites it; "
+                        + "name a header of its own, such as Idempotency-Key"));
+    }
+
+    @Test
+    void everyIngestProblemIsListedAtOnce() {
+        assertViolations(json("{'tlsMode':'PASSTHROUGH','fqdn':'ds.example.com','ingest':{'routes':[" + ROUTE + "," + ROUTE
+                        + ",{'method':'GET','pathPrefix':'records'}],'idempotencyHeader':'Host','timeoutMs':50},'backends':[" + A + "," + B + "]}"),
+                v("ingest", "needs tlsMode TERMINATE: in PASSTHROUGH the proxy relays TLS bytes and cannot see which requests carry records"),
+                v("ingest.idempotencyHeader", "'Host' frames the message or concerns one hop, and the proxy rewrites it; "
+                        + "name a header of its own, such as Idempotency-Key"),
+                v("ingest.routes[1]", "POST /api/records is also ingest.routes[0]; each route once"),
+                v("ingest.routes[2].method", "must be POST, PUT or PATCH"),
+                v("ingest.routes[2].pathPrefix", "must start with '/' and contain no spaces, '?' or '#'"),
+                v("ingest.timeoutMs", "must be between 100 and 60000"));
     }
 
     @Test

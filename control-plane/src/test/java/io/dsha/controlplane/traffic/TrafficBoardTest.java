@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.dsha.api.traffic.BackendTraffic;
+import io.dsha.api.traffic.IngestBacklog;
 import io.dsha.api.traffic.Proxies;
 import io.dsha.api.traffic.ProxyInfo;
 import io.dsha.api.traffic.ProxyStatus;
@@ -94,5 +95,25 @@ class TrafficBoardTest {
         List<ProxyStatus> all = board.proxies().proxies();
         assertTrue(all.get(0).holdsTraffic());
         assertFalse(all.get(1).holdsTraffic());
+    }
+    @Test
+    void ingestBacklogsAreShownPerProxyAndSummedOverTheProxiesHeardFrom() {
+        board.record(new TrafficReport("edge-1", List.of(new BackendTraffic("a", 5.0), new BackendTraffic("b", 0.0,
+                new IngestBacklog(10L, 1000L, 4000L, 1L)))));
+        board.record(new TrafficReport("edge-2", List.of(new BackendTraffic("b", 0.0, new IngestBacklog(2L, 50L, 9000L, 0L)))));
+
+        Traffic t = board.view(List.of("a", "b"));
+        assertNull(t.backends().get(0).ingest(), "no proxy reports ingest for a");
+        assertEquals(new IngestBacklog(12L, 1050L, 9000L, 1L), t.backends().get(1).ingest());
+        assertEquals(12, board.backlogRecords("b"));
+        assertEquals(java.util.Map.of("b", new IngestBacklog(10L, 1000L, 4000L, 1L)), board.proxies().proxies().get(0).ingest());
+        assertNull(board.proxies().proxies().get(0).ingest().get("a"));
+
+        clock.advance(Duration.ofSeconds(11));
+        board.record(new TrafficReport("edge-2", List.of(new BackendTraffic("b", 0.0, new IngestBacklog(1L, 25L, 100L, 0L)))));
+        assertEquals(new IngestBacklog(1L, 25L, 100L, 0L), board.view(List.of("b")).backends().get(0).ingest(), "edge-1 fell silent");
+        assertEquals(1, board.backlogRecords("b"));
+        assertEquals(List.of(new TrafficBoard.Held("edge-1", "b", new IngestBacklog(10L, 1000L, 4000L, 1L), false),
+                new TrafficBoard.Held("edge-2", "b", new IngestBacklog(1L, 25L, 100L, 0L), true)), board.ingest());
     }
 }
