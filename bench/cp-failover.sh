@@ -30,22 +30,18 @@ REPLICAS=3
 ETCD_MEMBERS=3
 BACKEND=a
 
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) ROUNDS="$2"; shift 2 ;;
     --lease-ttl) LEASE_TTL="$2"; shift 2 ;;
     --java-opts) JAVA_OPTS="$2"; shift 2 ;;
-    --results) RESULTS="$2"; shift 2 ;;
-    --note) NOTE="$2"; shift 2 ;;
-    --keep) KEEP=1; shift ;;
-    -h|--help) usage; exit 0 ;;
-    *) echo "$NAME: unknown option $1" >&2; usage >&2; exit 2 ;;
+    *) common_option "$@"; shift "$TAKEN" ;;
   esac
 done
 
-# shellcheck source=bench/lib.sh
-. "$ROOT/bench/lib.sh"
 check_count "$ROUNDS" "--rounds"
 [ "$ROUNDS" -le 50 ] || die "--rounds is at most 50 (each round restarts a control plane)"
 [[ "$LEASE_TTL" =~ ^[1-9][0-9]*s$ ]] || die "--lease-ttl is whole seconds, e.g. 2s; got '$LEASE_TTL'"

@@ -28,22 +28,18 @@ SIM_OPTS="-Xms64m -Xmx256m -XX:+UseSerialGC"
 KEEP="${KEEP:-0}"
 NOTE="${NOTE:-}"
 
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) DURATION="$2"; shift 2 ;;
     --connections) CONNECTIONS="$2"; shift 2 ;;
     --outage) OUTAGE="$2"; shift 2 ;;
-    --results) RESULTS="$2"; shift 2 ;;
-    --note) NOTE="$2"; shift 2 ;;
-    --keep) KEEP=1; shift ;;
-    -h|--help) usage; exit 0 ;;
-    *) echo "$NAME: unknown option $1" >&2; usage >&2; exit 2 ;;
+    *) common_option "$@"; shift "$TAKEN" ;;
   esac
 done
 
-# shellcheck source=bench/lib.sh
-. "$ROOT/bench/lib.sh"
 check_count "$DURATION" "--duration"; check_count "$CONNECTIONS" "--connections"; check_count "$OUTAGE" "--outage"
 needs wrk:wrk curl:curl
 need_jars

@@ -13,6 +13,18 @@ seconds() { local d="$1"; case "$d" in *h) echo $(( ${d%h} * 3600 ));; *m) echo 
 check_duration() { [[ "$1" =~ ^[0-9]+[smh]?$ ]] || die "a duration looks like 10s, 2m or 30 (seconds); got '$1'"; }
 check_count() { [[ "$1" =~ ^[1-9][0-9]*$ ]] || die "$2 is a positive integer; got '$1'"; }
 
+# common_option "$@": the options every bench script takes (--results FILE, --note TEXT, --keep, -h/--help; usage is
+# the script's own); anything else is refused (exit 2). Sets TAKEN to how many arguments it used: the caller shifts.
+common_option() {
+  case "$1" in
+    --results) [ $# -ge 2 ] || die "--results needs a file"; RESULTS="$2"; TAKEN=2 ;;
+    --note) [ $# -ge 2 ] || die "--note needs a text"; NOTE="$2"; TAKEN=2 ;;
+    --keep) KEEP=1; TAKEN=1 ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "$NAME: unknown option $1" >&2; usage >&2; exit 2 ;;
+  esac
+}
+
 # needs "cmd:package ..." — says which Debian packages are missing and how to install them; never installs.
 needs() {
   local missing=() pair

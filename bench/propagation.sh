@@ -39,6 +39,8 @@ REPLICAS="${REPLICAS:-3}"            # control planes on etcd (--store etcd)
 NOTE="${NOTE:-}"                     # a sentence added to the report's Machine section (what else ran meanwhile)
 SEND_TO="${SEND_TO:-follower}"       # --store etcd: the driver's changes go to a follower (forwarded to the leader) or to the leader
 
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -49,19 +51,13 @@ while [ $# -gt 0 ]; do
     --backend) BACKEND="$2"; shift 2 ;;
     --java-opts) JAVA_OPTS="$2"; shift 2 ;;
     --cp-state-parent) CP_STATE_PARENT="$2"; shift 2 ;;
-    --results) RESULTS="$2"; shift 2 ;;
     --store) STORE="$2"; shift 2 ;;
     --replicas) REPLICAS="$2"; shift 2 ;;
     --send-to) SEND_TO="$2"; shift 2 ;;
-    --note) NOTE="$2"; shift 2 ;;
-    --keep) KEEP=1; shift ;;
-    -h|--help) usage; exit 0 ;;
-    *) echo "$NAME: unknown option $1" >&2; usage >&2; exit 2 ;;
+    *) common_option "$@"; shift "$TAKEN" ;;
   esac
 done
 
-# shellcheck source=bench/lib.sh
-. "$ROOT/bench/lib.sh"
 check_count "$PROXIES" "--proxies"
 check_count "$CHANGES" "--changes"
 check_count "$INTERVAL_MS" "--interval-ms"

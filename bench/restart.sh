@@ -29,6 +29,8 @@ JAVA_OPTS="${JAVA_OPTS:--Xms256m -Xmx256m -XX:+UseSerialGC}"
 KEEP="${KEEP:-0}"
 NOTE="${NOTE:-}"
 
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -36,16 +38,10 @@ while [ $# -gt 0 ]; do
     --connections) CONNECTIONS="$2"; shift 2 ;;
     --every) EVERY="$2"; shift 2 ;;
     --migrate) MIGRATE="$2"; shift 2 ;;
-    --results) RESULTS="$2"; shift 2 ;;
-    --note) NOTE="$2"; shift 2 ;;
-    --keep) KEEP=1; shift ;;
-    -h|--help) usage; exit 0 ;;
-    *) echo "$NAME: unknown option $1" >&2; usage >&2; exit 2 ;;
+    *) common_option "$@"; shift "$TAKEN" ;;
   esac
 done
 
-# shellcheck source=bench/lib.sh
-. "$ROOT/bench/lib.sh"
 check_count "$ROUNDS" "--rounds"; check_count "$CONNECTIONS" "--connections"; check_count "$EVERY" "--every"
 [ "$ROUNDS" -le 20 ] || die "--rounds is at most 20"
 case "$MIGRATE" in 0|1|keep) ;; *) die "--migrate is 1, 0 or keep; got '$MIGRATE'" ;; esac

@@ -16,7 +16,8 @@ public record IngestAnswer(int status, String contentType, byte[] body, String k
         return new IngestAnswer(status, "application/problem+json", json.getBytes(StandardCharsets.UTF_8), key, null);
     }
 
-    static String escape(String s) {
+    /** {@code s} as the inside of a JSON string. */
+    public static String escape(String s) {
         StringBuilder sb = new StringBuilder(s.length() + 8);
         for (char c : s.toCharArray()) {
             switch (c) {
