@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.dsha.api.event.EventType;
 import io.dsha.api.topology.Ingest;
 import io.dsha.api.topology.IngestAck;
 import io.dsha.api.topology.IngestJournal;
@@ -140,6 +141,10 @@ class IngestIT extends StackScenarios {
             assertEquals(expected("r", total), ids(s, "b", "r-"));
             assertSameRecords(s);
             assertEquals(0, metric(s, "dsha_ingest_backlog_records", "backend=\"b\""));
+            // The control plane heard of it from the proxy's reports: b's backlog began, and ended.
+            await("the backlog's events").atMost(BOUND).pollInterval(Duration.ofMillis(200)).until(() -> s.client().events(200).stream()
+                    .filter(e -> e.type() == EventType.INGEST_BACKLOG_STARTED || e.type() == EventType.INGEST_BACKLOG_CLEARED)
+                    .filter(e -> "b".equals(e.backendId())).map(e -> e.type()).distinct().count() == 2);
         }
     }
 

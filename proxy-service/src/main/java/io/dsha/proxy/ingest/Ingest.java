@@ -466,13 +466,15 @@ public final class Ingest implements AutoCloseable {
         }
         if (accepted == 0 && !doubt) {
             // No instance has it and none may have it: given up everywhere, so it is never replayed.
+            String why = reasons(r);
+            boolean allRefused = r.firstRefused != null && !r.any(IngestRecord.Outcome.PENDING);
             abort(r);
-            if (r.firstRefused != null && !r.any(IngestRecord.Outcome.PENDING)) {
+            if (allRefused) {
                 count("refused");
                 answer(r, r.firstRefused);
             } else {
                 count("unavailable");
-                answer(r, IngestAnswer.problem(503, "No instance accepted the record", "nothing was stored: " + reasons(r), r.key));
+                answer(r, IngestAnswer.problem(503, "No instance accepted the record", "nothing was stored: " + why, r.key));
             }
             return;
         }
