@@ -149,7 +149,13 @@ public final class Ingest implements AutoCloseable {
     }
 
     private void adopt(RoutingTable table) {
+        io.dsha.api.topology.Ingest before = settings;
         settings = table.topology().ingest();
+        if (settings != null && settings.journal().maxBytes() > HEAP_BOUND
+                && (before == null || !before.journal().maxBytes().equals(settings.journal().maxBytes()))) {
+            LOG.warnf("Ingest: ingest.journal.maxBytes is %d, but this proxy keeps what it holds in memory too and its heap allows "
+                    + "%d (a third of -Xmx): it holds at most that (raise -Xmx to hold more)", settings.journal().maxBytes(), HEAP_BOUND);
+        }
         Set<String> seen = new HashSet<>();
         for (Backend b : table.topology().backends()) {
             seen.add(b.id());
@@ -292,11 +298,12 @@ public final class Ingest implements AutoCloseable {
         to.sort(null);
         IngestRecord r = new IngestRecord(++nextSeq, key, req.method(), req.uri(), headers, req.body(), System.currentTimeMillis(),
                 to.toArray(String[]::new), req.source());
-        long max = s.journal().maxBytes();
+        long max = maxBytes(s);
         if (liveBytes + r.size > max) {
             count("journal_full");
             waiter.accept(IngestAnswer.problem(507, "Ingest journal full", "the proxy holds " + liveBytes + " of its " + max
-                    + " bytes (ingest.journal.maxBytes) for instances that have not taken them" + backlogSummary()
+                    + " bytes (ingest.journal.maxBytes" + (max < s.journal().maxBytes() ? ", bounded by a third of the heap" : "")
+                    + ") for instances that have not taken them" + backlogSummary()
                     + ": nothing was stored; send it again once they catch up", key));
             return;
         }
@@ -314,6 +321,16 @@ public final class Ingest implements AutoCloseable {
             journaled(r, new IOException(e.getMessage(), e));
         }
     }
+
+    /**
+     * What the proxy holds at most: {@code ingest.journal.maxBytes}, or a third of the heap when that is less (the
+     * records are kept in memory as well as in the journal; past the heap the proxy would fail with OutOfMemoryError).
+     */
+    static long maxBytes(io.dsha.api.topology.Ingest s) {
+        return Math.min(s.journal().maxBytes(), HEAP_BOUND);
+    }
+
+    private static final long HEAP_BOUND = Runtime.getRuntime().maxMemory() / 3;
 
     private String backlogSummary() {
         StringBuilder sb = new StringBuilder();

@@ -50,8 +50,14 @@ final class IngestJournal implements AutoCloseable {
     /** Bytes in the file (written by the writer thread, read by anyone). */
     private volatile long fileBytes;
 
-    /** One thing for the writer: append bytes (forced or not), or rewrite the file with these bytes. */
-    private record Op(ByteBuffer bytes, boolean force, boolean rewrite, Consumer<IOException> done) {
+    /**
+     * One thing for the writer: append bytes (forced or not), append a record (forced; serialized on the writer thread,
+     * not the caller's), or rewrite the file with the live records.
+     */
+    private record Op(ByteBuffer bytes, IngestRecord record, List<Recovered> live, Consumer<IOException> done) {
+        boolean force() {
+            return record != null || live != null;
+        }
     }
 
     IngestJournal(Path dir) throws IOException {
@@ -172,30 +178,26 @@ final class IngestJournal implements AutoCloseable {
 
     /** Appends {@code r}'s RECORD entry and forces it; {@code done} is called on the writer thread (null: durable). */
     void appendRecord(IngestRecord r, Consumer<IOException> done) {
-        ops.add(new Op(frame(recordEntry(r, null)), true, false, done));
+        ops.add(new Op(null, r, null, done));
     }
 
     /** Appends that {@code backend} is done with record {@code seq} (not forced). */
     void appendDone(long seq, String backend) {
-        ops.add(new Op(frame(small(DONE, seq, backend)), false, false, null));
+        ops.add(new Op(frame(small(DONE, seq, backend)), null, null, null));
     }
 
     /** Appends that record {@code seq} was given up (not forced: a record given up and then replayed is stored once). */
     void appendAbort(long seq) {
-        ops.add(new Op(frame(small(ABORT, seq, null)), false, false, null));
+        ops.add(new Op(frame(small(ABORT, seq, null)), null, null, null));
     }
 
     /**
      * Replaces the file with these live records, each with the instances it still has to reach. Ops queued before
-     * this one are written to the old file first; those after it go to the new one.
+     * this one are written to the old file first; those after it go to the new one. The records are written one by
+     * one on the writer thread (what is read of them never changes), so a rewrite costs its caller a list.
      */
     void rewrite(List<Recovered> live) {
-        ByteArrayOutputStream all = new ByteArrayOutputStream();
-        for (Recovered l : live) {
-            ByteBuffer b = frame(recordEntry(l.record(), l.remaining()));
-            all.write(b.array(), 0, b.limit());
-        }
-        ops.add(new Op(ByteBuffer.wrap(all.toByteArray()), true, true, null));
+        ops.add(new Op(null, null, live, null));
     }
 
     private static byte[] recordEntry(IngestRecord r, List<String> remaining) {
@@ -252,6 +254,7 @@ final class IngestJournal implements AutoCloseable {
     /** The writer thread: takes what is queued, writes it, forces once for all that asked, then says so. */
     private void write() {
         List<Op> batch = new ArrayList<>();
+        Map<Op, IOException> refused = new java.util.IdentityHashMap<>();
         while (!closed || !ops.isEmpty()) {
             try {
                 Op first = ops.poll(200, java.util.concurrent.TimeUnit.MILLISECONDS);
@@ -268,16 +271,26 @@ final class IngestJournal implements AutoCloseable {
             boolean force = false;
             try {
                 for (Op op : batch) {
-                    if (op.rewrite()) {
+                    if (op.live() != null) {
                         if (force) {
                             channel.force(false);
                             force = false;
                         }
-                        replaceWith(op.bytes());
+                        replaceWith(op.live());
                         continue;
                     }
-                    while (op.bytes().hasRemaining()) {
-                        channel.write(op.bytes());
+                    ByteBuffer bytes = op.bytes();
+                    if (op.record() != null) {
+                        try {
+                            bytes = frame(recordEntry(op.record(), null));
+                        } catch (UncheckedIOException e) {
+                            // This record cannot be written (a header over 64 KiB): it alone is refused.
+                            refused.put(op, e.getCause());
+                            continue;
+                        }
+                    }
+                    while (bytes.hasRemaining()) {
+                        channel.write(bytes);
                     }
                     force |= op.force();
                 }
@@ -291,19 +304,23 @@ final class IngestJournal implements AutoCloseable {
             }
             for (Op op : batch) {
                 if (op.done() != null) {
-                    op.done().accept(failure);
+                    op.done().accept(failure != null ? failure : refused.get(op));
                 }
             }
             batch.clear();
+            refused.clear();
         }
     }
 
-    private void replaceWith(ByteBuffer live) throws IOException {
+    private void replaceWith(List<Recovered> live) throws IOException {
         Path next = dir.resolve("journal.log.next");
         try (FileChannel out = FileChannel.open(next, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
-            while (live.hasRemaining()) {
-                out.write(live);
+            for (Recovered l : live) {
+                ByteBuffer b = frame(recordEntry(l.record(), l.remaining()));
+                while (b.hasRemaining()) {
+                    out.write(b);
+                }
             }
             out.force(true);
         }
