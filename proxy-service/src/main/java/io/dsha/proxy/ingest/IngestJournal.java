@@ -65,9 +65,18 @@ final class IngestJournal implements AutoCloseable {
         Files.createDirectories(dir);
         this.file = dir.resolve("journal.log");
         this.channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.READ);
+        // The records keep the sources' headers (an Authorization among them): only the proxy's user may read them.
+        ownerOnly(dir, "rwx------");
+        ownerOnly(file, "rw-------");
         this.fileBytes = channel.size();
         this.writer = new Thread(this::write, "dsha-ingest-journal");
         this.writer.setDaemon(true);
+    }
+
+    private static void ownerOnly(Path p, String permissions) throws IOException {
+        if (p.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString(permissions));
+        }
     }
 
     Path file() {
@@ -316,6 +325,7 @@ final class IngestJournal implements AutoCloseable {
         Path next = dir.resolve("journal.log.next");
         try (FileChannel out = FileChannel.open(next, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
+            ownerOnly(next, "rw-------");
             for (Recovered l : live) {
                 ByteBuffer b = frame(recordEntry(l.record(), l.remaining()));
                 while (b.hasRemaining()) {

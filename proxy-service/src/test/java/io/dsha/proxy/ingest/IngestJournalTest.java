@@ -64,6 +64,15 @@ class IngestJournalTest {
     }
 
     @Test
+    void onlyTheProxysUserMayReadTheJournal(@TempDir Path dir) throws Exception {
+        IngestJournal j = new IngestJournal(dir.resolve("ingest"));
+        j.close();
+        assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("ingest"))));
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(dir.resolve("ingest").resolve("journal.log"))));
+    }
+
+    @Test
     void aTornLastEntryIsCutOffAndTheJournalGoesOnAfterIt(@TempDir Path dir) throws Exception {
         IngestJournal j = new IngestJournal(dir);
         j.recover();
