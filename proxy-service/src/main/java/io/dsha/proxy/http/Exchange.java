@@ -288,6 +288,7 @@ final class Exchange {
             return;
         }
         byte[] bytes = ByteBufUtil.getBytes(body.heldBody());
+        body.answerBegan(); // copied: the buffer (and its count against dsha.limits.held-body-bytes) is let go now
         List<Map.Entry<String, String>> headers = new ArrayList<>(req.headers().size());
         for (Map.Entry<String, String> h : req.headers()) {
             headers.add(Map.entry(h.getKey(), h.getValue()));
@@ -310,7 +311,9 @@ final class Exchange {
             out.headers().set(HttpHeaderNames.CONTENT_TYPE, a.contentType());
         }
         out.headers().set(HttpHeaderNames.CONTENT_LENGTH, a.body().length);
-        out.headers().set(ingest.idempotencyHeader(), a.key());
+        if (a.key() != null) {
+            out.headers().set(ingest.idempotencyHeader(), a.key());
+        }
         if (a.status() == 503) {
             out.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
         }

@@ -126,7 +126,8 @@ final class Delivery {
         }
         int window = probing ? 1 : ingest.window();
         int scanned = 0;
-        for (Iterator<IngestRecord> it = queue.iterator(); it.hasNext() && inFlight.size() < window && scanned < SCAN; scanned++) {
+        for (Iterator<IngestRecord> it = queue.iterator(); it.hasNext() && !backingOff && inFlight.size() < window && scanned < SCAN;
+                scanned++) {
             IngestRecord r = it.next();
             if (r.aborted) {
                 it.remove();
@@ -140,7 +141,9 @@ final class Delivery {
             it.remove();
             send(r);
         }
-        if (!backlog && !queue.isEmpty() && System.currentTimeMillis() - queue.peekFirst().acceptedAtMillis > ingest.timeoutMs()) {
+        if (backlog && records == 0) {
+            endBacklog(); // the last of it was given up (aborted) rather than delivered
+        } else if (!backlog && !queue.isEmpty() && System.currentTimeMillis() - queue.peekFirst().acceptedAtMillis > ingest.timeoutMs()) {
             startBacklog("it has not taken records for " + ingest.timeoutMs() + " ms");
         }
     }
@@ -216,11 +219,12 @@ final class Delivery {
             backoffMs = 0;
             probing = false;
             ingest.accepted(r, this, a);
-        } else if (s >= 400 && s < 500 && s != 408 && s != 429) {
+        } else if (s >= 300 && s < 500 && s != 408 && s != 429) {
             forget(r);
             ingest.refused(r, this, a);
         } else {
-            failed(r, "answered " + s, false);
+            // A 5xx other than 503 may come after the record was stored (a failure in answering): in doubt.
+            failed(r, "answered " + s, s >= 500 && s != 503);
             return;
         }
         if (backlog && records == 0) {
@@ -255,8 +259,18 @@ final class Delivery {
         pump();
     }
 
-    /** The control plane says the instance is UP again: a back-off under way ends now. */
-    void upAgain() {
+    private boolean verdictUp;
+
+    /** The control plane's verdict: when it turns UP, a back-off under way ends now. */
+    void verdict(boolean up) {
+        boolean was = verdictUp;
+        verdictUp = up;
+        if (up && !was) {
+            upAgain();
+        }
+    }
+
+    private void upAgain() {
         if (backingOff && timer >= 0 && ingest.vertx().cancelTimer(timer)) {
             backoffMs = 0;
             retry();

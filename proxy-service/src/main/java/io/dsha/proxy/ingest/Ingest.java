@@ -67,6 +67,8 @@ public final class Ingest implements AutoCloseable {
     private volatile long liveBytes;
     private volatile long liveRecords;
     private long journalEstimate;
+    /** While the journal's records are being taken back at start: no compaction until all are. */
+    private boolean recovering;
     private final Map<String, Counter> results = new ConcurrentHashMap<>();
 
     private Ingest(Vertx vertx, IngestJournal journal, List<IngestJournal.Recovered> recovered, int window,
@@ -80,8 +82,8 @@ public final class Ingest implements AutoCloseable {
         this.meters = meters;
         this.http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setMaxPoolSize(Math.max(1, window))
                 .setName("dsha-ingest"));
+        nextSeq = journal.maxSeq();
         for (IngestJournal.Recovered r : recovered) {
-            nextSeq = Math.max(nextSeq, r.record().seq);
             liveBytes += r.record().size;
             liveRecords++;
         }
@@ -172,8 +174,8 @@ public final class Ingest implements AutoCloseable {
         }
         for (Verdict v : table.snapshot().verdicts()) {
             Delivery d = deliveries.get(v.backendId());
-            if (d != null && v.status() == HealthStatus.UP) {
-                d.upAgain();
+            if (d != null) {
+                d.verdict(v.status() == HealthStatus.UP);
             }
         }
         for (String gone : new ArrayList<>(deliveries.keySet())) {
@@ -190,12 +192,17 @@ public final class Ingest implements AutoCloseable {
         if (recovered != null) {
             List<IngestJournal.Recovered> back = recovered;
             recovered = null;
+            // Every record is live before any is settled: a compaction meanwhile must not leave the later ones out.
+            for (IngestJournal.Recovered rec : back) {
+                live.put(rec.record().seq, rec.record());
+            }
+            recovering = true;
             for (IngestJournal.Recovered rec : back) {
                 IngestRecord r = rec.record();
-                live.put(r.seq, r);
                 for (int i = 0; i < r.targets.length; i++) {
                     if (!rec.remaining().contains(r.targets[i])) {
-                        r.settle(i, IngestRecord.Outcome.ACCEPTED);
+                        // Done with there before the restart (taken, refused or dropped: the journal does not say which).
+                        r.settle(i, IngestRecord.Outcome.DROPPED);
                     }
                 }
                 for (int i = 0; i < r.targets.length; i++) {
@@ -210,6 +217,8 @@ public final class Ingest implements AutoCloseable {
                     }
                 }
             }
+            recovering = false;
+            compactIfDue();
         }
         for (Delivery d : deliveries.values()) {
             d.pump();
@@ -356,9 +365,15 @@ public final class Ingest implements AutoCloseable {
             r.deadline = -1;
             evaluate(r, true);
         });
-        for (String t : r.targets) {
-            deliveries.get(t).enqueue(r, false);
+        for (int i = 0; i < r.targets.length; i++) {
+            Delivery d = deliveries.get(r.targets[i]);
+            if (d == null) {
+                settle(r, i, IngestRecord.Outcome.DROPPED, r.targets[i]); // it left the topology meanwhile
+            } else {
+                d.enqueue(r, false);
+            }
         }
+        evaluate(r, false);
     }
 
     // ---- what instances did with it (from Delivery)
@@ -404,7 +419,10 @@ public final class Ingest implements AutoCloseable {
         StringBuilder refusedBy = new StringBuilder();
         for (int i = 0; i < r.targets.length; i++) {
             if (r.outcome(i) == IngestRecord.Outcome.REFUSED) {
-                deliveries.getOrDefault(r.targets[i], null).diverge();
+                Delivery d = deliveries.get(r.targets[i]);
+                if (d != null) {
+                    d.diverge();
+                }
                 refusedBy.append(refusedBy.isEmpty() ? "" : ", ").append(r.targets[i]);
             }
         }
@@ -434,7 +452,7 @@ public final class Ingest implements AutoCloseable {
 
     /** Rewrites the journal with only what is live once it has grown past twice that (and past 16 MiB). */
     private void compactIfDue() {
-        if (journalEstimate < Math.max(16L << 20, 2 * liveBytes)) {
+        if (recovering || journalEstimate < Math.max(16L << 20, 2 * liveBytes)) {
             return;
         }
         List<IngestJournal.Recovered> keep = new ArrayList<>(live.size());
@@ -478,8 +496,8 @@ public final class Ingest implements AutoCloseable {
             answer(r, r.firstAccepted);
             return;
         }
-        if (untried && !expired) {
-            return;
+        if ((untried || r.sending > 0) && !expired) {
+            return; // an instance is still being tried, or has it on its way: its answer decides
         }
         if (accepted == 0 && !doubt) {
             // No instance has it and none may have it: given up everywhere, so it is never replayed.

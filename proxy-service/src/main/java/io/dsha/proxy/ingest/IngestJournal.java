@@ -49,6 +49,10 @@ final class IngestJournal implements AutoCloseable {
     private volatile boolean closed;
     /** Bytes in the file (written by the writer thread, read by anyone). */
     private volatile long fileBytes;
+    /** The highest record number the file holds (live or not): new records are numbered after it. */
+    private long maxSeq;
+    /** Records whose append failed (writer thread only): a rewrite never brings them back. */
+    private final java.util.Set<Long> failedSeqs = new java.util.HashSet<>();
 
     /**
      * One thing for the writer: append bytes (forced or not), append a record (forced; serialized on the writer thread,
@@ -116,7 +120,7 @@ final class IngestJournal implements AutoCloseable {
                 if ((int) c.getValue() != crc) {
                     break;
                 }
-                apply(payload, records, remaining);
+                maxSeq = Math.max(maxSeq, apply(payload, records, remaining));
                 good += 8 + len;
             }
         }
@@ -138,7 +142,13 @@ final class IngestJournal implements AutoCloseable {
         return out;
     }
 
-    private static void apply(byte[] payload, Map<Long, IngestRecord> records, Map<Long, List<String>> remaining) throws IOException {
+    /** The highest record number read so far. */
+    long maxSeq() {
+        return maxSeq;
+    }
+
+    /** Applies one entry; returns the record number it is about. */
+    private static long apply(byte[] payload, Map<Long, IngestRecord> records, Map<Long, List<String>> remaining) throws IOException {
         DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(payload));
         byte type = in.readByte();
         long seq = in.readLong();
@@ -163,7 +173,8 @@ final class IngestJournal implements AutoCloseable {
                     }
                 }
                 byte[] body = in.readNBytes(in.readInt());
-                records.put(seq, new IngestRecord(seq, key, method, uri, headers, body, at, targets, null));
+                String source = in.readUTF();
+                records.put(seq, new IngestRecord(seq, key, method, uri, headers, body, at, targets, source));
                 remaining.put(seq, left);
             }
             case DONE -> {
@@ -179,6 +190,7 @@ final class IngestJournal implements AutoCloseable {
             }
             default -> throw new IOException("unknown entry type " + type);
         }
+        return seq;
     }
 
     void start() {
@@ -231,6 +243,8 @@ final class IngestJournal implements AutoCloseable {
             }
             out.writeInt(r.body.length);
             out.write(r.body);
+            // Who sent it (its connection, as text): records replayed after a restart keep their order per source.
+            out.writeUTF(String.valueOf(r.source));
             return bytes.toByteArray();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -278,7 +292,9 @@ final class IngestJournal implements AutoCloseable {
             }
             IOException failure = null;
             boolean force = false;
+            long mark = -1;
             try {
+                mark = channel.position();
                 for (Op op : batch) {
                     if (op.live() != null) {
                         if (force) {
@@ -286,6 +302,7 @@ final class IngestJournal implements AutoCloseable {
                             force = false;
                         }
                         replaceWith(op.live());
+                        mark = channel.position();
                         continue;
                     }
                     ByteBuffer bytes = op.bytes();
@@ -295,6 +312,7 @@ final class IngestJournal implements AutoCloseable {
                         } catch (UncheckedIOException e) {
                             // This record cannot be written (a header over 64 KiB): it alone is refused.
                             refused.put(op, e.getCause());
+                            failedSeqs.add(op.record().seq);
                             continue;
                         }
                     }
@@ -307,9 +325,24 @@ final class IngestJournal implements AutoCloseable {
                     channel.force(false);
                 }
                 fileBytes = channel.position();
-            } catch (IOException e) {
-                failure = e;
+            } catch (IOException | RuntimeException e) {
+                failure = e instanceof IOException io ? io : new IOException(e.toString(), e);
                 LOG.errorf("Ingest journal %s: cannot write (%s): records are refused until it can", file, e.getMessage());
+                for (Op op : batch) {
+                    if (op.record() != null) {
+                        failedSeqs.add(op.record().seq);
+                    }
+                }
+                // What this batch wrote in part (a full disk stops a write midway) is cut off, so that what is
+                // appended later is not behind a torn entry (which the next start would stop reading at).
+                try {
+                    if (mark >= 0) {
+                        channel.truncate(mark);
+                        channel.position(mark);
+                    }
+                } catch (IOException again) {
+                    LOG.errorf("Ingest journal %s: cannot cut off a failed write (%s)", file, again.getMessage());
+                }
             }
             for (Op op : batch) {
                 if (op.done() != null) {
@@ -327,6 +360,9 @@ final class IngestJournal implements AutoCloseable {
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             ownerOnly(next, "rw-------");
             for (Recovered l : live) {
+                if (failedSeqs.contains(l.record().seq)) {
+                    continue; // its source was told nothing was stored
+                }
                 ByteBuffer b = frame(recordEntry(l.record(), l.remaining()));
                 while (b.hasRemaining()) {
                     out.write(b);

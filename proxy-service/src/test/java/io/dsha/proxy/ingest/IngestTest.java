@@ -69,7 +69,7 @@ class IngestTest {
                     case SILENT -> {
                     }
                     case REFUSE -> req.response().setStatusCode(422).end("{\"error\":\"refused by " + name + "\"}");
-                    case FAIL -> req.response().setStatusCode(500).end();
+                    case FAIL -> req.response().setStatusCode(503).end();
                     case ACCEPT -> {
                         String key = req.getHeader("Idempotency-Key");
                         boolean fresh;
@@ -178,7 +178,7 @@ class IngestTest {
         IngestAnswer answer = post(ingest, "lost-1");
         assertEquals(503, answer.status());
         assertEquals("application/problem+json", answer.contentType());
-        assertTrue(text(answer).contains("nothing was stored") && text(answer).contains("a: answered 500"), text(answer));
+        assertTrue(text(answer).contains("nothing was stored") && text(answer).contains("a: answered 503"), text(answer));
         assertEquals(0, ingest.heldRecords());
         ingest.close();
 
@@ -188,6 +188,24 @@ class IngestTest {
         assertEquals(0, again.heldRecords(), "a record given up is not in the journal any more");
         assertEquals(List.of(), a.stored);
         assertEquals(List.of(), b.stored);
+    }
+
+    @Test
+    void afterARecordGivenUpEverywhereTheInstancesTakeTheNextOnesOnceTheyAreBack() throws Exception {
+        Ingest ingest = open(IngestAck.ONE, 1 << 20, 2_000);
+        a.kill();
+        b.kill();
+        assertEquals(503, post(ingest, "gone-1").status());
+        a.start();
+        b.start();
+        // Their backlogs held only the record given up: once it is dropped at their next try, they have none left.
+        await().atMost(Duration.ofSeconds(15)).until(() -> !ingest.backlogs().isEmpty()
+                && ingest.backlogs().values().stream().allMatch(x -> x.records() == 0));
+        IngestAnswer next = post(ingest, "next-1");
+        assertEquals(201, next.status(), text(next));
+        await().atMost(Duration.ofSeconds(15)).until(() -> ingest.heldRecords() == 0);
+        assertEquals(List.of("next-1"), a.stored);
+        assertEquals(List.of("next-1"), b.stored);
     }
 
     @Test
