@@ -17,6 +17,8 @@ public final class Target {
     private final String id;
     private final String host;
     private final int port;
+    /** Whether the host is a name (not an IP literal): looked up by {@link BackendAddresses}. */
+    private final boolean named;
     private final AtomicInteger outstanding = new AtomicInteger();
     private volatile int weight;
     /** Where connections go: set at once for an IP literal, by {@link BackendAddresses} for a name; null until then. */
@@ -30,6 +32,7 @@ public final class Target {
         this.port = port;
         this.weight = weight;
         byte[] literal = NetUtil.createByteArrayFromIpAddressString(host);
+        this.named = literal == null;
         if (literal != null) {
             try {
                 this.resolved = new InetSocketAddress(InetAddress.getByAddress(host, literal), port);
@@ -62,7 +65,7 @@ public final class Target {
 
     /** Whether the host is a name (not an IP literal), which needs looking up. */
     boolean named() {
-        return NetUtil.createByteArrayFromIpAddressString(host) == null;
+        return named;
     }
 
     InetSocketAddress resolved() {
