@@ -1,6 +1,6 @@
 package io.dsha.controlplane.api;
 
-import io.dsha.controlplane.Tmpfs;
+import io.dsha.testkit.Tmpfs;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -15,7 +15,7 @@ import io.dsha.api.report.ReportSource;
 import io.dsha.api.topology.Backend;
 import io.dsha.api.topology.Mode;
 import io.dsha.api.topology.Topology;
-import io.dsha.controlplane.Tmpfs;
+import io.dsha.testkit.Tmpfs;
 import io.dsha.controlplane.decision.DecisionEngine;
 import io.dsha.controlplane.decision.MutableClock;
 import io.dsha.controlplane.decision.Outcome;

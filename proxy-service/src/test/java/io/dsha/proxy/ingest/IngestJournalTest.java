@@ -73,6 +73,40 @@ class IngestJournalTest {
     }
 
     @Test
+    void aWriteCutShortByAFullDiskLeavesNothingTornBehindTheRecordsThatFollow(@TempDir Path dir) throws Exception {
+        io.dsha.testkit.Tmpfs.requireRoot();
+        try (io.dsha.testkit.Tmpfs disk = io.dsha.testkit.Tmpfs.mount(dir.resolve("disk"), 256)) {
+            // Room that can be given back later, as an operator frees space on a full disk.
+            Files.write(disk.dir().resolve("ballast"), new byte[64 * 1024]);
+            IngestJournal j = new IngestJournal(disk.dir().resolve("ingest"));
+            j.recover();
+            j.start();
+            durable(j, record(1, "a"));
+            IOException failure = null;
+            long seq = 1;
+            while (failure == null && seq < 100) {
+                // 20 KB records until one does not fit: the disk takes part of it, then says it is full.
+                IngestRecord big = new IngestRecord(++seq, "big-" + seq, "POST", "/api/records", List.of(), new byte[20_000], 0, new String[] {"a"},
+                        null);
+                CompletableFuture<IOException> done = new CompletableFuture<>();
+                j.appendRecord(big, done::complete);
+                failure = done.get(10, TimeUnit.SECONDS);
+            }
+            assertEquals(true, failure != null && String.valueOf(failure.getMessage()).contains("No space left"), String.valueOf(failure));
+            long refused = seq;
+            Files.delete(disk.dir().resolve("ballast"));
+            durable(j, record(refused + 1, "a"));
+            j.close();
+
+            IngestJournal again = new IngestJournal(disk.dir().resolve("ingest"));
+            List<Long> back = again.recover().stream().map(r -> r.record().seq).toList();
+            again.close();
+            assertEquals(refused + 1, back.get(back.size() - 1), "the record acknowledged after the full disk is read back: " + back);
+            assertEquals(false, back.contains(refused), "the record refused by the full disk is not");
+        }
+    }
+
+    @Test
     void aTornLastEntryIsCutOffAndTheJournalGoesOnAfterIt(@TempDir Path dir) throws Exception {
         IngestJournal j = new IngestJournal(dir);
         j.recover();

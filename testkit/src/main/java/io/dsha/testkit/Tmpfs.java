@@ -1,6 +1,5 @@
-package io.dsha.controlplane;
+package io.dsha.testkit;
 
-import io.dsha.testkit.Prerequisite;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
