@@ -289,10 +289,7 @@ final class Exchange {
         }
         byte[] bytes = ByteBufUtil.getBytes(body.heldBody());
         body.answerBegan(); // copied: the buffer (and its count against dsha.limits.held-body-bytes) is let go now
-        List<Map.Entry<String, String>> headers = new ArrayList<>(req.headers().size());
-        for (Map.Entry<String, String> h : req.headers()) {
-            headers.add(Map.entry(h.getKey(), h.getValue()));
-        }
+        List<Map.Entry<String, String>> headers = req.headers().entries();
         // Who sent it: its connection (an HTTP/2 stream's parent), so one source's records keep their order.
         Object source = (h2 && client.parent() != null ? client.parent() : client).id();
         path.ingest().submit(new io.dsha.proxy.ingest.Ingest.Request(req.method().name(), req.uri(), headers, bytes, source),

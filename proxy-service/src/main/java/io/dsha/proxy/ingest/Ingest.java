@@ -24,7 +24,6 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -585,10 +584,6 @@ public final class Ingest implements AutoCloseable {
     /** Records still to deliver somewhere (tests and shutdown). Any thread. */
     public long heldRecords() {
         return liveRecords;
-    }
-
-    public Optional<Path> journalFile() {
-        return Optional.of(journal.file());
     }
 
     /** Whether {@link #close} began: nothing more is sent. */

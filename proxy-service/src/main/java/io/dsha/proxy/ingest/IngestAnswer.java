@@ -13,7 +13,7 @@ public record IngestAnswer(int status, String contentType, byte[] body, String k
     static IngestAnswer problem(int status, String title, String detail, String key) {
         String json = "{\"type\":\"about:blank\",\"title\":\"" + escape(title) + "\",\"status\":" + status + ",\"detail\":\""
                 + escape(detail) + "\"" + (key == null ? "" : ",\"idempotencyKey\":\"" + escape(key) + "\"") + "}";
-        return new IngestAnswer(status, "application/problem+json", json.getBytes(StandardCharsets.UTF_8), key, null);
+        return new IngestAnswer(status, io.dsha.api.problem.Problem.MEDIA_TYPE, json.getBytes(StandardCharsets.UTF_8), key, null);
     }
 
     /** {@code s} as the inside of a JSON string. */
