@@ -260,7 +260,7 @@ JSON
   # shellcheck disable=SC2206
   local px_cmd=(java $JAVA_OPTS -Ddsha.control-plane.url="$cp_url" -Ddsha.agent-token="$AGENT_TOKEN"
                 -Ddsha.state-dir="$dir/proxy" -Ddsha.proxy-id=bench-proxy
-                -Ddsha.tls.cert-file="$RUN/lb.crt" -Ddsha.tls.key-file="$RUN/lb.key" -Ddsha.access-log=false
+                -Ddsha.tls.cert-file="$RUN/lb.crt" -Ddsha.tls.key-file="$RUN/lb.key" -Ddsha.access-log.enabled=false
                 -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$px_mgmt"
                 -jar "$PROXY_JAR")
   DSHA_CMDS=("control-plane: $(cmdline "${cp_cmd[@]}")" "health-service: $(cmdline "${hs_cmd[@]}")" "proxy-service: $(cmdline "${px_cmd[@]}")")

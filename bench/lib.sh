@@ -347,7 +347,7 @@ proxy_cmd() {
     -Ddsha.control-plane.url="${PROXY_CP_URLS:-$CP_URL}" -Ddsha.agent-token="$AGENT_TOKEN"
     -Ddsha.state-dir="$RUN/$name-state" -Ddsha.proxy-id="bench-$name"
     -Ddsha.listener.host=127.0.0.1 -Ddsha.listener.port="$port"
-    -Ddsha.event-loops="$loops" -Ddsha.access-log=false
+    -Ddsha.event-loops="$loops" -Ddsha.access-log.enabled=false
     -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$mgmt")
   if [ "$mode" = tls ]; then
     _cmd+=(-Ddsha.tls.cert-file="$RUN/lb.crt" -Ddsha.tls.key-file="$RUN/lb.key")

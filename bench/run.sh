@@ -35,6 +35,7 @@ TRANSPORT="${TRANSPORT:-auto}"       # our proxy's dsha.transport: auto (io_urin
 PROFILE="${PROFILE:-0}"              # 1: JFR recording of our proxy (first thread count, HTTP and TLS), summarised in the report
 KEEP="${KEEP:-0}"                    # 1: keep the run directory (logs, configs, certificate)
 WAIT_IDLE="${WAIT_IDLE:-0}"          # before each measurement, wait up to this many seconds for other processes to go quiet
+ACCESS_LOG="${ACCESS_LOG:-off}"      # off: neither logs; text or json: ours logs every request (that format) to a file, HAProxy too (option httplog/tcplog, log stdout format raw, to a file)
 
 usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
@@ -50,6 +51,7 @@ while [ $# -gt 0 ]; do
     --java-opts) JAVA_OPTS="$2"; shift 2 ;;
     --transport) TRANSPORT="$2"; shift 2 ;;
     --wait-idle) WAIT_IDLE="$2"; shift 2 ;;
+    --access-log) ACCESS_LOG="$2"; shift 2 ;;
     --profile) PROFILE=1; shift ;;
     --keep) KEEP=1; shift ;;
     -h|--help) usage; exit 0 ;;
@@ -64,6 +66,7 @@ done
 . "$ROOT/bench/lib.sh"
 
 for d in "$DURATION" "$WARMUP" "$WARMUP_NATIVE"; do check_duration "$d"; done
+case "$ACCESS_LOG" in off|text|json) ;; *) die "--access-log is off, text or json; got '$ACCESS_LOG'" ;; esac
 [[ "$WAIT_IDLE" =~ ^[0-9]+$ ]] || die "--wait-idle takes seconds; got '$WAIT_IDLE'"
 for sc in $SCENARIOS; do
   case "$sc" in http|tls|http-4k|tls-4k|tls-new|passthrough) ;; *) die "a scenario is http, tls, http-4k, tls-4k, tls-new or passthrough; got '$sc'" ;; esac
@@ -339,13 +342,22 @@ start_haproxy() {   # start_haproxy NBTHREAD tls|http|passthrough PORT
   local nb="$1" mode="$2" port="$3" bind cfg="$RUN/haproxy-$2-t$1.cfg"
   bind="bind 127.0.0.1:$port"
   [ "$mode" = tls ] && bind="$bind ssl crt $RUN/lb.pem alpn http/1.1"
+  # --access-log text|json: every request (connection, in passthrough) logged, as HAProxy's operators log: option
+  # httplog (tcplog), written by the threads themselves to standard output (a file in the run directory).
+  local glog="" dlog=""
+  if [ "$ACCESS_LOG" != off ]; then
+    glog="  log stdout format raw local0"
+    dlog="  log global"$'\n'"  option $([ "$mode" = passthrough ] && echo tcplog || echo httplog)"
+  fi
   if [ "$mode" = passthrough ]; then
     cat > "$cfg" <<CFG
 global
   nbthread $nb
   maxconn 4096
+$glog
 defaults
   mode tcp
+$dlog
   timeout connect 2s
   timeout client 30s
   timeout server 30s
@@ -364,8 +376,10 @@ CFG
 global
   nbthread $nb
   maxconn 4096
+$glog
 defaults
   mode http
+$dlog
   timeout connect 2s
   timeout client 30s
   timeout server 30s
@@ -400,8 +414,13 @@ start_proxy() {   # start_proxy EVENT_LOOPS tls|http PORT
     -Ddsha.control-plane.url="$CP_URL" -Ddsha.agent-token="$AGENT_TOKEN"
     -Ddsha.state-dir="$RUN/$name-state" -Ddsha.proxy-id="bench-$name"
     -Ddsha.listener.host=127.0.0.1 -Ddsha.listener.port="$port"
-    -Ddsha.event-loops="$loops" -Ddsha.access-log=false -Ddsha.transport="$TRANSPORT"
+    -Ddsha.event-loops="$loops" -Ddsha.transport="$TRANSPORT"
     -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$mgmt")
+  if [ "$ACCESS_LOG" = off ]; then
+    cmd+=(-Ddsha.access-log.enabled=false)
+  else
+    cmd+=(-Ddsha.access-log.format="$ACCESS_LOG" -Ddsha.access-log.file="$RUN/$name-access.log")
+  fi
   if [ "$mode" = tls ]; then
     cmd+=(-Ddsha.tls.cert-file="$RUN/lb.crt" -Ddsha.tls.key-file="$RUN/lb.key")
   elif [ "$mode" = passthrough ]; then
@@ -532,6 +551,13 @@ rounds_table() {
 }
 ROUNDS_TABLE="$(rounds_table)"
 
+# Access log lines in each file at the end (HAProxy's file holds the last scenario of its mode; ours, every scenario of its mode).
+access_counts() {
+  local f out=""
+  for f in "$RUN"/dsha-*-access.log; do [ -f "$f" ] && out="$out$(basename "$f" -access.log) $(wc -l < "$f"), "; done
+  for f in "$RUN"/haproxy-*-t*.log; do [ -f "$f" ] && out="$out$(basename "$f" .log) $(grep -c ' fe ' "$f" || true), "; done
+  echo "${out%, }"
+}
 JAVA_VERSION="$(java -version 2>&1 | sed -n 2p)"
 JAVA_FLAGS="$(java $JAVA_OPTS -XX:+PrintCommandLineFlags -version 2>&1 | sed -n "1,1p")"
 {
@@ -541,6 +567,11 @@ JAVA_FLAGS="$(java $JAVA_OPTS -XX:+PrintCommandLineFlags -version 2>&1 | sed -n 
   echo "Per scenario HAProxy and our proxy run side by side and are measured in turn, $ROUNDS rounds each (who goes first alternates); the table gives the medians of the rounds (each figure on its own; errors summed), \"Every round\" below gives them all."
   echo "Warm-up before the rounds: 3s then $WARMUP for our proxy (JIT; the connections of the first run close before the second, so the compiled code has seen a close), $WARMUP_NATIVE for NGINX/HAProxy."
   echo "\"threads\" = HAProxy \`nbthread\` = our \`dsha.event-loops\`. Ratios compare with HAProxy in the same mode and thread count, in this run."
+  if [ "$ACCESS_LOG" = off ]; then
+    echo "Access logs: off on both (\`dsha.access-log.enabled=false\`; no \`log\` line in haproxy.cfg)."
+  else
+    echo "**Access logs: on for both**, every request (passthrough: every connection) logged to a file in the run directory: ours \`dsha.access-log.format=$ACCESS_LOG\` with \`dsha.access-log.file\`; HAProxy \`option httplog\` (\`tcplog\`) with \`log stdout format raw local0\`, its standard output going to a file. Lines written: $(access_counts)."
+  fi
   [ "$PROFILE" = 1 ] && echo "**JFR (settings=profile) was recording in our proxy for the first thread count: those rows are somewhat pessimistic.**"
   echo
   echo "$TABLE"

@@ -555,7 +555,7 @@ TABLE="$(
   echo "its answer; a failure is a connection error, no answer within 5 s, or a non-2xx, and counts in the percentiles with the time it took."
   echo "Same core budget: HAProxy \`nbthread 1\`, our proxy \`dsha.event-loops=1\` (plus the JVM's JIT and GC threads); plain HTTP"
   echo "on both (our proxy's TERMINATE listener with \`dsha.listener.plain-http=true\`, as run.sh's \`http\` scenario); access logs off on"
-  echo "both (\`dsha.access-log=false\`; no \`log\` line in haproxy.cfg). Warm-up \`wrk -t1 -c4 -d$WARMUP\` on both, then $BASELINE of the normal client alone."
+  echo "both (\`dsha.access-log.enabled=false\`; no \`log\` line in haproxy.cfg). Warm-up \`wrk -t1 -c4 -d$WARMUP\` on both, then $BASELINE of the normal client alone."
   echo
   echo "$TABLE"
   echo

@@ -217,7 +217,7 @@ start_dsha_balancer() {   # on host H
   local h="$1"
   hbg "$h" "$RUN/$h/proxy.log" "$JAVA" -Xms16m -Xmx192m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
     -Ddsha.control-plane.url=http://$BACKEND:$CP_PORT -Ddsha.agent-token-file="$RUN/agent.token" \
-    -Ddsha.state-dir="$RUN/$h/proxy-state" -Ddsha.listener.plain-http=true -Ddsha.event-loops=1 -Ddsha.access-log=false \
+    -Ddsha.state-dir="$RUN/$h/proxy-state" -Ddsha.listener.plain-http=true -Ddsha.event-loops=1 -Ddsha.access-log.enabled=false \
     -Ddsha.shutdown.delay=1s -Ddsha.shutdown.grace=2s -Dquarkus.http.host=0.0.0.0 -Dquarkus.http.port=9480 -jar "$PROXY_JAR"
 }
 dsha_ready() { hx "$1" curl -fsS -o /dev/null --max-time 1 http://127.0.0.1:9480/q/health/ready; }

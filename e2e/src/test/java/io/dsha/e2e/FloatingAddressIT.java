@@ -326,7 +326,7 @@ class FloatingAddressIT {
         return Map.ofEntries(Map.entry("dsha.control-plane.url", "http://" + BACKEND + ":" + CP_PORT),
                 Map.entry("dsha.agent-token-file", agentToken.toString()),
                 Map.entry("dsha.state-dir", dir.resolve(h.name).resolve("proxy-state").toString()), Map.entry("dsha.listener.plain-http", "true"),
-                Map.entry("dsha.event-loops", "1"), Map.entry("dsha.access-log", "false"), Map.entry("dsha.shutdown.delay", "1s"),
+                Map.entry("dsha.event-loops", "1"), Map.entry("dsha.access-log.enabled", "false"), Map.entry("dsha.shutdown.delay", "1s"),
                 Map.entry("dsha.shutdown.grace", "2s"), Map.entry("quarkus.http.host", "0.0.0.0"), Map.entry("quarkus.http.port", "9480"),
                 Map.entry("dsha.proxy-id", "proxy-" + h.name));
     }

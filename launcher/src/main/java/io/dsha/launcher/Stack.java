@@ -222,7 +222,7 @@ public final class Stack implements AutoCloseable {
                 "dsha.listener.host", "127.0.0.1",
                 "dsha.listener.port", Integer.toString(options.lbPort()),
                 "dsha.event-loops", "2",
-                "dsha.access-log", "false",
+                "dsha.access-log.enabled", "false",
                 "dsha.proxy-id", "proxy",
                 "quarkus.http.port", "0"));
         if (options.passthrough()) {

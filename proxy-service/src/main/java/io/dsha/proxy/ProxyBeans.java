@@ -10,6 +10,7 @@ import io.dsha.proxy.follow.RoutingState;
 import io.dsha.proxy.http.DataPath;
 import io.dsha.proxy.ingest.Ingest;
 import io.dsha.proxy.listener.TlsMaterial;
+import io.dsha.proxy.ops.AccessLog;
 import io.dsha.proxy.ops.ProxyMetrics;
 import io.dsha.proxy.report.PassiveReporter;
 import io.dsha.proxy.report.TrafficReporter;
@@ -72,6 +73,7 @@ public class ProxyBeans {
         LOG.infof("Reporting to the control plane as %s%s", proxyId, config.proxyId().isPresent() ? "" : " (the host's name; dsha.proxy-id sets another)");
         PassiveReporter reporter = new PassiveReporter(client, proxyId);
         DataPath path = new DataPath(config, routing, metrics, reporter);
+        path.accessLog(accessLog(config, registry));
         FrontServer front = new FrontServer(vertx, path, config, tls);
         RoutingFollower follower = new RoutingFollower(vertx, routing, client, Path.of(config.stateDir()));
         TrafficReporter traffic = new TrafficReporter(client, proxyId, metrics::servedTotals, System::nanoTime,
@@ -131,7 +133,28 @@ public class ProxyBeans {
         proxy.traffic().stop(vertx);
         proxy.addresses().stop();
         proxy.ingest().close();
+        if (proxy.path().accessLog() != null) {
+            proxy.path().accessLog().close();
+        }
         proxy.front().stop().toCompletionStage().toCompletableFuture().orTimeout(5, TimeUnit.SECONDS).exceptionally(e -> null).join();
+    }
+
+    /** The access log the configuration asks for, or null when it is off; a file that cannot be opened stops the start. */
+    private static AccessLog accessLog(ProxyConfig config, MeterRegistry registry) {
+        ProxyConfig.AccessLogConfig settings = config.accessLog();
+        if (!settings.enabled()) {
+            return null;
+        }
+        Path file = settings.file().map(Path::of).orElse(null);
+        try {
+            AccessLog log = new AccessLog(settings.format(), file, settings.bufferBytes());
+            log.register(registry);
+            LOG.infof("Access log: %s, to %s", settings.format().name().toLowerCase(java.util.Locale.ROOT), log.destination());
+            return log;
+        } catch (IOException e) {
+            LOG.errorf("Not starting: cannot open the access log dsha.access-log.file=%s: %s", file, e.getMessage());
+            throw new IllegalStateException("cannot open the access log " + file + ": " + e.getMessage(), e);
+        }
     }
 
     /** This host's name, as the control plane's list of proxies shows it (looked up once, at start). */

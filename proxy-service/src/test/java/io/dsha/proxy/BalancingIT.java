@@ -90,7 +90,7 @@ class BalancingIT {
                 "dsha.listener.plain-http", "true",
                 "dsha.balance.policy", policy,
                 "dsha.proxy-id", "balancing-it-" + name,
-                "dsha.access-log", "false",
+                "dsha.access-log.enabled", "false",
                 "dsha.state-dir", dir.resolve("proxy-" + name).toString()));
     }
 

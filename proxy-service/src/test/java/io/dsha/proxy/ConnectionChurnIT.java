@@ -55,7 +55,7 @@ class ConnectionChurnIT {
         cp.settle("b", "UP");
         proxy = new ProxyProcess(cp, Map.of(
                 "dsha.listener.plain-http", "true",
-                "dsha.access-log", "false",
+                "dsha.access-log.enabled", "false",
                 "dsha.state-dir", dir.resolve("proxy").toString()));
         port = proxy.awaitReady();
     }

@@ -73,6 +73,8 @@ class SafeRetryIT {
                 "dsha.listener.plain-http", "true",
                 "dsha.proxy-id", PROXY_ID,
                 "dsha.timeouts.first-byte", "1s",
+                "dsha.access-log.format", "json",
+                "dsha.access-log.file", dir.resolve("access.log").toString(),
                 "dsha.state-dir", dir.resolve("proxy").toString()));
         port = proxy.awaitReady();
     }
@@ -102,6 +104,53 @@ class SafeRetryIT {
         HttpRequest.BodyPublisher publisher = body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body);
         return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(15))
                 .method(method, publisher).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    // ---- the access log ----
+
+    /** The JSON line of the request whose path (query left out) is {@code path}, once written. */
+    private static JsonNode accessLine(String path) {
+        Path file = dir.resolve("access.log");
+        return await().atMost(Duration.ofSeconds(10)).until(() -> {
+            if (!java.nio.file.Files.exists(file)) {
+                return null;
+            }
+            for (String line : java.nio.file.Files.readAllLines(file)) {
+                JsonNode n = new com.fasterxml.jackson.databind.ObjectMapper().readTree(line);
+                if (path.equals(n.path("path").asText())) {
+                    return n;
+                }
+            }
+            return null;
+        }, java.util.Objects::nonNull);
+    }
+
+    @Test
+    void theAccessLogSaysWhereEachRequestWentAndWhatItCost() throws Exception {
+        String body = "x".repeat(3000);
+        HttpResponse<String> put = send("PUT", "/echo-logged", body);
+        assertEquals(200, put.statusCode());
+        JsonNode echoed = accessLine("/echo-logged");
+        assertEquals(3000, echoed.get("bytes_in").asInt());
+        assertEquals(put.body().length(), echoed.get("bytes_out").asInt());
+        assertEquals(1, echoed.get("attempts").asInt());
+        assertEquals("a", echoed.get("backend").asText());
+
+        a.behave(Behaviour.DROP_AFTER_REQUEST);
+        assertEquals(200, send("GET", "/logged-retry?token=secret", null).statusCode());
+        JsonNode retried = accessLine("/logged-retry");
+        assertEquals("GET", retried.get("method").asText());
+        assertEquals(200, retried.get("status").asInt());
+        assertEquals("b", retried.get("backend").asText());
+        assertEquals(2, retried.get("attempts").asInt(), "a, then b");
+        assertEquals("beta\n".length(), retried.get("bytes_out").asInt());
+        assertEquals("127.0.0.1", retried.get("client").asText());
+        double total = retried.get("duration_ms").asDouble();
+        assertTrue(retried.get("connect_ms").asDouble() >= 0 && retried.get("first_byte_ms").asDouble() <= total, retried.toString());
+        assertFalse(retried.toString().contains("secret"), "the query is never logged");
+
+        assertEquals(0.0, metric(proxy, "dsha_access_log_lines_total", "result=\"dropped\""), "nothing dropped");
+        assertTrue(metric(proxy, "dsha_access_log_lines_total", "result=\"written\"") >= 2, "counted as written");
     }
 
     // ---- the request reached the backend, which then failed ----

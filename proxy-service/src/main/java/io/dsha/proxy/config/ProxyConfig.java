@@ -86,9 +86,31 @@ public interface ProxyConfig {
         AUTO, IO_URING, EPOLL
     }
 
-    /** One line per request on the {@code dsha.access} logger. */
-    @WithDefault("true")
-    boolean accessLog();
+    AccessLogConfig accessLog();
+
+    /**
+     * One line per request (and per passthrough connection), formatted on the event loop into a batch and written
+     * by a thread of its own ({@code io.dsha.proxy.ops.AccessLog}); when that thread falls behind, lines are dropped
+     * and counted, never waited for.
+     */
+    interface AccessLogConfig {
+        /** {@code dsha.access-log.enabled}. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** {@code text} (space-separated, {@code key=value} fields) or {@code json} (an object per line). */
+        @WithDefault("text")
+        io.dsha.proxy.ops.AccessLog.Format format();
+
+        /** A file to append to; standard output when not set. */
+        Optional<String> file();
+
+        /** The most bytes of lines waiting for the writer, all event loops together; past it, lines are dropped. */
+        @WithDefault("4194304")
+        @Min(131072)
+        @Max(268435456)
+        long bufferBytes();
+    }
 
     /**
      * How often backend host names are looked up again in the background. Requests connect to the last

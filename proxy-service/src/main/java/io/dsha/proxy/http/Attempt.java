@@ -53,6 +53,9 @@ final class Attempt implements BackendPool.Lease, BackendPool.Holder {
     private boolean reusable;
     /** Set once the whole request went out. */
     private boolean reachedBackend;
+    /** When the attempt began waiting for a connection, and how long it waited (-1 until it had one). */
+    private long startedNanos;
+    private long connectNanos = -1;
 
     private Attempt(Exchange exchange, NettyLoop loop, Target target, boolean upgrade) {
         this.exchange = exchange;
@@ -67,6 +70,7 @@ final class Attempt implements BackendPool.Lease, BackendPool.Holder {
     }
 
     void start() {
+        startedNanos = System.nanoTime();
         if (upgrade) {
             loop.pool.connectUnpooled(target, this);
         } else {
@@ -88,6 +92,11 @@ final class Attempt implements BackendPool.Lease, BackendPool.Holder {
     /** The connection the request's body goes to, or null while there is none. */
     Channel channel() {
         return upstream == null ? null : upstream.channel;
+    }
+
+    /** How long this attempt waited for its connection (a new one, or one of the pool's), or -1 when it had none. */
+    long connectNanos() {
+        return connectNanos;
     }
 
     boolean connected() {
@@ -113,6 +122,7 @@ final class Attempt implements BackendPool.Lease, BackendPool.Holder {
             return;
         }
         upstream = connection;
+        connectNanos = System.nanoTime() - startedNanos;
         connection.owner = this;
         state = State.SENDING;
         if (upgrade) {

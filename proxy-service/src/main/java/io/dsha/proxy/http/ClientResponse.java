@@ -28,6 +28,8 @@ final class ClientResponse {
     private HttpResponse head;
     private int status;
     private boolean keepAlive;
+    /** The response body's bytes written to the client. */
+    private long bytesOut;
 
     ClientResponse(Channel client, NettyLoop loop, HttpRequest req, boolean h2) {
         this.client = client;
@@ -39,6 +41,11 @@ final class ClientResponse {
     /** The status answered, or 0 before an answer began. */
     int status() {
         return status;
+    }
+
+    /** The response body's bytes written (or being written) to the client. */
+    long bytesOut() {
+        return bytesOut;
     }
 
     /** Whether the client's HTTP/1.x connection serves its next request once this answer is out. */
@@ -79,6 +86,7 @@ final class ClientResponse {
 
     /** A part of the body, not the last: written, flushed at the end of the backend's read burst ({@link #flush}). */
     void content(HttpContent c) {
+        bytesOut += c.content().readableBytes();
         writeHead();
         client.write(c, client.voidPromise());
     }
@@ -88,6 +96,7 @@ final class ClientResponse {
      * request, or (HTTP/2: the stream is reset) when the backend answered before the request's body ended.
      */
     void last(LastHttpContent c, boolean requestEnded) {
+        bytesOut += c.content().readableBytes();
         Object out = c;
         if (head != null) {
             out = new DefaultFullHttpResponse(head.protocolVersion(), head.status(), c.content(), head.headers(), c.trailingHeaders());
@@ -125,6 +134,7 @@ final class ClientResponse {
     /** A whole answer made here (the proxy's, or an instance's relayed by the ingest), with the same closing rules. */
     void answer(io.netty.handler.codec.http.FullHttpResponse out, boolean close, boolean resetStream) {
         status = out.status().code();
+        bytesOut += out.content().readableBytes();
         keepAlive = !close;
         if (close) {
             out.headers().set(io.netty.handler.codec.http.HttpHeaderNames.CONNECTION, io.netty.handler.codec.http.HttpHeaderValues.CLOSE);

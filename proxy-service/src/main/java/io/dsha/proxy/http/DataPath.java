@@ -19,7 +19,6 @@ import org.jboss.logging.Logger;
 public final class DataPath implements DataPlane, RequestBody.Budget {
 
     private static final Logger LOG = Logger.getLogger(DataPath.class);
-    private static final Logger ACCESS = Logger.getLogger("dsha.access");
 
     final RoutingState routing;
     final ProxyMetrics metrics;
@@ -48,7 +47,8 @@ public final class DataPath implements DataPlane, RequestBody.Budget {
     final int poolSize;
     final Duration ejectionBase;
     final Duration ejectionMax;
-    final boolean accessLog;
+    /** The access log, or null when it is off. */
+    private volatile io.dsha.proxy.ops.AccessLog accessLog;
     final LongAdder inFlight = new LongAdder();
     /** The most client connections open at once on the data listener (all its event loops); beyond, new ones are closed. */
     final int maxConnections;
@@ -84,7 +84,6 @@ public final class DataPath implements DataPlane, RequestBody.Budget {
         this.maxHeaderBytes = config.limits().maxHeaderBytes();
         this.ejectionBase = config.ejection().base();
         this.ejectionMax = config.ejection().max();
-        this.accessLog = config.accessLog();
         this.maxConnections = config.listener().maxConnections().orElseGet(() -> defaultMaxConnections(openFileLimit()));
         metrics.connectionLimit(maxConnections);
     }
@@ -311,17 +310,13 @@ public final class DataPath implements DataPlane, RequestBody.Budget {
         return false;
     }
 
-    /** One access log line; {@code path} may carry its query, which is not logged. */
-    void access(String client, String method, String path, int status, String backend, long startNanos, int retries) {
-        if (accessLog) {
-            int query = path.indexOf('?');
-            if (query >= 0) {
-                path = path.substring(0, query);
-            }
-            // Escaped: a request target or method with control characters never writes them raw into a log line.
-            ACCESS.infof("%s %s %s %d %s %dms retries=%d", client, RequestRules.printable(method), RequestRules.printable(path), status,
-                    backend == null ? "-" : backend,
-                    (System.nanoTime() - startNanos) / 1_000_000, retries);
-        }
+    @Override
+    public io.dsha.proxy.ops.AccessLog accessLog() {
+        return accessLog;
+    }
+
+    /** Set once, before traffic (null: off). */
+    public void accessLog(io.dsha.proxy.ops.AccessLog log) {
+        this.accessLog = log;
     }
 }

@@ -70,6 +70,10 @@ final class Exchange {
     private Deadlines.Deadline requestDeadline;
     /** While the body is read: the longest silence allowed before its next part (dsha.timeouts.request-body). */
     private Deadlines.Deadline bodyDeadline;
+    /** The request body's bytes read from the client (for the access log). */
+    private long bytesIn;
+    /** From the start to the backend's response head, or -1 (for the access log). */
+    private long firstByteNanos = -1;
 
     Exchange(Front front, HttpRequest req) {
         this.front = front;
@@ -154,6 +158,7 @@ final class Exchange {
 
     /** A part of the client's body (the last one included, even when empty). */
     void fromClient(HttpContent c) {
+        bytesIn += c.content().readableBytes();
         if (c.decoderResult().isFailure()) {
             // A broken chunk: what came before it must never reach a backend as a whole body. The backend's connection
             // (if any) is closed with the body unfinished, and the client is told; the client's fault, not the backend's.
@@ -351,7 +356,8 @@ final class Exchange {
         Headers.downstream(resp.headers());
         // A refused upgrade, a body still coming in: the connection is not reused.
         response.head(resp, keepAliveWanted && !path.shuttingDown && body.ended() && !websocket);
-        path.metrics.upstreamLatency(attempt.target.id(), System.nanoTime() - start);
+        firstByteNanos = System.nanoTime() - start;
+        path.metrics.upstreamLatency(attempt.target.id(), firstByteNanos);
     }
 
     /** A part of the response's body; with {@code last}, the attempt has completed and the exchange ends. */
@@ -480,7 +486,11 @@ final class Exchange {
         body.release();
         path.end();
         path.metrics.request(backend, status);
-        path.access(front.clientAddress(), req.method().name(), req.uri(), status, backend, start, Math.max(0, tried));
+        io.dsha.proxy.ops.AccessLog log = path.accessLog();
+        if (log != null) {
+            log.http(client.eventLoop(), front.clientAddress(), req.method().name(), req.uri(), status, bytesIn, response.bytesOut(), backend,
+                    tried + 1, System.nanoTime() - start, attempt == null ? -1 : attempt.connectNanos(), firstByteNanos);
+        }
         front.exchangeDone(this, !h2 && response.keepAlive() && body.complete() && !websocket);
     }
 }

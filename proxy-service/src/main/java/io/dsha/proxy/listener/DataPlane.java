@@ -15,6 +15,9 @@ public interface DataPlane {
 
     ProxyMetrics metrics();
 
+    /** The access log, or null when it is off. */
+    io.dsha.proxy.ops.AccessLog accessLog();
+
     /** Counts a newly accepted client connection in, or says it is one too many; an admitted one is {@link #released}. */
     boolean admit();
 

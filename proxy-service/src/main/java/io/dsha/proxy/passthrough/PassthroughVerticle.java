@@ -54,7 +54,6 @@ public final class PassthroughVerticle extends AbstractVerticle implements Liste
 
     private final DataPlane path;
     private final ProxyConfig.Passthrough settings;
-    private final boolean accessLog;
     private final Acceptor acceptor;
     private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
     private final Clients clients;
@@ -66,7 +65,6 @@ public final class PassthroughVerticle extends AbstractVerticle implements Liste
     public PassthroughVerticle(DataPlane path, ProxyConfig config, Acceptor acceptor) {
         this.path = path;
         this.settings = config.passthrough();
-        this.accessLog = config.accessLog();
         this.acceptor = acceptor;
         this.clients = new Clients(path, true);
     }
@@ -156,7 +154,7 @@ public final class PassthroughVerticle extends AbstractVerticle implements Liste
     }
 
     private void relay(Channel channel, HelloHandler hello, Channel backend, Target target, String serverName) {
-        Session session = new Session(channel, backend, target, path.metrics().tcp(target.id()), serverName, accessLog);
+        Session session = new Session(channel, backend, target, path.metrics().tcp(target.id()), serverName, path.accessLog());
         session.onFinish(() -> sessions.remove(session));
         sessions.add(session);
         backend.pipeline().replace(backend.pipeline().first(), "dsha-relay", new Relay(session, channel, false));

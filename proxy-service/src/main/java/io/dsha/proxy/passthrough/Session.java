@@ -6,7 +6,7 @@ import io.netty.channel.Channel;
 import java.net.SocketAddress;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.jboss.logging.Logger;
+import io.dsha.proxy.ops.AccessLog;
 
 /**
  * One relayed connection: the client's channel, the backend's, what went through, and the
@@ -14,16 +14,15 @@ import org.jboss.logging.Logger;
  */
 final class Session {
 
-    private static final Logger ACCESS = Logger.getLogger("dsha.access");
-
     final Channel client;
     final Channel backend;
     final Target target;
     private final ProxyMetrics.Tcp meters;
     private final String serverName;
-    private final SocketAddress clientAddress;
+    private final String clientAddress;
     private final long startNanos = System.nanoTime();
-    private final boolean accessLog;
+    /** Null when off. */
+    private final AccessLog accessLog;
     private volatile Runnable onFinish = () -> { };
     private final AtomicInteger closed = new AtomicInteger();
     private long upstream;
@@ -32,13 +31,15 @@ final class Session {
     /** When a byte last went through, either way (System.nanoTime); read by the idle check. */
     private long lastActivity = startNanos;
 
-    Session(Channel client, Channel backend, Target target, ProxyMetrics.Tcp meters, String serverName, boolean accessLog) {
+    Session(Channel client, Channel backend, Target target, ProxyMetrics.Tcp meters, String serverName, AccessLog accessLog) {
         this.client = client;
         this.backend = backend;
         this.target = target;
         this.meters = meters;
         this.serverName = serverName;
-        this.clientAddress = client.remoteAddress();
+        SocketAddress remote = client.remoteAddress();
+        this.clientAddress = remote instanceof java.net.InetSocketAddress inet && inet.getAddress() != null ? inet.getAddress().getHostAddress()
+                : String.valueOf(remote);
         this.accessLog = accessLog;
         target.begin();
         meters.connections.increment();
@@ -98,9 +99,10 @@ final class Session {
             target.end();
             meters.open.decrementAndGet();
             onFinish.run();
-            if (accessLog) {
-                ACCESS.infof("%s tls sni=%s %s up=%d down=%d %dms %s", clientAddress, serverName == null ? "-" : serverName, target.id(),
-                        upstream, downstream, (System.nanoTime() - startNanos) / 1_000_000, ending == null ? "closed" : ending);
+            if (accessLog != null) {
+                io.netty.channel.EventLoop loop = client.eventLoop();
+                accessLog.tcp(loop.inEventLoop() ? loop : null, clientAddress, serverName, target.id(), upstream, downstream,
+                        System.nanoTime() - startNanos, ending == null ? "closed" : ending);
             }
         }
     }
