@@ -16,7 +16,8 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -61,6 +62,8 @@ public final class AccessLog implements AutoCloseable {
     static final int PIPE_BUF = 4096;
     /** The longest a line waits on its event loop before going to the writer. */
     static final long HAND_OFF_MILLIS = 100;
+    /** How long the writer sleeps when it found nothing to write. */
+    static final long WRITER_PARK_MILLIS = 20;
     private static final long DROP_WARN_EVERY_NANOS = 10_000_000_000L;
 
     private final Format format;
@@ -68,8 +71,9 @@ public final class AccessLog implements AutoCloseable {
     private final String destination;
     /** Whether the destination may be shared with other writers of this process (standard output): write line-whole pieces. */
     private final boolean pieces;
-    private final ArrayBlockingQueue<Batch> free;
-    private final ArrayBlockingQueue<Batch> full;
+    /** Batches free to fill, and batches waiting for the writer: lock-free, and a hand-off wakes no thread. */
+    private final ConcurrentLinkedQueue<Batch> free = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Batch> full = new ConcurrentLinkedQueue<>();
     private final FastThreadLocal<Local> locals = new FastThreadLocal<>() {
         @Override
         protected Local initialValue() {
@@ -103,8 +107,6 @@ public final class AccessLog implements AutoCloseable {
             this.pieces = false;
         }
         int batches = (int) Math.max(2, Math.min(4096, bufferBytes / BATCH_BYTES));
-        this.free = new ArrayBlockingQueue<>(batches);
-        this.full = new ArrayBlockingQueue<>(batches);
         for (int i = 0; i < batches; i++) {
             free.add(new Batch());
         }
@@ -237,7 +239,7 @@ public final class AccessLog implements AutoCloseable {
             }
         }
         closed = true;
-        writer.interrupt();
+        LockSupport.unpark(writer);
         try {
             writer.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
         } catch (InterruptedException e) {
@@ -252,26 +254,25 @@ public final class AccessLog implements AutoCloseable {
         }
     }
 
-    /** The writer thread: batches out as they come; at the end, what is left. */
+    /**
+     * The writer thread: it looks for batches every {@link #WRITER_PARK_MILLIS} ms and writes out all it finds. It is
+     * never woken by an event loop: a wake-up is a system call on the loop, and on a busy host the woken thread may
+     * take the loop's CPU then and there.
+     */
     private void write() {
         while (true) {
-            Batch b;
-            try {
-                b = full.take();
-            } catch (InterruptedException e) {
-                if (closed) {
-                    for (Batch rest; (rest = full.poll()) != null;) {
-                        writeOut(rest);
-                    }
-                    flush();
-                    return;
-                }
-                continue;
+            boolean wrote = false;
+            for (Batch b; (b = full.poll()) != null;) {
+                writeOut(b);
+                wrote = true;
             }
-            writeOut(b);
-            if (full.isEmpty()) {
+            if (wrote) {
                 flush();
             }
+            if (closed && full.isEmpty()) {
+                return;
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(WRITER_PARK_MILLIS));
         }
     }
 
