@@ -555,7 +555,7 @@ ROUNDS_TABLE="$(rounds_table)"
 access_counts() {
   local f out=""
   for f in "$RUN"/dsha-*-access.log; do [ -f "$f" ] && out="$out$(basename "$f" -access.log) $(wc -l < "$f"), "; done
-  for f in "$RUN"/haproxy-*-t*.log; do [ -f "$f" ] && out="$out$(basename "$f" .log) $(grep -c ' fe ' "$f" || true), "; done
+  for f in "$RUN"/haproxy-*-t*.log; do [ -f "$f" ] && out="$out$(basename "$f" .log) $(grep -c ' fe~\? ' "$f" || true), "; done
   echo "${out%, }"
 }
 JAVA_VERSION="$(java -version 2>&1 | sed -n 2p)"
