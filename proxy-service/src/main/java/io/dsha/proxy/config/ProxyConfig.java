@@ -90,7 +90,7 @@ public interface ProxyConfig {
 
     /**
      * One line per request (and per passthrough connection), formatted on the event loop into a batch and written
-     * by a thread of its own ({@code io.dsha.proxy.ops.AccessLog}); when that thread falls behind, lines are dropped
+     * by a thread of its own (AccessLog, in the ops package); when that thread falls behind, lines are dropped
      * and counted, never waited for.
      */
     interface AccessLogConfig {
@@ -100,7 +100,11 @@ public interface ProxyConfig {
 
         /** {@code text} (space-separated, {@code key=value} fields) or {@code json} (an object per line). */
         @WithDefault("text")
-        io.dsha.proxy.ops.AccessLog.Format format();
+        Format format();
+
+        enum Format {
+            TEXT, JSON
+        }
 
         /** A file to append to; standard output when not set. */
         Optional<String> file();

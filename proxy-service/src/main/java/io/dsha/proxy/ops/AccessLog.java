@@ -1,5 +1,6 @@
 package io.dsha.proxy.ops;
 
+import io.dsha.proxy.config.ProxyConfig.AccessLogConfig.Format;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.util.concurrent.EventExecutor;
@@ -45,10 +46,6 @@ import org.jboss.logging.Logger;
 public final class AccessLog implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(AccessLog.class);
-
-    public enum Format {
-        TEXT, JSON
-    }
 
     /** Bytes in one batch. */
     static final int BATCH_BYTES = 64 * 1024;

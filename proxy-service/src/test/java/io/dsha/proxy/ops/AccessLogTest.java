@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.dsha.proxy.config.ProxyConfig.AccessLogConfig.Format;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.channel.DefaultEventLoopGroup;
 import io.netty.channel.EventLoop;
@@ -58,7 +59,7 @@ class AccessLogTest {
     @Test
     void aTextLineHasEveryFieldAndEscapesWhatCouldBreakIt() throws Exception {
         Path file = dir.resolve("access.log");
-        try (AccessLog log = new AccessLog(AccessLog.Format.TEXT, file, 1 << 20)) {
+        try (AccessLog log = new AccessLog(Format.TEXT, file, 1 << 20)) {
             EventLoop loop = loops.next();
             on(loop, () -> log.http(loop, "10.0.0.7", "GET", "/orders/42?token=secret", 200, 0, 6, "a", 1, 1_234_567, 12_000, 1_100_000));
             // Hostile: a space, a CR LF, a backslash, Latin-1 and a quote in the path; an unknown backend; nothing timed.
@@ -82,7 +83,7 @@ class AccessLogTest {
     @Test
     void aJsonLineParsesWhateverThePathHolds() throws Exception {
         Path file = dir.resolve("access.json");
-        try (AccessLog log = new AccessLog(AccessLog.Format.JSON, file, 1 << 20)) {
+        try (AccessLog log = new AccessLog(Format.JSON, file, 1 << 20)) {
             EventLoop loop = loops.next();
             on(loop, () -> log.http(loop, "::1", "PUT", "/a\"b\\c\u0001\u00ff?q=1", 201, 4000, 2, "b", 2, 3_000_000, 250_000, 2_500_000));
             on(loop, () -> log.http(loop, "::1", "GET", "/", 503, 0, 90, null, 0, 40_000, -1, -1));
@@ -117,7 +118,7 @@ class AccessLogTest {
     @Test
     void aHugePathIsCutAndTheLineStaysWhole() throws Exception {
         Path file = dir.resolve("access.log");
-        try (AccessLog log = new AccessLog(AccessLog.Format.TEXT, file, 1 << 20)) {
+        try (AccessLog log = new AccessLog(Format.TEXT, file, 1 << 20)) {
             EventLoop loop = loops.next();
             on(loop, () -> log.http(loop, "10.0.0.1", "GET", "/" + "\u0001".repeat(100_000), 414, 0, 0, null, 0, 1, -1, -1));
             on(loop, () -> log.http(loop, "10.0.0.1", "GET", "/next", 200, 0, 0, "a", 1, 1, 1, 1));
@@ -134,7 +135,7 @@ class AccessLogTest {
     void linesFromSeveralLoopsAreAllWrittenWhole() throws Exception {
         Path file = dir.resolve("access.log");
         int perLoop = 5_000;
-        try (AccessLog log = new AccessLog(AccessLog.Format.TEXT, file, 1 << 22)) {
+        try (AccessLog log = new AccessLog(Format.TEXT, file, 1 << 22)) {
             EventLoop one = loops.next();
             EventLoop two = loops.next();
             CompletableFuture<Void> a = CompletableFuture.runAsync(() -> fill(log, one, "a", perLoop));
@@ -180,7 +181,7 @@ class AccessLogTest {
                 throw new java.io.UncheckedIOException(e);
             }
         });
-        try (AccessLog log = new AccessLog(AccessLog.Format.TEXT, fifo, 2 * AccessLog.BATCH_BYTES)) {
+        try (AccessLog log = new AccessLog(Format.TEXT, fifo, 2 * AccessLog.BATCH_BYTES)) {
             InputStream in = reader.get(5, TimeUnit.SECONDS);
             EventLoop loop = loops.next();
             String path = "/" + "p".repeat(200);
