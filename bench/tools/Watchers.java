@@ -52,6 +52,7 @@ public final class Watchers {
         ByteBuffer out;
         byte[] in = new byte[16 * 1024];
         int inLength;
+        long bodyRead;              // body bytes of the answer being read that were dropped already
         int headerEnd = -1;        // index just past the blank line, once seen
         int status;
         long contentLength = -1;
@@ -176,10 +177,19 @@ public final class Watchers {
         }
     }
 
+    /**
+     * Reads what is there: the head is kept until its blank line is in, then the body is counted and dropped (the
+     * snapshot of a big site is a megabyte; 500 copies would not fit), except an error's, kept to be shown.
+     */
     private void read(Watcher w, SelectionKey key, Selector selector) throws IOException {
         while (true) {
             if (w.inLength == w.in.length) {
-                w.in = java.util.Arrays.copyOf(w.in, w.in.length * 2);
+                if (w.headerEnd < 0 || w.status != 200 && w.status != 204) {
+                    w.in = java.util.Arrays.copyOf(w.in, w.in.length * 2);
+                } else {
+                    w.bodyRead += w.inLength - w.headerEnd;   // a 200's body: counted, not kept
+                    w.inLength = w.headerEnd;
+                }
             }
             int got = w.channel.read(ByteBuffer.wrap(w.in, w.inLength, w.in.length - w.inLength));
             if (got < 0) {
@@ -192,32 +202,30 @@ public final class Watchers {
             if (w.headerEnd < 0 && !parseHeader(w)) {
                 continue;
             }
-            long need = w.headerEnd + Math.max(0, w.contentLength);
-            if (w.inLength < need) {
+            long body = w.bodyRead + w.inLength - w.headerEnd;
+            if (body < w.contentLength) {
                 continue;
+            }
+            if (body > w.contentLength) {
+                throw new IOException("bytes after an answer before a request was sent");
             }
             // The whole answer is in: its time first.
             long micros = epochMicros();
-            int body = (int) Math.max(0, w.contentLength);
-            bytes += need;
-            received.add(new Received(w.id, w.answerRevision, w.status, micros, body));
+            bytes += w.headerEnd + body;
+            received.add(new Received(w.id, w.answerRevision, w.status, micros, (int) body));
             if (w.status == 200) {
                 w.revision = Math.max(w.revision, w.answerRevision);
             } else if (w.status != 204) {
                 errors++;
                 System.err.println("watcher " + w.id + ": HTTP " + w.status + " "
-                        + new String(w.in, w.headerEnd, body, StandardCharsets.UTF_8));
+                        + new String(w.in, w.headerEnd, w.inLength - w.headerEnd, StandardCharsets.UTF_8));
             }
-            int rest = w.inLength - (int) need;
-            System.arraycopy(w.in, (int) need, w.in, 0, rest);
-            w.inLength = rest;
+            w.inLength = 0;
+            w.bodyRead = 0;
             w.headerEnd = -1;
             w.contentLength = -1;
             w.answerRevision = -1;
             w.waiting = false;
-            if (rest > 0) {
-                throw new IOException("bytes after an answer before a request was sent");
-            }
             if (!stopping) {
                 send(w, selector);
             }
