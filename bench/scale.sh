@@ -59,7 +59,8 @@ while [ $# -gt 0 ]; do
 done
 for v in BACKENDS CHECKERS WATCHERS FLIPS FLIP_EVERY_MS WINDOW INTERVAL_MS; do check_count "${!v}" "--$(echo "$v" | tr 'A-Z_' 'a-z-')"; done
 [ "$FLIPS" -le "$BACKENDS" ] || die "--flips is at most --backends"
-RESULTS="${RESULTS:-$ROOT/bench/results/scale-${BACKENDS}x${WATCHERS}$([ "$WHOLE" = 1 ] && echo -whole).md}"
+SUFFIX=""; [ "$WHOLE" = 0 ] || SUFFIX=-whole
+RESULTS="${RESULTS:-$ROOT/bench/results/scale-${BACKENDS}x${WATCHERS}$SUFFIX.md}"
 TSV="$(dirname "$RESULTS")/scale.tsv"
 SIM_JAR="$ROOT/datastack-sim/target/quarkus-app/quarkus-run.jar"
 HS_JAR="$ROOT/health-service/target/quarkus-app/quarkus-run.jar"
@@ -128,7 +129,7 @@ done
 log "all $BACKENDS backends UP after $(( SECONDS - T_START )) s"
 
 # ---- watchers --------------------------------------------------------------------------------------------------
-WATCH_QUERY="timeoutMs=20000$([ "$WHOLE" = 1 ] || echo '&delta=true')"
+WATCH_QUERY="timeoutMs=20000"; [ "$WHOLE" = 1 ] || WATCH_QUERY+="&delta=true"
 start_watchers "$WATCHERS" "$RUN/watchers" "$WATCH_QUERY"
 sleep 2
 wait_watchers "$RUN/watchers" "$(cp_revision)" 120
