@@ -220,9 +220,11 @@ def us(s):
     d = datetime.datetime.fromisoformat(s.replace("Z", "+00:00")[:26] + "+00:00" if "." in s else s.replace("Z", "+00:00"))
     return int(d.timestamp() * 1_000_000)
 down = {}
-for e in events:
-    if e["type"] == "VERDICT_CHANGED" and e.get("to") == "DOWN" and e["backendId"] in flips:
-        down[e["backendId"]] = (e["revision"], us(e["at"]))
+for e in events:   # the first verdict DOWN after each flip (an earlier one, from the start-up, is not the flip's)
+    b = e.get("backendId")
+    if e["type"] == "VERDICT_CHANGED" and e.get("to") == "DOWN" and b in flips and us(e["at"]) >= flips[b]:
+        if b not in down or us(e["at"]) < down[b][1]:
+            down[b] = (e["revision"], us(e["at"]))
 per = {}
 sizes = []
 for r in csv.DictReader(open(run + "/watchers/received.csv")):
