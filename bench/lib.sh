@@ -390,3 +390,53 @@ jvm_memory() {   # jvm_memory MGMT_PORT -> "heap nonheap live netty_direct netty
     /^netty_allocator_memory_pinned\{/ && /memory_type="direct"/ { p += $NF }
     END { printf "%.0f %.0f %.0f %.0f %.0f\n", h, n, l, d, p }'
 }
+
+# ---- lightweight watchers (bench/tools/Watchers.java: N long-polls in one JVM, one selector thread) -----------------
+# start_watchers N DIR [QUERY]: N watchers of CP_URL (agent token), their files in DIR; sets WATCHERS_PID, WATCHERS_CMD.
+start_watchers() {
+  mkdir -p "$2"
+  WATCHERS_CMD=(java -Xmx256m -XX:+UseSerialGC "$ROOT/bench/tools/Watchers.java" "$CP_URL" "$AGENT_TOKEN" "$1" "$2" ${3:+"$3"})
+  log "starting $1 lightweight watchers (one JVM)"
+  "${WATCHERS_CMD[@]}" > "$2.log" 2>&1 &
+  WATCHERS_PID=$!
+  WATCHERS_DIR="$2"
+  PIDS+=("$WATCHERS_PID")
+}
+# wait_watchers DIR REV SECONDS: until every watcher holds revision REV or later (DIR/progress), none failed.
+wait_watchers() {
+  local dir="$1" rev="$2" k line min errors
+  for k in $(seq 1 $(( $3 * 10 ))); do
+    kill -0 "$WATCHERS_PID" 2>/dev/null || { tail -20 "$dir.log" >&2; die "the watchers exited (log: $dir.log)"; }
+    line="$(cat "$dir/progress" 2>/dev/null || true)"
+    min="$(printf '%s' "$line" | sed -nE 's/.* min=(-?[0-9]+).*/\1/p')"
+    errors="$(printf '%s' "$line" | sed -nE 's/.* errors=([0-9]+).*/\1/p')"
+    [ -z "$errors" ] || [ "$errors" = 0 ] || { tail -20 "$dir.log" >&2; die "watchers failed: $line"; }
+    [ -n "$min" ] && [ "$min" -ge "$rev" ] && return 0
+    sleep 0.1
+  done
+  die "the watchers did not all reach revision $rev within $3 s: $line"
+}
+# stop_watchers: SIGTERM (they write DIR/received.csv: watcher,revision,status,received_epoch_us,body_bytes), waited for.
+stop_watchers() {
+  stop_and_forget "$WATCHERS_PID"
+  [ -s "$WATCHERS_DIR/received.csv" ] || die "the watchers wrote no $WATCHERS_DIR/received.csv (log: $WATCHERS_DIR.log)"
+}
+# watcher_delays CHANGES_CSV RECEIVED_CSV: propagation.sh's delays.csv for watchers: per change (RoutingChanges.java's
+# CSV: revision $4, sent/accepted epoch µs $5/$6) and watcher, the first 200 answer with a revision >= the change's.
+watcher_delays() {
+  echo "i,proxy,revision,adopted_revision,sent_to_adopted_ms,accepted_to_adopted_ms,sent_to_accepted_ms"
+  awk -F, 'NR > 1 && $3 == 200' "$2" | sort -t, -k1,1n -k2,2n | awk -F, -v changes="$1" '
+    BEGIN {
+      while ((getline line < changes) > 0) {
+        split(line, c, ",")
+        if (c[1] == "i") continue
+        n++; ci[n] = c[1]; cr[n] = c[4] + 0; cs[n] = c[5]; ca[n] = c[6]
+      }
+    }
+    $1 != cur { cur = $1; k = 1 }
+    { while (k <= n && cr[k] <= $2 + 0) {
+        printf "%d,%d,%d,%d,%.3f,%.3f,%.3f\n", ci[k], $1, cr[k], $2, ($4 - cs[k]) / 1000, ($4 - ca[k]) / 1000, (ca[k] - cs[k]) / 1000
+        k++ } }'
+}
+# cpu_ticks PID: user + system clock ticks the process used so far (/proc/PID/stat; ticks of 1/getconf CLK_TCK s).
+cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat" 2>/dev/null || echo 0; }

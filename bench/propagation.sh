@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # How fast a routing change reaches every watching proxy (see bench/README.md, "Propagation").
 #
-#   bench/propagation.sh [--proxies 3] [--changes 200] [--warmup-changes 100] [--interval-ms 75] [--backend a]
+#   bench/propagation.sh [--proxies 3 | --watchers 500] [--goal-ms 50] [--changes 200] [--warmup-changes 100] [--interval-ms 75] [--backend a]
 #                        [--java-opts "..."] [--cp-state-parent DIR] [--results FILE] [--keep]
 #                        [--store file|etcd] [--replicas 3] [--send-to follower|leader] [--note TEXT]
 #
@@ -15,6 +15,8 @@
 # p50/p99/max and writes them, with every configuration used, to bench/results/propagation.md.
 # Needs: nginx curl (Debian packages; --store etcd: etcd-server too), a JDK 17, the jars built.
 # --note TEXT adds a sentence to the report's Machine section (what else ran on the machine).
+# --watchers N: instead of proxy JVMs, N lightweight long-poll watchers in ONE JVM (bench/tools/Watchers.java, one
+# selector thread): the delay is then sent → answer received by the watcher (no routing table swap); --store file only.
 set -euo pipefail
 export PATH="$PATH:/usr/sbin:/sbin"
 export LC_ALL=C
@@ -25,6 +27,7 @@ RESULTS="${RESULTS:-$ROOT/bench/results/propagation.md}"   # the report; the pai
 
 # ---- parameters (flags override the environment) -------------------------------------------------
 PROXIES="${PROXIES:-3}"              # watching proxies
+WATCHERS="${WATCHERS:-0}"            # >0: this many lightweight watchers (bench/tools/Watchers.java) instead of the proxies
 CHANGES="${CHANGES:-200}"            # routing changes made
 WARMUP_CHANGES="${WARMUP_CHANGES-100}"   # changes made first at the same pace and not measured (JIT of every JVM involved); 0 for a cold start
 INTERVAL_MS="${INTERVAL_MS:-75}"     # one change every this many ms (never before the previous answer)
@@ -41,10 +44,12 @@ SEND_TO="${SEND_TO:-follower}"       # --store etcd: the driver's changes go to 
 
 # shellcheck source=bench/lib.sh
 . "$ROOT/bench/lib.sh"
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --proxies) PROXIES="$2"; shift 2 ;;
+    --watchers) WATCHERS="$2"; shift 2 ;;
+    --goal-ms) GOAL_MS="$2"; shift 2 ;;
     --changes) CHANGES="$2"; shift 2 ;;
     --warmup-changes) WARMUP_CHANGES="$2"; shift 2 ;;
     --interval-ms) INTERVAL_MS="$2"; shift 2 ;;
@@ -59,6 +64,13 @@ while [ $# -gt 0 ]; do
 done
 
 check_count "$PROXIES" "--proxies"
+[[ "$WATCHERS" =~ ^[0-9]+$ ]] || die "--watchers is a count; got '$WATCHERS'"
+if [ "$WATCHERS" -gt 0 ]; then
+  [ "$STORE" = file ] || die "--watchers is measured with --store file"
+  PROXIES="$WATCHERS"; WHO=watcher; WHAT="received"
+else
+  WHO=proxy; WHAT="adopted"
+fi
 check_count "$CHANGES" "--changes"
 check_count "$INTERVAL_MS" "--interval-ms"
 [[ "$WARMUP_CHANGES" =~ ^[0-9]+$ ]] || die "--warmup-changes is a count (0 or more); got '$WARMUP_CHANGES'"
@@ -107,6 +119,7 @@ write_topology "$RUN/topology.json" "$NOMINAL_LISTENER" "$P1" "$P2"
 use_topology "$RUN/topology.json"
 
 # ---- N proxies, one topology: each binds its own port (dsha.listener.port overrides the topology's) --------
+if [ "$WATCHERS" = 0 ]; then
 PROXY_CMDS=()
 PX_PORTS=(); PX_MGMT=(); PX_PIDS=()
 for i in $(seq 1 "$PROXIES"); do
@@ -148,6 +161,15 @@ sleep 2
 REV0="$(cp_revision)"
 for i in $(seq 1 "$PROXIES"); do wait_revision "$i" "$REV0"; done
 log "all $PROXIES proxies ready at revision $REV0"
+else
+  # One JVM, N watchers on one selector thread (bench/tools/Watchers.java).
+  PROXY_CMDS=()
+  start_watchers "$WATCHERS" "$RUN/watchers" "timeoutMs=20000"
+  sleep 2
+  REV0="$(cp_revision)"
+  wait_watchers "$RUN/watchers" "$REV0" 60
+  log "all $WATCHERS watchers at revision $REV0"
+fi
 
 # ---- the changes ------------------------------------------------------------------------------------------
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -156,10 +178,16 @@ log "making $WARMUP_CHANGES warm-up changes, then $CHANGES measured ones, one ev
 ( sleep $(( (WARMUP_CHANGES + CHANGES / 2) * INTERVAL_MS / 1000 + 3 )); top -b -n 2 -d 1 -w 200 > "$RUN/top-during.txt" 2>&1 ) &
 TOP_PID=$!
 PIDS+=("$TOP_PID")
+CP_TICKS_BEFORE="$(cpu_ticks "$CP_PID")"; T_BEFORE=$EPOCHREALTIME
 "${DRIVER_CMD[@]}" 2> "$RUN/driver.err" || { cat "$RUN/driver.err" >&2; die "the changes were not all accepted"; }
 wait "$TOP_PID" 2>/dev/null || true
 forget_pid "$TOP_PID"
 LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
+CP_CPU=""
+if [ "$STORE" = file ]; then
+  CP_CPU="$(awk -v a="$CP_TICKS_BEFORE" -v b="$(cpu_ticks "$CP_PID")" -v t0="$T_BEFORE" -v t1="$EPOCHREALTIME" -v hz="$(getconf CLK_TCK)" -v n="$(( WARMUP_CHANGES + CHANGES ))" \
+    'BEGIN { s = (b - a) / hz; printf "%.1f s of CPU in %.0f s (%.0f%% of one core), %.1f ms per change", s, t1 - t0, 100 * s / (t1 - t0), 1000 * s / n }')"
+fi
 LEADER_NOTE=""
 if [ "$STORE" = etcd ]; then
   wait_cp_leader 5 || true
@@ -180,6 +208,7 @@ FSYNC_MS="$(awk -v a="$DD_SYNC" -v b="$DD_PLAIN" 'BEGIN { printf "about %.1f ms 
 rm -f "$CP_STATE/fsync-probe"
 LAST_REV="$(tail -1 "$RUN/changes.csv" | cut -d, -f4)"
 
+if [ "$WATCHERS" = 0 ]; then
 # Every proxy reaches the last revision (readiness says where it stands).
 for i in $(seq 1 "$PROXIES"); do wait_revision "$i" "$LAST_REV"; done
 
@@ -208,6 +237,12 @@ awk -F, -v n="$PROXIES" -v run="$RUN" '
       printf "%d,%d,%d,%d,%.3f,%.3f,%.3f\n", $1, p, r, ar, ds / 1000, da / 1000, ($6 - $5) / 1000
     }
   }' "$RUN/changes.csv" > "$RUN/delays.csv"
+else
+  wait_watchers "$RUN/watchers" "$LAST_REV" 30
+  stop_watchers
+  watcher_delays "$RUN/changes.csv" "$RUN/watchers/received.csv" > "$RUN/delays.csv"
+  [ "$(( $(wc -l < "$RUN/delays.csv") - 1 ))" = "$(( CHANGES * WATCHERS ))" ] || die "not every (change, watcher) pair has an answer ($RUN/delays.csv)"
+fi
 MISSING="$(awk -F, 'NR > 1 && $5 == "" ' "$RUN/delays.csv" | wc -l)"
 [ "$MISSING" = 0 ] || die "$MISSING (change, proxy) pairs have no adoption in the logs ($RUN/delays.csv)"
 SKIPPED="$(awk -F, 'NR > 1 && $4 != $3' "$RUN/delays.csv" | wc -l)"
@@ -231,9 +266,13 @@ row() { read -r n p50 p90 p99 max mean <<< "$2"; printf '| %s | %s | %s | %s | %
 TABLE="$({
   echo "| delay (ms) | pairs | p50 | p90 | p99 | max | mean |"
   echo "|---|---:|---:|---:|---:|---:|---:|"
-  row "**sent → adopted, all proxies**" "$(stats 5)"
-  for i in $(seq 1 "$PROXIES"); do row "sent → adopted, proxy-$i" "$(stats 5 "$i")"; done
-  row "accepted (answer received) → adopted, all proxies" "$(stats 6)"
+  row "**sent → $WHAT, all ${WHO}s**" "$(stats 5)"
+  if [ "$WATCHERS" = 0 ]; then
+    for i in $(seq 1 "$PROXIES"); do row "sent → adopted, proxy-$i" "$(stats 5 "$i")"; done
+  else
+    for i in 1 $(( (WATCHERS + 1) / 2 )) "$WATCHERS"; do row "sent → received, watcher-$i" "$(stats 5 "$i")"; done
+  fi
+  row "accepted (answer received) → $WHAT, all ${WHO}s" "$(stats 6)"
   read -r n p50 p90 p99 max <<< "$(accept_stats)"
   printf '| sent → accepted (control plane answer; per change) | %s | %s | %s | %s | %s | |\n' "$n" "$p50" "$p90" "$p99" "$max"
 })"
@@ -241,13 +280,13 @@ read -r _ _ _ P99 MAX _ <<< "$(stats 5)"
 VERDICT="$(awk -v p="$P99" -v g="$GOAL_MS" 'BEGIN { print (p <= g) ? "met" : "NOT met" }')"
 HIST="$(awk -F, 'NR > 1 { d = $5; b = d <= 5 ? "≤ 5 ms" : d <= 10 ? "5–10 ms" : d <= 20 ? "10–20 ms" : d <= 50 ? "20–50 ms" : d <= 100 ? "50–100 ms" : "> 100 ms"; h[b]++; n++ }
   END { split("≤ 5 ms|5–10 ms|10–20 ms|20–50 ms|50–100 ms|> 100 ms", o, "|"); for (i = 1; i <= 6; i++) printf "| %s | %d | %.1f%% |\n", o[i], h[o[i]], 100 * h[o[i]] / n }' "$RUN/delays.csv")"
-SLOWEST="$(awk -F, 'NR > 1' "$RUN/delays.csv" | sort -t, -k5,5gr | sed -n '1,8p' | awk -F, '{ printf "change %s (revision %s), proxy-%s: %s ms (accepted → adopted %s ms, control plane answered in %s ms)\n", $1, $3, $2, $5, $6, $7 }')"
+SLOWEST="$(awk -F, 'NR > 1' "$RUN/delays.csv" | sort -t, -k5,5gr | sed -n '1,8p' | awk -F, '{ printf "change %s (revision %s), '"$WHO"'-%s: %s ms (accepted → '"$WHAT"' %s ms, control plane answered in %s ms)\n", $1, $3, $2, $5, $6, $7 }')"
 # The second frame of top (the first one's CPU shares are not over an interval); ours marked.
 OTHERS="$(awk -v ours=" ${PIDS[*]} " '/^top - / { f++ } f == 2 && $1 ~ /^[0-9]+$/ && $9 + 0 >= 5 {
     printf "%8s %5.0f%%  %s%s\n", $1, $9, $12, index(ours, " " $1 " ") ? "  (this run)" : "" }' "$RUN/top-during.txt" 2>/dev/null | sed -n '1,10p')"
 
 {
-  echo "# Propagation of a routing change to $PROXIES watching proxies — $STORE store — $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "# Propagation of a routing change to $PROXIES watching ${WHO}s — $STORE store — $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo
   echo "Store: $STORE_LINE."
   if [ "$STORE" = etcd ]; then
@@ -257,12 +296,21 @@ OTHERS="$(awk -v ours=" ${PIDS[*]} " '/^top - / { f++ } f == 2 && $1 ~ /^[0-9]+$
   echo
   echo "$CHANGES changes (backend \`$BACKEND\` alternately DRAIN and ENABLED: each one changes the routing decision), one every $INTERVAL_MS ms,"
   echo "after $WARMUP_CHANGES warm-up changes made the same way and not counted (0: every JVM measured from cold; see --warmup-changes),"
+  if [ "$WATCHERS" = 0 ]; then
   echo "$PROXIES proxies long-polling \`/api/v1/watch\`. Delay = from the moment the change was **sent** to the control plane"
   echo "(\`Instant.now()\` just before the request is written to the driver's keep-alive socket) to the proxy's \`Adopted revision N\` log line (logged right after the"
   echo "routing table swap; microsecond timestamps). A proxy that received a later snapshot first counts as having adopted the"
   echo "change then ($SKIPPED of $(( CHANGES * PROXIES )) pairs)."
+  else
+  echo "$WATCHERS lightweight watchers long-polling \`/api/v1/watch?since=N&timeoutMs=20000\`, all in ONE JVM on one selector thread"
+  echo "(bench/tools/Watchers.java: a keep-alive connection each, the next watch sent as soon as an answer is read, as the proxy's cp-client"
+  echo "does). Delay = from the moment the change was **sent** to the control plane (\`Instant.now()\` just before the request is written"
+  echo "to the driver's keep-alive socket) to the moment the watcher had read the whole answer carrying that revision or a later one"
+  echo "(\`Instant.now()\`, microseconds; no JSON parsing, no routing table: the control plane's side and the wire). A watcher that received"
+  echo "a later revision first counts as having received the change then ($SKIPPED of $(( CHANGES * PROXIES )) pairs)."
+  fi
   echo
-  echo "**Goal p99 ≤ $GOAL_MS ms: $VERDICT** (p99 $P99 ms, max $MAX ms over $(( CHANGES * PROXIES )) (change, proxy) pairs)."
+  echo "**Goal p99 ≤ $GOAL_MS ms: $VERDICT** (p99 $P99 ms, max $MAX ms over $(( CHANGES * PROXIES )) (change, $WHO) pairs)."
   echo
   echo "$TABLE"
   echo
@@ -295,7 +343,12 @@ OTHERS="$(awk -v ours=" ${PIDS[*]} " '/^top - / { f++ } f == 2 && $1 ~ /^[0-9]+$
   echo "## Machine"
   echo
   echo "$(nproc) CPUs ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)), $(uname -sr), $(java -version 2>&1 | sed -n 2p)."
+  [ -z "$CP_CPU" ] || echo "The control plane used $CP_CPU (/proc/PID/stat over the warm-up and measured changes, the watches' answers included)."
+  if [ "$WATCHERS" = 0 ]; then
   echo "Load average before the changes: $LOAD_BEFORE; after: $LOAD_AFTER. The control plane, $PROXIES proxies (one event loop each,"
+  else
+  echo "Load average before the changes: $LOAD_BEFORE; after: $LOAD_AFTER. The control plane, the watchers' JVM (one selector thread,"
+  fi
   echo "plus their JIT/GC threads), the driver JVM and the NGINX stand-ins share these CPUs with whatever else runs on the machine:"
   echo "**a shared 2-core machine; other builds may have been running** — the tail (p99, max) is what suffers from it."
   [ -z "$NOTE" ] || echo "$NOTE"
@@ -322,7 +375,8 @@ OTHERS="$(awk -v ours=" ${PIDS[*]} " '/^top - / { f++ } f == 2 && $1 ~ /^[0-9]+$
   else
     echo "control-plane: $(cmdline "${CP_CMD[@]}")"
   fi
-  for c in "${PROXY_CMDS[@]}"; do echo "$c"; done
+  for c in "${PROXY_CMDS[@]+"${PROXY_CMDS[@]}"}"; do echo "$c"; done
+  [ "$WATCHERS" = 0 ] || echo "watchers: $(cmdline "${WATCHERS_CMD[@]}")"
   echo "driver: $(cmdline "${DRIVER_CMD[@]}")"
   echo '```'
 } > "$RUN/propagation.md"

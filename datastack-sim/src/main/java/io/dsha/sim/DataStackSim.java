@@ -297,6 +297,28 @@ public final class DataStackSim {
             }
         }
 
+        /**
+         * Instance {@code index} (from 1) of {@code count} served by one process: named {@code name-index} and bound to
+         * {@code port + index - 1} (each to a free port when the port is 0). One instance is these settings unchanged.
+         * Many instances cannot share one journal file.
+         */
+        public SimSettings instance(int index, int count) {
+            if (count < 1 || index < 1 || index > count) {
+                throw new IllegalArgumentException("instance: " + index + " of " + count + " (expected: 1..count, count >= 1)");
+            }
+            if (count == 1) {
+                return this;
+            }
+            if (journal.isPresent()) {
+                throw new IllegalArgumentException("instances: " + count + " (expected: 1 with a journal file; instances would share it)");
+            }
+            if (port != 0 && port + count - 1 > 65535) {
+                throw new IllegalArgumentException("port: " + port + " (expected: at most " + (65536 - count) + " for " + count + " instances)");
+            }
+            return new SimSettings(name + "-" + index, host, port == 0 ? 0 : port + index - 1, keystore, keystorePassword,
+                    feedIntervalMillis, journal);
+        }
+
         public static SimSettings plain(String name) {
             return new SimSettings(name, "127.0.0.1", 0, Optional.empty(), "", java.util.OptionalLong.empty(), Optional.empty());
         }

@@ -20,6 +20,14 @@ public interface SimConfig {
     @WithDefault("0")
     int port();
 
+    /**
+     * How many simulated instances this process serves, each on its own port with its own state, named
+     * {@code name-1..name-N} (ports {@code port..port+N-1}, or each a free one when the port is 0): a big site's
+     * backends for benchmarks at the cost of one JVM. 1: the instance is named {@code name}.
+     */
+    @WithDefault("1")
+    int instances();
+
     /** Records made up every interval, as the data sources feeding every instance would (0: none). */
     @WithDefault("0s")
     Duration feedInterval();

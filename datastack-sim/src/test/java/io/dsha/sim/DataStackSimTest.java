@@ -65,6 +65,36 @@ class DataStackSimTest {
     }
 
     @Test
+    void manyInstancesFromOneProcessEachHaveTheirOwnPortNameAndHealth() throws Exception {
+        SimSettings site = SimSettings.plain("site");
+        DataStackSim[] sims = new DataStackSim[3];
+        String[] bases = new String[3];
+        for (int i = 0; i < 3; i++) {
+            sims[i] = new DataStackSim(vertx, site.instance(i + 1, 3));
+            bases[i] = "http://127.0.0.1:" + sims[i].start().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+        assertEquals(3, java.util.Set.of(bases).size());
+
+        assertEquals(200, send(http, "POST", bases[1] + "/sim/health", "{\"status\":500}").statusCode());
+        for (int i = 0; i < 3; i++) {
+            HttpResponse<String> health = send(http, "GET", bases[i] + "/health", null);
+            assertEquals(i == 1 ? 500 : 200, health.statusCode());
+            assertEquals("site-" + (i + 1), health.headers().firstValue(DataStackSim.INSTANCE_HEADER).orElseThrow());
+        }
+    }
+
+    @Test
+    void instancesAreNumberedFromTheFirstPortAndCannotShareAJournal() {
+        SimSettings one = new SimSettings("x", "127.0.0.1", 20000, Optional.empty(), "", OptionalLong.empty(), Optional.empty());
+        assertEquals(one, one.instance(1, 1));
+        assertEquals("x-3", one.instance(3, 5).name());
+        assertEquals(20002, one.instance(3, 5).port());
+        assertThrows(IllegalArgumentException.class, () -> one.instance(6, 5));
+        SimSettings journaled = new SimSettings("x", "127.0.0.1", 0, Optional.empty(), "", OptionalLong.empty(), Optional.of(Path.of("j")));
+        assertThrows(IllegalArgumentException.class, () -> journaled.instance(1, 2));
+    }
+
+    @Test
     void recordsAreStoredBeforeTheyAreAcknowledgedAndMoveFreshness() throws Exception {
         Instant before = Instant.parse(new JsonObject(send(http, "GET", base + "/status", null).body())
                 .getJsonObject("ingest").getString("lastRecordTime"));

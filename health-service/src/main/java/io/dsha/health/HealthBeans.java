@@ -149,7 +149,7 @@ public class HealthBeans {
         ListenerCheck listener = new ListenerCheck(prober, timers, Clock.systemUTC(), config.listener().address(), config.listener().interval(),
                 config.listener().timeout());
         Reporter reporter = new Reporter(checker.pending(), new ReportSender(client)::send, s.checkerId(), checker.link(), metrics, config.report().retryPause(),
-                listener::latest);
+                config.report().routineInterval(), listener::latest);
         // Called on an event loop: adopting a snapshot only swaps the probe plans (in memory, under short locks).
         ControlPlaneFollower follower = new ControlPlaneFollower(vertx, client, config.report().watchTimeout(), checker::adopt,
                 new ControlPlaneFollower.Listener() {

@@ -25,7 +25,7 @@ public record Topology(
         @NotNull @Valid Failback failback,
         @NotNull AllDownPolicy allDown,
         @NotEmpty(message = "must list at least one backend")
-        @Size(max = 64, message = "must list at most 64 backends") List<@NotNull @Valid Backend> backends,
+        @Size(max = 1000, message = "must list at most 1000 backends") List<@NotNull @Valid Backend> backends,
         @Valid Freshness freshness,
         @Valid Ingest ingest) {
 

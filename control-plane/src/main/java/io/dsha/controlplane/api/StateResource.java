@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
@@ -54,7 +55,10 @@ public class StateResource {
     @Operation(summary = "Long-poll: answers with the state as soon as the revision passes `since`; 204 when `timeoutMs` passes first")
     @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = StateSnapshot.class)))
     @APIResponse(responseCode = "204", description = "Nothing changed within the timeout; X-Dsha-Revision says where things stand")
-    public CompletionStage<Response> watch(@QueryParam("since") @DefaultValue("-1") long since, @QueryParam("timeoutMs") Long timeoutMs) {
+    public CompletionStage<Response> watch(@QueryParam("since") @DefaultValue("-1") long since, @QueryParam("timeoutMs") Long timeoutMs,
+            @Parameter(description = "true: answer with what changed since `since` (StateDelta: the changed verdicts, the routing "
+                    + "decision; no topology), or with the whole snapshot when that will not do (no `base` field then)")
+            @QueryParam("delta") @DefaultValue("false") boolean delta) {
         long max = config.watch().maxTimeout().toMillis();
         long wait = timeoutMs == null ? config.watch().defaultTimeout().toMillis() : timeoutMs;
         if (wait < 0 || wait > max) {
@@ -63,7 +67,7 @@ public class StateResource {
         }
         CompletableFuture<Published> change = controlPlane.store().awaitAfter(since);
         if (change.isDone()) {
-            return CompletableFuture.completedFuture(Responses.snapshot(200, change.join(), bodies));
+            return CompletableFuture.completedFuture(answer(since, delta, change.join()));
         }
         // The change wakes this watch on the thread that made it: the answer is written on this request's
         // own event loop, so that thread only hands it over and the waiting watches are answered side by side.
@@ -76,8 +80,15 @@ public class StateResource {
                         Published now = controlPlane.current();
                         return Response.noContent().header(Responses.REVISION, now.revision()).build();
                     }
-                    return Responses.snapshot(200, p, bodies);
+                    return answer(since, delta, p);
                 }, onThisRequest);
+    }
+
+    /** The whole snapshot, or what changed since {@code since} when the watch asked for deltas and one can be made. */
+    private Response answer(long since, boolean delta, Published p) {
+        byte[] changes = delta ? bodies.delta(since, p) : null;
+        return changes == null ? Responses.snapshot(200, p, bodies)
+                : Responses.revisioned(Response.ok(changes, MediaType.APPLICATION_JSON_TYPE), p).build();
     }
 
     @GET

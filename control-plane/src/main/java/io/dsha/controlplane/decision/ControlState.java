@@ -1,6 +1,7 @@
 package io.dsha.controlplane.decision;
 
 import io.dsha.api.state.RoutingDecision;
+import io.dsha.api.state.StateDelta;
 import io.dsha.api.state.StateSnapshot;
 import io.dsha.api.state.Verdict;
 import io.dsha.api.topology.Backend;
@@ -51,6 +52,28 @@ public record ControlState(Topology topology, Map<String, BackendHealth> health,
 
     public StateSnapshot snapshot(long revision, long topologyRevision) {
         return new StateSnapshot(revision, topologyRevision, topology, verdicts(), routing, listener.view());
+    }
+
+    /**
+     * This state at {@code revision} told as what changed since {@code before}, a state of the same topology at
+     * {@code baseRevision}: see {@link StateDelta}.
+     */
+    public StateDelta deltaSince(ControlState before, long baseRevision, long revision, long topologyRevision) {
+        return new StateDelta(revision, topologyRevision, baseRevision, null, verdictsChangedSince(before), routing, listener.view());
+    }
+
+    /**
+     * The verdicts, in the topology's order, that differ from {@code before}'s in anything a watcher must hear about
+     * (the judgement behind {@link #differsFrom}; a vote's timestamps moving is not such a difference).
+     */
+    List<Verdict> verdictsChangedSince(ControlState before) {
+        if (topology == null) {
+            return List.of();
+        }
+        return topology.backends().stream().map(Backend::id).map(id -> {
+            BackendHealth h = health.get(id);
+            return h == null || h.sameVerdictAs(before.health.get(id)) ? null : h.view();
+        }).filter(Objects::nonNull).toList();
     }
 
     /** Whether {@code other} differs in anything a watcher must hear about. */

@@ -108,9 +108,13 @@ public final class DecisionEngine {
             return new Outcome(state, List.of());
         }
         Map<String, BackendHealth> health = new HashMap<>(state.health());
+        Map<String, Backend> backends = new HashMap<>();
+        for (Backend b : state.topology().backends()) {
+            backends.put(b.id(), b);
+        }
         for (Observation o : report.observations()) {
             BackendHealth h = health.get(o.backendId());
-            Backend b = state.topology().backend(o.backendId()).orElse(null);
+            Backend b = backends.get(o.backendId());
             if (h == null || b == null) {
                 continue;
             }

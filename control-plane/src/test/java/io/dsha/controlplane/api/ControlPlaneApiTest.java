@@ -13,6 +13,7 @@ import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.nullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.quarkus.test.common.QuarkusTestResource;
@@ -666,6 +667,35 @@ class ControlPlaneApiTest {
         } finally {
             proxies.shutdownNow();
         }
+    }
+
+    @Test
+    void aDeltaWatchGetsTheChangedVerdictsAndTheWholeStateWhenTheTopologyChanged() {
+        settle("c1", f.a, "UP");
+        settle("c1", f.b, "UP");
+        long rev = agent().get("/api/v1/state").jsonPath().getLong("revision");
+
+        settle("c1", f.b, "DOWN");
+        Response delta = agent().get("/api/v1/watch?since=" + rev + "&delta=true");
+        assertEquals(200, delta.statusCode());
+        assertEquals(rev, delta.jsonPath().getLong("base"));
+        assertEquals(delta.header("X-Dsha-Revision"), String.valueOf(delta.jsonPath().getLong("revision")));
+        assertEquals(List.of(f.b), delta.jsonPath().getList("verdicts.backendId"), "only the verdict that changed");
+        assertEquals("DOWN", delta.jsonPath().getString("verdicts[0].status"));
+        assertNull(delta.jsonPath().get("topology"));
+        Response whole = agent().get("/api/v1/state");
+        assertEquals(whole.jsonPath().getList("routing.active"), delta.jsonPath().getList("routing.active"));
+        // Without the parameter, the same watch gets the whole snapshot, as before.
+        assertEquals(whole.asString(), agent().get("/api/v1/watch?since=" + rev).asString());
+
+        long before = whole.jsonPath().getLong("revision");
+        admin().contentType(ContentType.JSON).body("{\"adminState\": \"DRAIN\"}").put("/api/v1/backends/" + f.a + "/admin-state")
+                .then().statusCode(200);
+        Response afterTopology = agent().get("/api/v1/watch?since=" + before + "&delta=true");
+        assertNull(afterTopology.jsonPath().get("base"), "the topology changed: the whole state");
+        assertEquals("DRAIN", afterTopology.jsonPath().getString("topology.backends[0].adminState"));
+        // A base it never answered with: the whole state too.
+        assertNull(agent().get("/api/v1/watch?since=0&delta=true").jsonPath().get("base"));
     }
 
     /** Watch requests waiting for a change, from the metrics. */

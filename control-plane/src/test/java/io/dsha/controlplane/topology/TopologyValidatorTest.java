@@ -186,14 +186,16 @@ class TopologyValidatorTest {
     }
 
     @Test
-    void moreThan64Backends() {
+    void moreThan1000Backends() {
+        // ACTIVE_ACTIVE, priority 0 each: in ACTIVE_PASSIVE, 1000 is also the number of distinct priorities (0..999).
         List<String> many = new ArrayList<>();
-        for (int i = 0; i < 65; i++) {
-            many.add("{'id':'b" + i + "','host':'10.0.1." + i + "','port':8080}");
+        for (int i = 0; i < 1001; i++) {
+            many.add("{'id':'b" + i + "','host':'10.0." + i / 256 + "." + i % 256 + "','port':8080,'priority':0}");
         }
-        assertViolations(withBackends(many.toArray(String[]::new)), v("backends", "must list at most 64 backends"));
-        many.remove(64);
-        assertValid(withBackends(many.toArray(String[]::new)));
+        assertViolations(json("{'mode':'ACTIVE_ACTIVE','backends':[" + String.join(",", many) + "]}"),
+                v("backends", "must list at most 1000 backends"));
+        many.remove(1000);
+        assertValid(json("{'mode':'ACTIVE_ACTIVE','backends':[" + String.join(",", many) + "]}"));
     }
 
     @Test

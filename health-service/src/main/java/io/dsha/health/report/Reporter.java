@@ -17,8 +17,9 @@ import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
 /**
- * Sends pending observations as soon as there are some, one report at a time, on its own thread
- * (the send blocks; probing never waits for it). A report that fails leaves the observations
+ * Sends pending observations, one report at a time, on its own thread (the send blocks; probing never waits for
+ * it): news at once, observations that tell nothing new at most every {@code routineInterval} (see
+ * {@link PendingObservations#await(long, long)}). A report that fails leaves the observations
  * pending (newer ones replace them) and the next attempt waits a {@link Backoff}: {@code retryPause}
  * at first, doubling while failures go on, up to {@link Backoff#MAX}. A report the control plane
  * refuses as invalid is dropped with an error in the log, since sending it again would not help.
@@ -50,10 +51,11 @@ public final class Reporter {
     private final Supplier<ListenerObservation> listenerFinding;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private Thread thread;
+    private final long routineNanos;
 
     /** {@code listenerFinding}: the latest finding about the proxy's certificate (or null), sent with every report. */
     public Reporter(PendingObservations pending, Function<Report, ReportReceipt> sender, String checkerId, ControlPlaneLink link,
-            Listener listener, Duration retryPause, Supplier<ListenerObservation> listenerFinding) {
+            Listener listener, Duration retryPause, Duration routineInterval, Supplier<ListenerObservation> listenerFinding) {
         this.pending = Objects.requireNonNull(pending, "pending");
         this.sender = Objects.requireNonNull(sender, "sender");
         this.checkerId = Objects.requireNonNull(checkerId, "checkerId");
@@ -63,6 +65,7 @@ public final class Reporter {
         this.backoff = new Backoff(retryPause, retryPause.compareTo(Backoff.MAX) > 0 ? retryPause : Backoff.MAX, Backoff.JITTER,
                 () -> ThreadLocalRandom.current().nextDouble());
         this.listenerFinding = Objects.requireNonNull(listenerFinding, "listenerFinding");
+        this.routineNanos = Objects.requireNonNull(routineInterval, "routineInterval").toNanos();
     }
 
     public synchronized void start() {
@@ -85,15 +88,17 @@ public final class Reporter {
     }
 
     private void run() {
+        long lastSent = System.nanoTime() - routineNanos;
         while (stopped.getCount() > 0) {
             try {
-                List<Observation> batch = pending.await(1_000);
+                List<Observation> batch = pending.await(1_000, lastSent + routineNanos);
                 if (batch.isEmpty()) {
                     continue;
                 }
                 if (batch.size() > MAX_BATCH) {
                     batch = batch.subList(0, MAX_BATCH);
                 }
+                lastSent = System.nanoTime();
                 if (sendOne(batch)) {
                     backoff.reset();
                 } else {

@@ -51,4 +51,29 @@ class PendingObservationsTest {
 
         assertEquals(List.of(obs("b", ObservedStatus.DOWN, 2)), p.await(0));
     }
+
+    @Test
+    void newsGoesAtOnceAndWhatTellsNothingNewWaitsItsTime() throws Exception {
+        PendingObservations p = new PendingObservations(10);
+        long later = System.nanoTime() + java.util.concurrent.TimeUnit.HOURS.toNanos(1);
+        p.offer(obs("a", ObservedStatus.UP, 1));
+        List<Observation> first = p.await(0, later);
+        assertEquals(List.of(obs("a", ObservedStatus.UP, 1)), first, "never told: news");
+        p.acknowledge(first);
+
+        p.offer(obs("a", ObservedStatus.UP, 2));
+        assertEquals(List.of(), p.await(0, later), "as told before: waits");
+        assertEquals(List.of(obs("a", ObservedStatus.UP, 2)), p.await(0, System.nanoTime()), "its time has come");
+
+        java.util.concurrent.CompletableFuture<List<Observation>> waiting = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return p.await(600_000, later);
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        p.offer(obs("a", ObservedStatus.DOWN, 3));
+        assertEquals(List.of(obs("a", ObservedStatus.DOWN, 3)), waiting.get(30, java.util.concurrent.TimeUnit.SECONDS),
+                "a changed result wakes the reporter at once");
+    }
 }
