@@ -175,7 +175,7 @@ public final class AccessLog implements AutoCloseable {
             b.raw(" tcp sni=")
                     .text(serverName, MAX_SHORT_BYTES, Integer.MAX_VALUE).raw(" backend=").text(backend, MAX_SHORT_BYTES, Integer.MAX_VALUE)
                     .raw(" in=").number(bytesIn).raw(" out=").number(bytesOut).raw(" total=").millis(totalNanos, "-").unit(totalNanos)
-                    .raw(" end=").text(ending, MAX_SHORT_BYTES, Integer.MAX_VALUE).raw("\n");
+                    .raw(" end=").text(ending, MAX_SHORT_BYTES, SPACES_KEPT).raw("\n");
         }
         l.lineDone(loop);
     }
@@ -436,6 +436,7 @@ public final class AccessLog implements AutoCloseable {
          * {@code stop} (the query) and after {@code max} bytes (marked {@code ...}); {@code -} when null or empty.
          */
         Batch text(String s, int max, int stop) {
+            boolean spaces = stop == SPACES_KEPT;
             if (s == null || s.isEmpty()) {
                 bytes[length++] = '-';
                 return this;
@@ -449,7 +450,7 @@ public final class AccessLog implements AutoCloseable {
                 if (length + 4 > limit) {
                     return raw("...");
                 }
-                if (c > ' ' && c < 0x7f && c != '\\') {
+                if (c > ' ' && c < 0x7f && c != '\\' || c == ' ' && spaces) {
                     bytes[length++] = (byte) c;
                 } else if (c <= 0xff) {
                     hexEscape(c);
@@ -518,6 +519,8 @@ public final class AccessLog implements AutoCloseable {
         }
     }
 
+    /** For {@link Batch#text}'s {@code stop}: nothing stops the field, and a space is written as it is (the last field of a line, our own words). */
+    private static final int SPACES_KEPT = -2;
     private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     private static final DateTimeFormatter SECOND = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.", Locale.ROOT).withZone(ZoneOffset.UTC);
 }

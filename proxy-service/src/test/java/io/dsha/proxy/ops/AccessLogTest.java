@@ -64,7 +64,7 @@ class AccessLogTest {
             on(loop, () -> log.http(loop, "10.0.0.7", "GET", "/orders/42?token=secret", 200, 0, 6, "a", 1, 1_234_567, 12_000, 1_100_000));
             // Hostile: a space, a CR LF, a backslash, Latin-1 and a quote in the path; an unknown backend; nothing timed.
             on(loop, () -> log.http(loop, "10.0.0.8", "P\u0000ST", "/a b\r\nX-Evil: 1\\é\"", 502, 17, 0, null, 0, 5_000_000, -1, -1));
-            on(loop, () -> log.tcp(loop, "10.0.0.9", "db.example", "b", 300, 4000, 2_000_000_000L, "closed"));
+            on(loop, () -> log.tcp(loop, "10.0.0.9", "db.example", "b", 300, 4000, 2_000_000_000L, "idle timeout"));
             await().atMost(Duration.ofSeconds(5)).until(() -> lines(file).size() == 3);
         }
         List<String> lines = lines(file);
@@ -75,7 +75,7 @@ class AccessLogTest {
         String second = lines.get(1);
         assertTrue(second.endsWith(" 10.0.0.8 P\\x00ST /a\\x20b\\x0d\\x0aX-Evil:\\x201\\x5c\\xe9\" 502 in=17 out=0 backend=- attempts=0 total=5.000ms "
                 + "connect=- first_byte=-"), second);
-        assertTrue(lines.get(2).endsWith(" 10.0.0.9 tcp sni=db.example backend=b in=300 out=4000 total=2000.000ms end=closed"), lines.get(2));
+        assertTrue(lines.get(2).endsWith(" 10.0.0.9 tcp sni=db.example backend=b in=300 out=4000 total=2000.000ms end=idle timeout"), lines.get(2));
         Instant time = Instant.parse(first.substring(0, first.indexOf(' ')));
         assertTrue(Duration.between(time, Instant.now()).abs().compareTo(Duration.ofMinutes(1)) < 0, "the time is now, in UTC: " + time);
     }
