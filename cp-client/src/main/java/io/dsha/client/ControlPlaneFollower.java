@@ -1,6 +1,5 @@
 package io.dsha.client;
 
-import io.dsha.api.state.StateDelta;
 import io.dsha.api.state.StateSnapshot;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -21,10 +20,6 @@ import org.jboss.logging.Logger;
  * {@value #LOWER_READS_BEFORE_ACCEPTING} reads in a row (about 3 s with the standard back-off) has started
  * over (a state directory lost, a new etcd prefix): its state is then handed over, with a warning. Everything
  * runs on one Vert.x context: the consumer and the listener are called there, one at a time, and must not block.
- *
- * <p>Watches ask for changes only ({@code delta=true}): the control plane answers with the verdicts that changed since
- * the revision held ({@link StateDelta}), which the follower applies to the snapshot it holds, so the consumer always
- * gets whole snapshots. A control plane that does not know deltas, or cannot make one, answers with the whole snapshot.
  */
 public final class ControlPlaneFollower {
 
@@ -63,8 +58,6 @@ public final class ControlPlaneFollower {
     private final Listener listener;
     private volatile boolean stopped;
     private volatile long revision = -1;
-    /** The snapshot at {@link #revision}, what a delta applies to; null before the first. */
-    private StateSnapshot held;
     private boolean readState = true;
     private int lowerReads;
     private Context context;
@@ -113,9 +106,8 @@ public final class ControlPlaneFollower {
         }
         boolean state = readState;
         Future<ControlPlaneClient.Reply> reply = state ? client.get("/api/v1/state", STATE_TIMEOUT_MS)
-                : client.get("/api/v1/watch?since=" + revision + "&timeoutMs=" + watchTimeout.toMillis() + "&delta=true",
-                        watchTimeout.toMillis() + WATCH_MARGIN_MS);
-        reply.map(r -> answer(r, state)).onComplete(ar -> {
+                : client.get("/api/v1/watch?since=" + revision + "&timeoutMs=" + watchTimeout.toMillis(), watchTimeout.toMillis() + WATCH_MARGIN_MS);
+        reply.map(r -> snapshot(r, state)).onComplete(ar -> {
             if (stopped) {
                 return;
             }
@@ -123,14 +115,7 @@ public final class ControlPlaneFollower {
                 failed(ar.cause());
                 return;
             }
-            StateSnapshot s;
-            try {
-                s = ar.result() == null ? null : ar.result().applyTo(held);
-            } catch (IllegalStateException e) {
-                // A delta from another revision than the one held (a replica with another history): read the whole state.
-                failed(e);
-                return;
-            }
+            StateSnapshot s = ar.result();
             listener.reachable(client.url());
             if (state && s != null && s.revision() < revision && behind(s)) {
                 return;
@@ -140,13 +125,11 @@ public final class ControlPlaneFollower {
             readState = false;
             if (s != null && (state ? s.revision() != revision : s.revision() > revision)) {
                 revision = s.revision();
-                held = s;
                 try {
                     consumer.accept(s);
                 } catch (RuntimeException e) {
                     // Not taken in: it comes again with the whole state after the pause.
                     revision = -1;
-                    held = null;
                     failed(e);
                     return;
                 }
@@ -172,15 +155,15 @@ public final class ControlPlaneFollower {
         return false;
     }
 
-    /** The state or the changes in a 200 (a whole snapshot reads as a {@link StateDelta} without base); null for a watch's 204 (nothing new); a failure otherwise. */
-    private static StateDelta answer(ControlPlaneClient.Reply r, boolean state) {
+    /** The snapshot in a 200; null for a watch's 204 (nothing new); a failure otherwise. */
+    private static StateSnapshot snapshot(ControlPlaneClient.Reply r, boolean state) {
         if (r.status() == 204 && !state) {
             return null;
         }
         if (r.status() != 200) {
             throw new IllegalStateException("the control plane answered " + r);
         }
-        return r.read(StateDelta.class);
+        return r.read(StateSnapshot.class);
     }
 
     private void failed(Throwable cause) {

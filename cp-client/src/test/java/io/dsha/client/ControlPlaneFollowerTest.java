@@ -4,17 +4,12 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.dsha.api.state.HealthStatus;
-import io.dsha.api.state.StateDelta;
 import io.dsha.api.state.StateSnapshot;
-import io.dsha.api.state.Verdict;
 import io.vertx.core.Vertx;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -27,7 +22,6 @@ class ControlPlaneFollowerTest {
     private final Vertx vertx = Vertx.vertx();
     private final List<AutoCloseable> closing = new ArrayList<>();
     private final List<Long> handedOver = new CopyOnWriteArrayList<>();
-    private final List<StateSnapshot> snapshots = new CopyOnWriteArrayList<>();
     private final List<String> link = new CopyOnWriteArrayList<>();
     private final ManualTimer timer = new ManualTimer();
     private ControlPlaneFollower follower;
@@ -65,10 +59,7 @@ class ControlPlaneFollowerTest {
         ControlPlaneClient client = new ControlPlaneClient(vertx, ControlPlaneUrls.parse(urls), token);
         // No jitter (random 0): the pauses are exact.
         Backoff backoff = new Backoff(Duration.ofMillis(100), Duration.ofMillis(800), 0.5, () -> 0.0);
-        follower = new ControlPlaneFollower(vertx, client, WATCH, backoff, timer, s -> {
-            snapshots.add(s);
-            handedOver.add(s.revision());
-        }, new ControlPlaneFollower.Listener() {
+        follower = new ControlPlaneFollower(vertx, client, WATCH, backoff, timer, s -> handedOver.add(s.revision()), new ControlPlaneFollower.Listener() {
             @Override
             public void reachable(String url) {
                 link.add("reachable " + url);
@@ -81,36 +72,6 @@ class ControlPlaneFollowerTest {
         });
         follower.start();
         return follower;
-    }
-
-    private static StateSnapshot withVerdicts(long revision, HealthStatus a, HealthStatus b) {
-        return new StateSnapshot(revision, 1, null, List.of(verdict("a", a), verdict("b", b)), null);
-    }
-
-    private static Verdict verdict(String id, HealthStatus status) {
-        return new Verdict(id, status, Instant.EPOCH, 1, 1, Set.of(), List.of(), null);
-    }
-
-    @Test
-    void watchesAskForDeltasAndHandOverTheWholeStateWithTheChangesApplied() throws Exception {
-        FakeControlPlane cp = controlPlane();
-        cp.publish(withVerdicts(2, HealthStatus.UP, HealthStatus.UP), null);
-        follow(cp.url(), Optional.empty());
-        await().atMost(10, TimeUnit.SECONDS).until(() -> handedOver.equals(List.of(2L)));
-
-        cp.publish(withVerdicts(3, HealthStatus.UP, HealthStatus.DOWN),
-                new StateDelta(3, 1, 2L, null, List.of(verdict("b", HealthStatus.DOWN)), null, null));
-        await().atMost(10, TimeUnit.SECONDS).until(() -> handedOver.equals(List.of(2L, 3L)));
-        assertEquals(withVerdicts(3, HealthStatus.UP, HealthStatus.DOWN), snapshots.get(1));
-        assertTrue(cp.uris().stream().filter(u -> u.startsWith("/api/v1/watch")).allMatch(u -> u.contains("delta=true")), cp.uris().toString());
-
-        // A delta from a revision it does not hold: the follower reads the whole state again.
-        cp.publish(withVerdicts(5, HealthStatus.DOWN, HealthStatus.DOWN),
-                new StateDelta(5, 1, 3L, null, List.of(verdict("a", HealthStatus.DOWN), verdict("c", HealthStatus.UP)), null, null));
-        await().atMost(10, TimeUnit.SECONDS).until(() -> timer.pauses().size() == 1);
-        timer.runNext();
-        await().atMost(10, TimeUnit.SECONDS).until(() -> handedOver.equals(List.of(2L, 3L, 5L)));
-        assertEquals(withVerdicts(5, HealthStatus.DOWN, HealthStatus.DOWN), snapshots.get(2));
     }
 
     @Test

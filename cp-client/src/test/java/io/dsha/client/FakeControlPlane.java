@@ -1,7 +1,6 @@
 package io.dsha.client;
 
 import io.dsha.api.json.DshaJson;
-import io.dsha.api.state.StateDelta;
 import io.dsha.api.state.StateSnapshot;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -25,11 +24,8 @@ final class FakeControlPlane implements AutoCloseable {
     private final Vertx vertx;
     private final HttpServer server;
     private final List<Seen> seen = new CopyOnWriteArrayList<>();
-    private final List<String> uris = new CopyOnWriteArrayList<>();
     private final List<HttpServerRequest> waiting = new ArrayList<>();
     private volatile StateSnapshot current = snapshot(1);
-    /** What a watch asking for deltas from {@code delta.base()} gets instead of {@link #current}; null: the whole state. */
-    private volatile StateDelta delta;
     private volatile int failWith;
 
     FakeControlPlane(Vertx vertx) throws Exception {
@@ -50,11 +46,6 @@ final class FakeControlPlane implements AutoCloseable {
         return List.copyOf(seen);
     }
 
-    /** Every request's path and query, in order. */
-    List<String> uris() {
-        return List.copyOf(uris);
-    }
-
     /** Answers every request with {@code status} from now on; 0 to answer normally again. */
     void failWith(int status) {
         failWith = status;
@@ -62,15 +53,9 @@ final class FakeControlPlane implements AutoCloseable {
 
     /** A new revision: waiting watches get it at once. */
     void publish(long revision) {
-        publish(snapshot(revision), null);
-    }
-
-    /** {@code next}: waiting watches get it at once; those asking for deltas get {@code changes} (null: none). */
-    void publish(StateSnapshot next, StateDelta changes) {
         List<HttpServerRequest> ws;
         synchronized (waiting) {
-            current = next;
-            delta = changes;
+            current = snapshot(revision);
             ws = new ArrayList<>(waiting);
             waiting.clear();
         }
@@ -79,7 +64,6 @@ final class FakeControlPlane implements AutoCloseable {
 
     private void handle(HttpServerRequest req) {
         seen.add(new Seen(req.path(), req.getParam("since"), req.getHeader("Authorization")));
-        uris.add(req.uri());
         if (failWith != 0) {
             req.response().setStatusCode(failWith).end("failing on purpose");
             return;
@@ -111,11 +95,9 @@ final class FakeControlPlane implements AutoCloseable {
     }
 
     private void answer(HttpServerRequest req) {
-        StateDelta d = delta;
-        boolean changesOnly = d != null && "true".equals(req.getParam("delta")) && d.base().toString().equals(req.getParam("since"));
         try {
             req.response().putHeader("Content-Type", "application/json").end(Buffer.buffer(
-                    DshaJson.mapper().writeValueAsBytes(changesOnly ? d : current)));
+                    DshaJson.mapper().writeValueAsBytes(current)));
         } catch (Exception e) {
             req.response().setStatusCode(500).end(e.toString());
         }
